@@ -1,0 +1,56 @@
+# Omni Sales. `make run` sets everything up and serves on :3000; `make test` runs lint and the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+STAMP := $(VENV)/.installed
+
+.PHONY: run install migrate demo serve test lint format pytest clean worker beat
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+.env:
+	@echo "DEBUG=true" > .env
+	@echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
+	@echo "WEBHOOKS_ALLOW_PRIVATE_URLS=true" >> .env
+	@echo "Wrote .env for local development (DEBUG on, SQLite, in-process tasks)."
+
+migrate: install .env
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo "Serving on http://localhost:$(PORT)  (API explorer: http://localhost:$(PORT)/api-docs)"
+	$(BIN)/python manage.py runserver 0.0.0.0:$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+worker: install
+	$(BIN)/celery -A omnisales worker -Q default,webhooks,marketplace,messaging --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A omnisales beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,82 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import Account, ApiKey, Membership, OAuthClient, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "currency", "tax_rate", "product_limit", "is_active", "created_at"]
+    list_filter = ["is_active", "currency", "created_at"]
+    search_fields = ["name", "id", "memberships__user__email"]
+    readonly_fields = ["id", "created_at", "updated_at"]
+    inlines = [MembershipInline]
+    actions = ["deactivate", "activate"]
+
+    @admin.action(description="Deactivate selected accounts (their credentials stop working)")
+    def deactivate(self, request, queryset):
+        updated = queryset.update(is_active=False)
+        self.message_user(request, f"{updated} account(s) deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected accounts")
+    def activate(self, request, queryset):
+        updated = queryset.update(is_active=True)
+        self.message_user(request, f"{updated} account(s) reactivated.", messages.SUCCESS)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "account", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "account__name"]
+    autocomplete_fields = ["user", "account"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Never shows secrets: only the prefix is stored in clear."""
+
+    list_display = ["name", "prefix", "account", "revoked", "expiry_date", "last_used_at", "created"]
+    list_filter = ["revoked", "created"]
+    search_fields = ["name", "prefix", "account__name"]
+    readonly_fields = ["prefix", "created", "last_used_at", "created_by"]
+    fields = ["name", "account", "prefix", "scopes", "revoked", "expiry_date", "last_used_at", "created_by", "created"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # keys are created through the API or `manage.py create_api_key`, which show the secret
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        updated = queryset.update(revoked=True)
+        self.message_user(request, f"{updated} key(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(OAuthClient)
+class OAuthClientAdmin(admin.ModelAdmin):
+    list_display = ["application", "id", "account", "created_at"]
+    search_fields = ["application__name", "application__client_id", "account__name"]
+    list_filter = ["created_at"]
+    readonly_fields = ["id", "created_at"]
+    autocomplete_fields = ["account"]

@@ -1,0 +1,119 @@
+"""The three ways in, each ending at an AuthContext(account, principal, scopes)."""
+
+from django.utils import timezone
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication as DotOAuth2Authentication
+from rest_framework import authentication, exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from omnisales.api.auth import AuthContext
+
+from .models import ApiKey, Membership
+from .roles import scopes_for_role
+
+ACCOUNT_CLAIM = "account_id"
+
+
+def _looks_like_jwt(raw_token: bytes) -> bool:
+    return raw_token.count(b".") == 2
+
+
+class JWTAuthentication(SimpleJWTAuthentication):
+    """Bearer JWT for an account member. The token names the account; the role gives the scopes."""
+
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None or not _looks_like_jwt(raw_token):
+            return None  # an opaque OAuth access token: let OAuth2Authentication have it
+        try:
+            validated_token = self.get_validated_token(raw_token)
+        except (InvalidToken, TokenError) as exc:
+            raise exceptions.AuthenticationFailed("Invalid or expired token") from exc
+        if validated_token.get("token_type") != "access":
+            raise exceptions.AuthenticationFailed("Invalid or expired token")
+        user = self.get_user(validated_token)
+        membership = (
+            Membership.objects.select_related("account", "user")
+            .filter(user=user, account_id=validated_token.get(ACCOUNT_CLAIM), account__is_active=True)
+            .first()
+        )
+        if membership is None:
+            raise exceptions.AuthenticationFailed("This token's account is not available to the user")
+        context = AuthContext.build(
+            account=membership.account,
+            principal=user,
+            method="jwt",
+            credential_id=f"{user.pk}:{membership.account_id}",
+            scopes=scopes_for_role(membership.role),
+            role=membership.role,
+        )
+        return user, context
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    header = "X-API-Key"
+
+    def authenticate(self, request):
+        raw_key = request.headers.get(self.header)
+        if raw_key is None:
+            return None
+        prefix = raw_key.partition(".")[0]
+        api_key = ApiKey.objects.select_related("account").filter(prefix=prefix).first()
+        if api_key is None or not api_key.is_valid(raw_key):
+            raise exceptions.AuthenticationFailed("Invalid API key")
+        if api_key.revoked:
+            raise exceptions.AuthenticationFailed("This API key has been revoked")
+        if api_key.has_expired:
+            raise exceptions.AuthenticationFailed("This API key has expired")
+        if not api_key.account.is_active:
+            raise exceptions.AuthenticationFailed("This account is disabled")
+        api_key.touch()
+        context = AuthContext.build(
+            account=api_key.account,
+            principal=api_key,
+            method="api_key",
+            credential_id=api_key.public_id,
+            scopes=api_key.scopes,
+        )
+        return None, context
+
+    def authenticate_header(self, request):
+        return self.header
+
+
+class OAuth2Authentication(DotOAuth2Authentication):
+    """An access token issued to a third-party application: the app's account, the granted scopes,
+    never more than the authorizing member's role allows."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            if request.headers.get("Authorization", "").startswith("Bearer "):
+                raise exceptions.AuthenticationFailed("Invalid or expired token")
+            return None
+        user, token = result
+        client = getattr(token.application, "omnisales_client", None)
+        if client is None or token.expires <= timezone.now():
+            raise exceptions.AuthenticationFailed("Invalid or expired token")
+        membership = (
+            Membership.objects.select_related("account")
+            .filter(user=user, account_id=client.account_id, account__is_active=True)
+            .first()
+        )
+        if membership is None:
+            raise exceptions.AuthenticationFailed("The authorizing user no longer belongs to this account")
+        granted = set(token.scope.split()) & scopes_for_role(membership.role)
+        context = AuthContext.build(
+            account=membership.account,
+            principal=token,
+            method="oauth2",
+            credential_id=f"{client.pk}:{user.pk}",
+            scopes=granted,
+            role=membership.role,
+        )
+        return user, context

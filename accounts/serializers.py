@@ -1,0 +1,125 @@
+from oauth2_provider.models import Application
+from rest_framework import serializers
+
+from omnisales.api import scopes
+
+from .models import Account, ApiKey, OAuthClient, User
+
+SCOPE_CHOICES = [(scope, scope) for scope in scopes.ALL_SCOPES]
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+    name = serializers.CharField(max_length=150)
+    store_name = serializers.CharField(max_length=200)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD", max_length=3)
+
+
+class TokenObtainSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True)
+    account_id = serializers.CharField(max_length=40, required=False)
+
+
+class TokenRefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class UserSerializer(serializers.ModelSerializer):
+    created_at = serializers.DateTimeField(source="date_joined", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "created_at"]
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "currency",
+            "timezone",
+            "tax_rate",
+            "prices_include_tax",
+            "tax_shipping",
+            "product_limit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RegisterResponseSerializer(serializers.Serializer):
+    user = UserSerializer()
+    account = AccountSerializer()
+    role = serializers.CharField()
+    tokens = TokenPairSerializer()
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer(allow_null=True)
+    account = AccountSerializer()
+    role = serializers.CharField(allow_null=True)
+    scopes = serializers.ListField(child=serializers.CharField())
+    auth_method = serializers.ChoiceField(choices=["jwt", "api_key", "oauth2"])
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=SCOPE_CHOICES), allow_empty=False)
+    expires_at = serializers.DateTimeField(source="expiry_date", required=False, allow_null=True)
+    created_at = serializers.DateTimeField(source="created", read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "scopes", "revoked", "expires_at", "last_used_at", "created_at"]
+        read_only_fields = ["prefix", "revoked", "last_used_at"]
+        extra_kwargs = {"name": {"max_length": 50}}
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The secret. Shown only in this response.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class OAuthApplicationSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="application.name", max_length=255)
+    client_id = serializers.CharField(source="application.client_id", read_only=True)
+    client_type = serializers.ChoiceField(
+        source="application.client_type",
+        choices=[Application.CLIENT_CONFIDENTIAL, Application.CLIENT_PUBLIC],
+        default=Application.CLIENT_CONFIDENTIAL,
+    )
+    redirect_uris = serializers.ListField(
+        child=serializers.URLField(max_length=500), allow_empty=False, write_only=True
+    )
+    scopes = serializers.ListField(
+        source="allowed_scopes", child=serializers.ChoiceField(choices=SCOPE_CHOICES), allow_empty=False
+    )
+
+    class Meta:
+        model = OAuthClient
+        fields = ["id", "name", "client_id", "client_type", "redirect_uris", "scopes", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["redirect_uris"] = instance.application.redirect_uris.split()
+        return data
+
+
+class OAuthApplicationCreatedSerializer(OAuthApplicationSerializer):
+    client_secret = serializers.CharField(read_only=True, help_text="Shown only in this response.")
+
+    class Meta(OAuthApplicationSerializer.Meta):
+        fields = [*OAuthApplicationSerializer.Meta.fields, "client_secret"]

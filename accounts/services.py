@@ -1,0 +1,125 @@
+"""Writes for accounts: registration, tokens, API keys and OAuth applications."""
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from oauth2_provider.models import Application
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from omnisales.api import scopes as scope_registry
+
+from .authentication import ACCOUNT_CLAIM
+from .exceptions import DuplicateEmail, InvalidCredentials, ScopeNotAllowed, ValidationFailed
+from .models import Account, ApiKey, Membership, OAuthClient, Role, User
+
+
+def tokens_for(*, user: User, account: Account) -> dict:
+    refresh = RefreshToken.for_user(user)
+    refresh[ACCOUNT_CLAIM] = account.pk
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+@transaction.atomic
+def account_register(*, email: str, password: str, name: str, store_name: str, currency: str = "USD") -> dict:
+    """Creates the user, their account and an owner membership in one transaction."""
+    email = email.strip().lower()
+    candidate = User(email=email, name=name)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationFailed("Validation failed", details={"password": list(exc.messages)}) from exc
+    if User.objects.filter(email__iexact=email).exists():
+        raise DuplicateEmail("A user with this email already exists", details={"email": email})
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, name=name)
+    except IntegrityError as exc:
+        raise DuplicateEmail("A user with this email already exists", details={"email": email}) from exc
+    account = Account.objects.create(name=store_name, currency=currency.upper())
+    membership = Membership.objects.create(user=user, account=account, role=Role.OWNER)
+    return {"user": user, "account": account, "membership": membership, "tokens": tokens_for(user=user, account=account)}
+
+
+def token_obtain(*, email: str, password: str, account_id: str | None = None) -> dict:
+    user = authenticate(username=email.strip().lower(), password=password)
+    if user is None or not user.is_active:
+        raise InvalidCredentials("Invalid email or password")
+    memberships = Membership.objects.select_related("account").filter(user=user, account__is_active=True)
+    if account_id:
+        memberships = memberships.filter(account_id=account_id)
+    membership = memberships.order_by("created_at").first()
+    if membership is None:
+        raise InvalidCredentials("This user has no access to the requested account")
+    return tokens_for(user=user, account=membership.account)
+
+
+def _check_grantable(requested: list[str], grantor_scopes: frozenset[str]) -> list[str]:
+    unknown = scope_registry.validate(requested)
+    if unknown:
+        raise ValidationFailed("Validation failed", details={"scopes": [f"Unknown scope: {s}" for s in unknown]})
+    if not requested:
+        raise ValidationFailed("Validation failed", details={"scopes": ["At least one scope is required."]})
+    beyond = sorted(scope_registry.expand(requested) - grantor_scopes)
+    if beyond:
+        raise ScopeNotAllowed("You cannot grant scopes you do not hold", details={"scopes": beyond})
+    return sorted(set(requested))
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    account: Account,
+    name: str,
+    scopes: list[str],
+    grantor_scopes: frozenset[str],
+    created_by: User | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Returns the key row and the secret, which is never stored and cannot be shown again."""
+    granted = _check_grantable(scopes, grantor_scopes)
+    return ApiKey.objects.create_key(
+        account=account, name=name, scopes=granted, created_by=created_by, expiry_date=expires_at
+    )
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked=True)
+    api_key.revoked = True
+    return api_key
+
+
+@transaction.atomic
+def oauth_application_create(
+    *,
+    account: Account,
+    name: str,
+    redirect_uris: list[str],
+    scopes: list[str],
+    grantor_scopes: frozenset[str],
+    client_type: str = Application.CLIENT_CONFIDENTIAL,
+    user: User | None = None,
+) -> tuple[OAuthClient, str]:
+    """Returns the client and its plain client secret (stored hashed, shown once)."""
+    granted = _check_grantable(scopes, grantor_scopes)
+    from oauth2_provider.generators import generate_client_secret
+
+    secret = generate_client_secret()
+    application = Application.objects.create(
+        name=name,
+        user=user,
+        client_type=client_type,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris),
+        client_secret=secret,
+        skip_authorization=False,
+        algorithm="",
+    )
+    client = OAuthClient.objects.create(account=account, application=application, allowed_scopes=granted)
+    return client, secret
+
+
+def oauth_application_delete(*, client: OAuthClient) -> None:
+    client.application.delete()

@@ -1,0 +1,98 @@
+"""Idempotency-Key for POSTs: the same key and body within 24 h replays the first response."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+
+from .errors import ApplicationError
+from .models import IdempotencyRecord
+from .throttling import credential_key
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+LOCK_SECONDS = 60
+
+
+class IdempotencyError(ApplicationError):
+    pass
+
+
+class IdempotentReplay(Exception):
+    def __init__(self, record: IdempotencyRecord):
+        self.record = record
+
+
+class Claim:
+    """A key this request is executing under: finish() stores the response, release() frees the lock."""
+
+    def __init__(self, scope: str, key: str, fingerprint: str):
+        self.scope, self.key, self.fingerprint = scope, key, fingerprint
+
+    @property
+    def lock_key(self) -> str:
+        return "idempotency-lock:" + hashlib.sha256(f"{self.scope}\0{self.key}".encode()).hexdigest()
+
+    def finish(self, response) -> None:
+        if 200 <= response.status_code < 300:
+            body = CamelCaseJSONRenderer().render(response.data).decode() if response.data is not None else ""
+            IdempotencyRecord.objects.create(
+                scope=self.scope,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                status_code=response.status_code,
+                body=body,
+            )
+            transaction.on_commit(self.release)
+        else:
+            self.release()
+
+    def release(self) -> None:
+        cache.delete(self.lock_key)
+
+
+def _ttl() -> timedelta:
+    return getattr(settings, "IDEMPOTENCY_KEY_TTL", timedelta(hours=24))
+
+
+def claim(request) -> Claim | None:
+    """Called once the request is authenticated. Raises IdempotentReplay to answer from storage."""
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyError(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", code="INVALID_IDEMPOTENCY_KEY", status_code=400
+        )
+    scope = credential_key(request)
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b"\0" + request.get_full_path().encode() + b"\0" + request.body
+    ).hexdigest()
+    IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=timezone.now() - _ttl()).delete()
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if record is not None:
+        if record.fingerprint != fingerprint:
+            raise IdempotencyError(
+                f"This {HEADER} was already used with a different request",
+                code="IDEMPOTENCY_KEY_REUSED",
+                status_code=422,
+            )
+        raise IdempotentReplay(record)
+    current = Claim(scope, key, fingerprint)
+    if not cache.add(current.lock_key, 1, timeout=LOCK_SECONDS):
+        raise IdempotencyError(
+            f"A request with this {HEADER} is still in progress", code="IDEMPOTENCY_KEY_IN_USE", status_code=409
+        )
+    return current
+
+
+def replay_response(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(record.body, status=record.status_code, content_type="application/json")
+    response["Idempotent-Replayed"] = "true"
+    return response

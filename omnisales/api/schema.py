@@ -1,0 +1,107 @@
+"""OpenAPI generation: scopes and error responses on every operation, and the security schemes."""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from . import scopes
+from .permissions import required_scope_for
+
+ERROR_RESPONSES = {
+    "400": "Malformed request (bad JSON or query parameter)",
+    "401": "Missing, invalid, expired or revoked credentials",
+    "403": "Authenticated but not allowed (INSUFFICIENT_SCOPE)",
+    "404": "Not found, or owned by another account",
+    "422": "Validation failed; details maps each field to its messages",
+    "429": "Rate limited; see Retry-After",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "details", "code"],
+    "properties": {
+        "error": {"type": "string"},
+        "details": {"nullable": True},
+        "code": {"type": "string"},
+    },
+}
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {"schema": {"type": "integer"}, "description": "Requests allowed per window."},
+    "X-RateLimit-Remaining": {"schema": {"type": "integer"}, "description": "Requests left in the window."},
+    "X-RateLimit-Reset": {"schema": {"type": "integer"}, "description": "Window reset, epoch seconds."},
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def required_scope(self) -> str | None:
+        if getattr(self.view, "public", False) or getattr(self.view, "any_scope", False):
+            return None
+        return required_scope_for(self.view, self.method)
+
+    def get_auth(self):
+        if getattr(self.view, "public", False):
+            return []
+        scope = self.required_scope()
+        return [{"bearerAuth": []}, {"apiKeyAuth": []}, {"oauth2": [scope] if scope else []}]
+
+    def get_description(self):
+        description = super().get_description() or ""
+        scope = self.required_scope()
+        if scope:
+            description = (description + f"\n\nRequired scope: `{scope}`.").strip()
+        return description
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        scope = self.required_scope()
+        if scope:
+            operation["x-required-scope"] = scope
+        return operation
+
+
+def add_security_schemes(result, generator, request, public):
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components["securitySchemes"] = {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "oauth2": {
+            "type": "oauth2",
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": "/o/authorize/",
+                    "tokenUrl": "/o/token/",
+                    "refreshUrl": "/o/token/",
+                    "scopes": dict(scopes.DESCRIPTIONS),
+                }
+            },
+        },
+    }
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for status_code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    status_code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+            if method == "post" and operation.get("security"):
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    parameters.append(
+                        {
+                            "in": "header",
+                            "name": "Idempotency-Key",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 255},
+                            "description": "Replays the first response for 24 hours when sent again.",
+                        }
+                    )
+            if path.startswith("/api"):
+                for status_code, response in responses.items():
+                    if not status_code.startswith("2") and status_code != "429":
+                        continue
+                    response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
+    return result

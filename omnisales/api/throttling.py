@@ -1,0 +1,61 @@
+"""Per-credential rate limits: reads and writes counted separately in the shared cache.
+
+A fixed window per (credential, kind) keeps one atomic cache increment per request, which Redis does
+natively, so limits hold across processes. The numbers for the X-RateLimit-* headers are stashed on
+the request; ApiResponseHeadersMiddleware writes them onto every /api response, errors included.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.throttling import BaseThrottle
+
+from .auth import get_auth_context
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    count, period = rate.split("/")
+    return int(count), _PERIODS[period.strip()[0]]
+
+
+def credential_key(request) -> str:
+    context = get_auth_context(request)
+    if context is not None:
+        return f"{context.method}:{context.credential_id}"
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
+    return f"anon:{address}"
+
+
+def check_rate(request, kind: str) -> tuple[bool, int]:
+    """Counts this request; returns (allowed, seconds until the window resets)."""
+    limit, period = parse_rate(settings.API_RATE_LIMITS[kind])
+    now = time.time()
+    window_start = int(now // period * period)
+    reset = window_start + period
+    key = f"ratelimit:{kind}:{credential_key(request)}:{window_start}"
+    if cache.add(key, 1, timeout=period + 5):
+        used = 1
+    else:
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=period + 5)
+            used = 1
+    allowed = used <= limit
+    request._request.rate_limit = {"limit": limit, "remaining": max(limit - used, 0), "reset": reset}
+    return allowed, max(int(reset - now), 1)
+
+
+class CredentialRateThrottle(BaseThrottle):
+    def allow_request(self, request, view):
+        kind = "read" if request.method in SAFE_METHODS else "write"
+        allowed, self._wait = check_rate(request, kind)
+        return allowed
+
+    def wait(self):
+        return self._wait

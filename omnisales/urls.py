@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from omnisales.api import exceptions, system_views
+
+API_APPS = [app.split(".")[-1] for app in settings.LOCAL_APPS if app != "omnisales.api"]
+
+urlpatterns = [
+    path("healthz", system_views.healthz, name="healthz"),
+    path("swagger.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("api-docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("postman-collection.json", system_views.PostmanCollectionView.as_view(), name="postman-collection"),
+    path("admin/", admin.site.urls),
+    path("accounts/login", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    *[path("api/", include(f"{app}.urls")) for app in API_APPS],
+]
+
+handler400 = exceptions.handler400
+handler403 = exceptions.handler403
+handler404 = exceptions.handler404
+handler500 = exceptions.handler500
