@@ -1,0 +1,49 @@
+"""Enumerates every URL pattern under /api, for the tenant-isolation sweep."""
+
+import importlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    name: str | None
+    regex: str
+    params: tuple[str, ...]
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        regex = prefix + str(entry.pattern.regex.pattern).lstrip("^").rstrip("$").replace("\\Z", "")
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, regex)
+        elif isinstance(entry, URLPattern):
+            yield entry, regex
+
+
+def api_routes() -> list[ApiRoute]:
+    routes = []
+    for pattern, regex in _walk(get_resolver().url_patterns):
+        if not regex.startswith("api/"):
+            continue
+        params = tuple(pattern.pattern.regex.groupindex)
+        routes.append(ApiRoute(name=pattern.name, regex=regex, params=params))
+    return routes
+
+
+def sweep_registry() -> dict:
+    """Merges SWEEP from every local app's tests/sweep.py: route name -> factory(account) -> path kwargs."""
+    registry = {}
+    for app in settings.LOCAL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.tests.sweep")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"{app}.tests", f"{app}.tests.sweep"):
+                raise
+            continue
+        overlap = set(registry) & set(module.SWEEP)
+        assert not overlap, f"Route names registered twice in the sweep: {overlap}"
+        registry.update(module.SWEEP)
+    return registry
