@@ -1,12 +1,8 @@
 """Project-wide pytest fixtures: accounts, authenticated API clients, and test-friendly rate limits."""
 
-import os
-
-
-
-import pytest  # noqa: E402
-from django.db import connection  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,7 +8,7 @@ from .models import Account, ApiKey, Membership, Role, User
 from .services import api_key_create
 
 DEMO_EMAIL = "demo@omnisales.local"
-DEMO_PASSWORD = "omni-demo-2024"  # noqa: S105 - published demo login
+DEMO_PASSWORD = "omni-demo-2024"
 DEMO_STORE = "Omni Demo Store"
 DEMO_KEY_NAME = "Demo key"
 

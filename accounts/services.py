@@ -40,7 +40,12 @@ def account_register(*, email: str, password: str, name: str, store_name: str, c
         raise DuplicateEmail("A user with this email already exists", details={"email": email}) from exc
     account = Account.objects.create(name=store_name, currency=currency.upper())
     membership = Membership.objects.create(user=user, account=account, role=Role.OWNER)
-    return {"user": user, "account": account, "membership": membership, "tokens": tokens_for(user=user, account=account)}
+    return {
+        "user": user,
+        "account": account,
+        "membership": membership,
+        "tokens": tokens_for(user=user, account=account),
+    }
 
 
 def token_obtain(*, email: str, password: str, account_id: str | None = None) -> dict:

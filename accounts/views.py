@@ -25,8 +25,12 @@ class RegisterView(BaseAPIView):
         payload.is_valid(raise_exception=True)
         result = services.account_register(**payload.validated_data)
         body = serializers.RegisterResponseSerializer(
-            {"user": result["user"], "account": result["account"], "role": result["membership"].role,
-             "tokens": result["tokens"]}
+            {
+                "user": result["user"],
+                "account": result["account"],
+                "role": result["membership"].role,
+                "tokens": result["tokens"],
+            }
         ).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -151,9 +155,7 @@ class OAuthApplicationViewSet(mixins.ListModelMixin, TenantViewSet):
             user=request.user if self.auth_context.method == "jwt" else None,
         )
         client.client_secret = secret
-        return Response(
-            serializers.OAuthApplicationCreatedSerializer(client).data, status=status.HTTP_201_CREATED
-        )
+        return Response(serializers.OAuthApplicationCreatedSerializer(client).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.OAuthApplicationSerializer}, tags=["auth"])
     def retrieve(self, request, applicationId=None):

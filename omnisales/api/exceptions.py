@@ -46,10 +46,7 @@ def _field_errors(detail) -> dict | list | str:
 
 def _validation_response(exc: exceptions.ValidationError) -> Response:
     detail = exc.detail
-    if isinstance(detail, dict):
-        details = _field_errors(detail)
-    else:
-        details = {"nonFieldErrors": _field_errors(detail)}
+    details = _field_errors(detail) if isinstance(detail, dict) else {"nonFieldErrors": _field_errors(detail)}
     return Response(envelope("Validation failed", "VALIDATION_ERROR", details), status=422)
 
 

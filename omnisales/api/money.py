@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 # ISO 4217 currencies with no minor unit (Stripe's list of zero-decimal currencies).
 ZERO_DECIMAL_CURRENCIES = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
 )
 
 

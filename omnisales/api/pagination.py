@@ -24,9 +24,7 @@ def _non_negative_int(request, name: str, default: int) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise InvalidQueryParameter(
-            f"'{name}' must be a non-negative integer", details={name: [f"Got {raw!r}."]}
-        )
+        raise InvalidQueryParameter(f"'{name}' must be a non-negative integer", details={name: [f"Got {raw!r}."]})
     return value
 
 

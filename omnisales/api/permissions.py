@@ -1,8 +1,8 @@
 """Scope permission. Each view declares its scope in one place:
 
-    scope_area = "orders"                         # read:orders for safe methods, write:orders otherwise
-    action_scopes = {"rfm": "read:analytics"}     # optional per-action override
-    required_scope = "admin"                      # or one scope for the whole view
+scope_area = "orders"                         # read:orders for safe methods, write:orders otherwise
+action_scopes = {"rfm": "read:analytics"}     # optional per-action override
+required_scope = "admin"                      # or one scope for the whole view
 """
 
 from rest_framework import exceptions, permissions

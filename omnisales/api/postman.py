@@ -75,8 +75,10 @@ def build_collection(schema: dict) -> dict:
                     "raw": json.dumps(example, indent=2),
                     "options": {"raw": {"language": "json"}},
                 }
-            item = {"name": operation.get("summary") or operation.get("operationId") or f"{method} {path}",
-                    "request": request}
+            item = {
+                "name": operation.get("summary") or operation.get("operationId") or f"{method} {path}",
+                "request": request,
+            }
             tag = (operation.get("tags") or ["general"])[0]
             folders.setdefault(tag, []).append(item)
     info = schema.get("info", {})
