@@ -82,7 +82,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
         model = ApiKey
         fields = ["id", "name", "prefix", "scopes", "revoked", "expires_at", "last_used_at", "created_at"]
         read_only_fields = ["prefix", "revoked", "last_used_at"]
-        extra_kwargs = {"name": {"max_length": 50}}
+        extra_kwargs = {"name": {"max_length": 50, "required": True, "allow_blank": False}}
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

@@ -96,9 +96,8 @@ class ApiKeyViewSet(mixins.ListModelMixin, TenantViewSet):
     lookup_url_kwarg = "apiKeyId"
     lookup_field = "prefix"
 
-    def get_object(self):
-        self.kwargs[self.lookup_url_kwarg] = self.kwargs[self.lookup_url_kwarg].removeprefix("key_")
-        return super().get_object()
+    def lookup_value(self, raw: str):
+        return raw.removeprefix("key_")
 
     @extend_schema(
         request=serializers.ApiKeySerializer, responses={201: serializers.ApiKeyCreatedSerializer}, tags=["auth"]

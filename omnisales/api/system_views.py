@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from .postman import build_collection
@@ -46,6 +47,7 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
 
 
+@extend_schema(exclude=True)
 class PostmanCollectionView(APIView):
     authentication_classes = []
     permission_classes = []

@@ -16,7 +16,9 @@ def not_found_code(model) -> str:
 def not_found(model, object_id) -> NotFoundError:
     name = model._meta.verbose_name
     return NotFoundError(
-        f"{name.capitalize()} not found", code=not_found_code(model), details=f"No {name} exists with ID: {object_id}"
+        f"{name[0].upper()}{name[1:]} not found",
+        code=not_found_code(model),
+        details=f"No {name} exists with ID: {object_id}",
     )
 
 
@@ -86,13 +88,17 @@ class TenantScopedMixin:
         object_id = self.kwargs[lookup]
         queryset = self.filter_queryset(self.get_queryset()) if self.filter_on_detail else self.get_queryset()
         try:
-            obj = queryset.get(**{self.lookup_field: object_id})
+            obj = queryset.get(**{self.lookup_field: self.lookup_value(object_id)})
         except (queryset.model.DoesNotExist, ValueError, models.ObjectDoesNotExist):
             raise not_found(queryset.model, object_id) from None
         self.check_object_permissions(self.request, obj)
         return obj
 
     filter_on_detail = False
+
+    def lookup_value(self, raw: str):
+        """The database value for the id in the URL (override when the public id is derived)."""
+        return raw
 
 
 class TenantViewSet(TenantScopedMixin, ApiViewMixin, viewsets.GenericViewSet):
