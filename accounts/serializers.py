@@ -1,3 +1,4 @@
+from django.utils import timezone
 from oauth2_provider.models import Application
 from rest_framework import serializers
 
@@ -83,6 +84,11 @@ class ApiKeySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "scopes", "revoked", "expires_at", "last_used_at", "created_at"]
         read_only_fields = ["prefix", "revoked", "last_used_at"]
         extra_kwargs = {"name": {"max_length": 50, "required": True, "allow_blank": False}}
+
+    def validate_expires_at(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("Must be in the future.")
+        return value
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

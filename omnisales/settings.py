@@ -157,7 +157,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "omnisales.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "omnisales.api.schema.AutoSchema",
-    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "DATETIME_FORMAT": "iso-8601",  # UTC, with a trailing Z
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

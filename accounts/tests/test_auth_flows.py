@@ -221,15 +221,25 @@ class TestApiKeys:
         assert "revoked" in response.json()["error"]
 
     def test_expired_key_is_401(self, api):
-        past = (timezone.now() - timedelta(minutes=1)).isoformat()
+        soon = (timezone.now() + timedelta(minutes=5)).isoformat()
         created = api.post(
-            "/api/auth/api-keys", {"name": "old", "scopes": ["read:orders"], "expiresAt": past}, format="json"
+            "/api/auth/api-keys", {"name": "old", "scopes": ["read:orders"], "expiresAt": soon}, format="json"
         ).json()
         client = type(api)()
         client.credentials(HTTP_X_API_KEY=created["key"])
-        response = client.get("/api/auth/me")
+        assert client.get("/api/auth/me").status_code == 200
+        with freeze_time(timezone.now() + timedelta(minutes=6)):
+            response = client.get("/api/auth/me")
         assert response.status_code == 401
         assert "expired" in response.json()["error"]
+
+    def test_expiry_in_the_past_is_422(self, api):
+        past = (timezone.now() - timedelta(minutes=1)).isoformat()
+        response = api.post(
+            "/api/auth/api-keys", {"name": "old", "scopes": ["read:orders"], "expiresAt": past}, format="json"
+        )
+        assert response.status_code == 422
+        assert "expiresAt" in response.json()["details"]
 
     @pytest.mark.parametrize("key", ["nonsense", "abcdefgh.wrongsecret", ""])
     def test_invalid_key_is_401(self, anonymous_client, key):

@@ -79,7 +79,10 @@ def add_security_schemes(result, generator, request, public):
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
-            for status_code, description in ERROR_RESPONSES.items():
+            errors = dict(ERROR_RESPONSES)
+            if method in ("post", "put", "patch", "delete"):
+                errors["409"] = "Conflict: duplicate, invalid state transition, or an Idempotency-Key in flight"
+            for status_code, description in errors.items():
                 responses.setdefault(
                     status_code,
                     {

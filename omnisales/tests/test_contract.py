@@ -1,0 +1,44 @@
+"""Contract fuzzing: Schemathesis generates requests from /swagger.json for every operation and checks
+that the live API never answers 5xx, only uses documented status codes and content types, and that
+every response body matches its documented schema. New endpoints are covered as soon as they exist."""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis]
+
+
+@pytest.fixture
+def live_schema(db):
+    return schemathesis.openapi.from_wsgi("/swagger.json", get_wsgi_application())
+
+
+schema = schemathesis.pytest.from_fixture("live_schema")
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def api_key(account, make_client):
+    return make_client(account).api_key
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_conforms_to_its_schema(case, api_key):
+    case.call_and_validate(headers={"X-API-Key": api_key}, checks=CHECKS)
