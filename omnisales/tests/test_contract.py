@@ -6,7 +6,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -20,7 +22,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis]
 
 @pytest.fixture
 def live_schema(db):
-    return schemathesis.openapi.from_wsgi("/swagger.json", get_wsgi_application())
+    # Like Django's test client: keep the test's transaction open across in-process requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/swagger.json", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("live_schema")
