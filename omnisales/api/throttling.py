@@ -23,7 +23,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def credential_key(request) -> str:
-    context = get_auth_context(request)
+    context = get_auth_context(request) if hasattr(request, "_request") else None
     if context is not None:
         return f"{context.method}:{context.credential_id}"
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
@@ -47,7 +47,8 @@ def check_rate(request, kind: str) -> tuple[bool, int]:
             cache.add(key, 1, timeout=period + 5)
             used = 1
     allowed = used <= limit
-    request._request.rate_limit = {"limit": limit, "remaining": max(limit - used, 0), "reset": reset}
+    django_request = getattr(request, "_request", request)
+    django_request.rate_limit = {"limit": limit, "remaining": max(limit - used, 0), "reset": reset}
     return allowed, max(int(reset - now), 1)
 
 

@@ -164,6 +164,37 @@ class TestRateLimits:
 
 
 class TestIdempotency:
+    @pytest.mark.postgres
+    @pytest.mark.django_db(transaction=True)
+    def test_concurrent_duplicates_create_exactly_one(self, make_client, account):
+        import threading
+
+        from django.db import connection
+        from rest_framework.test import APIClient
+
+        key = make_client(account).api_key
+        barrier = threading.Barrier(8)
+        statuses = []
+
+        def post():
+            client = APIClient()
+            client.credentials(HTTP_X_API_KEY=key)
+            try:
+                barrier.wait()
+                response = client.post("/api/auth/api-keys", KEY_BODY, format="json", HTTP_IDEMPOTENCY_KEY="race-1")
+                statuses.append(response.status_code)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=post) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert ApiKey.objects.filter(name="ci").count() == 1
+        assert statuses.count(201) >= 1
+        assert set(statuses) <= {201, 409}
+
     def test_same_key_and_body_replays_first_response(self, api):
         first = api.post("/api/auth/api-keys", KEY_BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
         second = api.post("/api/auth/api-keys", KEY_BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
