@@ -149,7 +149,3 @@ class ProductImportReportSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     errors = ImportRowErrorSerializer(many=True)
     dry_run = serializers.BooleanField()
-
-
-class CategoryDeleteQuerySerializer(serializers.Serializer):
-    reassign_to = serializers.CharField(required=False, max_length=40)

@@ -15,7 +15,6 @@ from . import csv_format, selectors, services
 from .filters import CategoryFilter, ProductFilter
 from .models import Category, Product
 from .serializers import (
-    CategoryDeleteQuerySerializer,
     CategorySerializer,
     ProductDeleteResultSerializer,
     ProductImportReportSerializer,
@@ -94,9 +93,7 @@ class CategoryViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
     )
     def destroy(self, request, categoryId=None):
         category = self.get_object()
-        query = CategoryDeleteQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        target_id = query.validated_data.get("reassign_to")
+        target_id = request.query_params.get("reassignTo")
         target = None
         if target_id:
             target = self.get_queryset().filter(pk=target_id).first()
