@@ -8,7 +8,6 @@ empty cell means.
 """
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -69,19 +68,30 @@ class CellError(ValueError):
     pass
 
 
+def _decoded_lines(binary_file) -> Iterator[str]:
+    """UTF-8 text line by line (a leading BOM dropped), so a bad byte is reported with its line number."""
+    for number, raw in enumerate(binary_file, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise _unreadable(number, "it is not UTF-8 text") from None
+        if "\x00" in line:
+            raise _unreadable(number, "it contains a NUL character")
+        yield line
+
+
 def read_rows(binary_file) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Checks the header and returns (columns, rows); rows yields (spreadsheet row number, cells).
 
     Raises InvalidCsv for a file that is not UTF-8 CSV with a usable header, also while iterating.
     """
-    text = io.TextIOWrapper(binary_file, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(_decoded_lines(binary_file), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise InvalidCsv("The file is empty", details={"file": ["The file has no header row."]}) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise _unreadable(exc, row=1) from None
+    except csv.Error as exc:
+        raise _unreadable(reader.line_num, str(exc)) from None
 
     columns, unknown = [], []
     for raw in header:
@@ -110,15 +120,14 @@ def read_rows(binary_file) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                     )
                 if any(cell.strip() for cell in cells):
                     yield number, cells
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise _unreadable(exc, row=number + 1) from None
+        except csv.Error as exc:
+            raise _unreadable(reader.line_num, str(exc)) from None
 
     return columns, rows()
 
 
-def _unreadable(exc: Exception, *, row: int) -> InvalidCsv:
-    reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
-    return InvalidCsv("The file is not a readable CSV file", details={"file": [f"Row {row}: {reason}."]})
+def _unreadable(line: int, reason: str) -> InvalidCsv:
+    return InvalidCsv("The file is not a readable CSV file", details={"file": [f"Line {line}: {reason}."]})
 
 
 def _unescape(text: str) -> str:

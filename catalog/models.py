@@ -57,8 +57,11 @@ def validate_image_urls(value) -> None:
 def validate_attributes(value) -> None:
     if not isinstance(value, dict):
         raise ValidationError("Must be a JSON object.", code="invalid")
-    if len(json.dumps(value)) > ATTRIBUTES_MAX_CHARS:
+    text = json.dumps(value)
+    if len(text) > ATTRIBUTES_MAX_CHARS:
         raise ValidationError(f"At most {ATTRIBUTES_MAX_CHARS} characters of JSON.", code="max_length")
+    if "\\u0000" in text:
+        raise ValidationError("Cannot contain NUL characters.", code="null_characters_not_allowed")
 
 
 non_negative = MinValueValidator(Decimal("0"), message="Must be zero or more.")

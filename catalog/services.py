@@ -508,7 +508,7 @@ def product_import(
             outcome = planner.plan(number, cells, existing)
             kind = outcome[0]
             if kind == "error":
-                sku = cells[sku_index].strip() if len(cells) == len(columns) else ""
+                sku = cells[sku_index].strip() if len(cells) > sku_index else ""
                 report.errors.append({"row": number, "sku": sku or None, "errors": outcome[1]})
             elif kind == "same":
                 report.unchanged += 1
