@@ -3,7 +3,7 @@ archive-instead-of-delete rule hold here exactly as in the API."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -33,6 +33,13 @@ class ProductAdminForm(forms.ModelForm):
                     f"The account's plan allows {usage.limit} products that are not archived and has {usage.current}."
                 )
         return cleaned
+
+    def _update_errors(self, errors):
+        # Model.clean() names fields (compare_at_price) that a list_editable row form may not have.
+        if hasattr(errors, "error_dict"):
+            for name in [name for name in errors.error_dict if name != NON_FIELD_ERRORS and name not in self.fields]:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(name))
+        super()._update_errors(errors)
 
 
 @admin.register(Product)

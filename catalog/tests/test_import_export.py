@@ -410,3 +410,14 @@ def test_import_products_command_fails_loudly(account, tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_products", str(tmp_path / "missing.csv"), account=account.id)
     assert list(Product.objects.values_list("sku", flat=True)) == ["CMD-1"]
+
+
+def test_a_body_too_large_to_hold_in_memory_is_413_not_500(api, settings):
+    """An Idempotency-Key makes the whole body be read into memory, which Django caps."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    text = HEADER + "".join(f"BIG-{i},Name {i},1,,,,\n" for i in range(100))
+    file = SimpleUploadedFile("products.csv", text.encode(), content_type="text/csv")
+    response = api.post("/api/products/import", {"file": file}, format="multipart", HTTP_IDEMPOTENCY_KEY="import-1")
+    body = assert_error(response, 413, "REQUEST_TOO_LARGE")
+    assert body["details"] == {"maxBytes": 1000}
+    assert not Product.objects.exists()
