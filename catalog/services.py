@@ -328,7 +328,11 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     unknown = set(data) - set(PRODUCT_FIELDS)
     if unknown:
         raise ValueError(f"Not product fields: {sorted(unknown)}")
-    product = Product.objects.select_for_update().select_related("account", "category").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("account", "category")
+        .get(pk=product.pk)
+    )
     was_archived = product.status == ProductStatus.ARCHIVED
     changed = [
         name
@@ -364,7 +368,7 @@ def product_delete(*, product: Product) -> str:
 
     Returns "deleted" or "archived". Anything else that protects the row also makes it an archive.
     """
-    product = Product.objects.select_for_update().select_related("account").get(pk=product.pk)
+    product = Product.objects.select_for_update(of=("self",)).select_related("account").get(pk=product.pk)
     if product.order_count == 0:
         data = {"id": product.pk, "sku": product.sku}
         try:
