@@ -104,9 +104,3 @@ def product_usage(*, account: Account) -> ProductUsage:
     """Products counting against the plan: every product that is not archived."""
     current = Product.objects.filter(account=account).exclude(status=ProductStatus.ARCHIVED).count()
     return ProductUsage(limit=product_limit_for(account), current=current)
-
-
-def category_products(*, account: Account, category: Category) -> QuerySet[Product]:
-    """Products in the category and in all its subcategories."""
-    subtree = category_subtree_ids(account=account, category_id=category.pk)
-    return Product.objects.filter(account=account, category_id__in=subtree)

@@ -123,7 +123,7 @@ class ProductDeleteResultSerializer(serializers.Serializer):
     )
 
 
-class ProductImportRequestSerializer(serializers.Serializer):
+class ProductImportSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=f"UTF-8 CSV, at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB / {MAX_ROWS} rows."
     )

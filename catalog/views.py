@@ -18,7 +18,7 @@ from .serializers import (
     CategorySerializer,
     ProductDeleteResultSerializer,
     ProductImportReportSerializer,
-    ProductImportRequestSerializer,
+    ProductImportSerializer,
     ProductSerializer,
 )
 
@@ -102,20 +102,26 @@ class CategoryViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
         services.category_delete(category=category, reassign_to=target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
+
+@extend_schema_view(
+    list=extend_schema(
         summary="List the products of a category",
-        description="Products in the category and its subcategories. Takes the same filters as GET /api/products.",
-        responses={200: ProductSerializer(many=True)},
+        description="Products in the category and all its subcategories; takes the filters of GET /api/products.",
         tags=PRODUCTS,
     )
-    @action(detail=True, methods=["get"], filterset_class=ProductFilter, serializer_class=ProductSerializer)
-    def products(self, request, categoryId=None):
-        category = self.get_object()
-        queryset = self.filter_queryset(selectors.category_products(account=self.account, category=category))
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(
-            ProductSerializer(page, many=True, context=self.get_serializer_context()).data
-        )
+)
+class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    scope_area = "products"
+
+    def get_queryset(self):
+        category_id = self.kwargs["categoryId"]
+        subtree = selectors.category_subtree_ids(account=self.account, category_id=category_id)
+        if not subtree:
+            raise not_found(Category, category_id)
+        return super().get_queryset().filter(category_id__in=subtree)
 
 
 @extend_schema_view(
@@ -159,7 +165,7 @@ class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
         description="Upserts by SKU. Rows that fail are reported with their errors; the others are written, "
         "unless allOrNothing (then any bad row is a 422 IMPORT_ROWS_INVALID and nothing is written). "
         "See docs/catalog.md for the columns.",
-        request={"multipart/form-data": ProductImportRequestSerializer},
+        request={"multipart/form-data": ProductImportSerializer},
         responses={200: ProductImportReportSerializer},
         tags=PRODUCTS,
     )
@@ -171,7 +177,7 @@ class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
         parser_classes=[CamelCaseMultiPartParser, CamelCaseFormParser],
     )
     def import_csv(self, request):
-        payload = ProductImportRequestSerializer(data=request.data)
+        payload = ProductImportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         report = services.product_import(
@@ -183,6 +189,7 @@ class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
         summary="Export products as CSV",
         description="The import's columns; takes the list's filters (no paging: every matching product).",
         responses={(200, "text/csv"): OpenApiTypes.STR},
+        filters=True,
         tags=PRODUCTS,
     )
     @action(detail=False, methods=["get"], url_path="export", url_name="export", pagination_class=None)
