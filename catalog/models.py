@@ -72,7 +72,7 @@ class Category(TenantModel):
 
     id = PrefixedIdField(kind="category")
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, allow_unicode=True, help_text="Unique within the account.")
+    slug = models.SlugField(max_length=140, help_text="Unique within the account.")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", db_index=True
     )

@@ -28,9 +28,7 @@ class AccountCurrencyDefault:
 
 class CategorySerializer(serializers.ModelSerializer):
     parent_id = TenantRelatedField(source="parent", queryset=Category.objects.all(), allow_null=True, default=None)
-    slug = serializers.SlugField(
-        max_length=140, allow_unicode=True, required=False, help_text="Made from the name when not given."
-    )
+    slug = serializers.SlugField(max_length=140, required=False, help_text="Made from the name when not given.")
     description = serializers.CharField(max_length=5000, allow_blank=True, default="")
     position = serializers.IntegerField(
         min_value=0, max_value=2_147_483_647, required=False, help_text="Defaults to after the last sibling."

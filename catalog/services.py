@@ -109,7 +109,7 @@ def _updated_event(product: Product, changed: Iterable[str]) -> dict[str, Any]:
 
 
 def _unique_slug(*, account: Account, name: str) -> str:
-    base = slugify(name, allow_unicode=True)[:120].strip("-") or "category"
+    base = slugify(name)[:120].strip("-") or "category"
     taken = set(Category.objects.filter(account=account, slug__startswith=base).values_list("slug", flat=True))
     slug, suffix = base, 2
     while slug in taken:

@@ -4,11 +4,12 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from djangorestframework_camel_case.parser import CamelCaseFormParser, CamelCaseMultiPartParser
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from omnisales.api.serializers import ErrorSerializer
 from omnisales.api.views import TenantViewSet, not_found
 
 from . import csv_format, selectors, services
@@ -23,6 +24,14 @@ from .serializers import (
 )
 
 PRODUCTS = ["products"]
+
+
+def _error(codes: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=codes)
+
+
+SKU_TAKEN = {409: _error("DUPLICATE_SKU")}
+SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
 
 
 class _WriteMixin:
@@ -53,10 +62,17 @@ class _WriteMixin:
 
 @extend_schema_view(
     list=extend_schema(summary="List categories", tags=PRODUCTS),
-    create=extend_schema(summary="Create a category", tags=PRODUCTS),
+    create=extend_schema(summary="Create a category", responses={201: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS),
     retrieve=extend_schema(summary="Get a category", tags=PRODUCTS),
-    update=extend_schema(summary="Replace a category", tags=PRODUCTS),
-    partial_update=extend_schema(summary="Update a category", tags=PRODUCTS),
+    update=extend_schema(
+        summary="Replace a category",
+        description="Omitted `slug` and `position` keep their values; other omitted fields are reset.",
+        responses={200: CategorySerializer, **SLUG_TAKEN},
+        tags=PRODUCTS,
+    ),
+    partial_update=extend_schema(
+        summary="Update a category", responses={200: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS
+    ),
 )
 class CategoryViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
     """The account's category tree (`parentId` links a category to its parent)."""
@@ -88,7 +104,7 @@ class CategoryViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
                 "reassignTo", str, description="Category id to move products and subcategories to before deleting."
             )
         ],
-        responses={204: None},
+        responses={204: None, 409: _error("CATEGORY_NOT_EMPTY")},
         tags=PRODUCTS,
     )
     def destroy(self, request, categoryId=None):
@@ -129,11 +145,19 @@ class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
     create=extend_schema(
         summary="Create a product",
         description="403 PLAN_LIMIT_REACHED when the plan's product limit is reached; 409 DUPLICATE_SKU.",
+        responses={201: ProductSerializer, **SKU_TAKEN},
         tags=PRODUCTS,
     ),
     retrieve=extend_schema(summary="Get a product", tags=PRODUCTS),
-    update=extend_schema(summary="Replace a product", tags=PRODUCTS),
-    partial_update=extend_schema(summary="Update a product", tags=PRODUCTS),
+    update=extend_schema(
+        summary="Replace a product",
+        description="Omitted optional fields are reset to their defaults.",
+        responses={200: ProductSerializer, **SKU_TAKEN},
+        tags=PRODUCTS,
+    ),
+    partial_update=extend_schema(
+        summary="Update a product", responses={200: ProductSerializer, **SKU_TAKEN}, tags=PRODUCTS
+    ),
 )
 class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
     queryset = Product.objects.all()
@@ -166,7 +190,11 @@ class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
         "unless allOrNothing (then any bad row is a 422 IMPORT_ROWS_INVALID and nothing is written). "
         "See docs/catalog.md for the columns.",
         request={"multipart/form-data": ProductImportSerializer},
-        responses={200: ProductImportReportSerializer},
+        responses={
+            200: ProductImportReportSerializer,
+            409: _error("DUPLICATE_SKU (a concurrent import or create took a SKU of the file)"),
+            413: _error("REQUEST_TOO_LARGE"),
+        },
         tags=PRODUCTS,
     )
     @action(
