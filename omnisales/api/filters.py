@@ -2,8 +2,8 @@
 
 - `FilterSet`: an invalid filter value (`minPrice=abc`, `status=bogus`, an unknown `ordering`) is a
   400 `INVALID_PARAMETER` whose details map each query parameter to its messages — never a 500 and
-  never a silently ignored filter. Name filters in camelCase, like the fields:
-  `customerId = filters.CharFilter(field_name="customer_id")`.
+  never a silently ignored filter. An empty value is allowed only for text filters. Name filters in
+  camelCase, like the fields: `customerId = filters.CharFilter(field_name="customer_id")`.
 - `OrderingFilter`: `ordering=-price,name`, with the primary key as the last tie-breaker so
   limit/offset pages never overlap or skip rows.
 - `JSONArrayContainsFilter`: `tag=sale` on a JSON list column, evaluated in SQL on PostgreSQL and SQLite.
@@ -21,8 +21,14 @@ from .pagination import InvalidQueryParameter
 
 class FilterSet(django_filters.FilterSet):
     def is_valid(self) -> bool:
-        if self.is_bound and self.errors:
-            details = {name: [str(message) for message in messages] for name, messages in self.errors.items()}
+        if not self.is_bound:
+            return super().is_valid()
+        details = {name: [str(message) for message in messages] for name, messages in self.errors.items()}
+        for name, filter_ in self.filters.items():
+            # `?minPrice=` is not a number: only text filters may be sent empty (and then do nothing).
+            if self.data.get(name) == "" and not isinstance(filter_, django_filters.CharFilter):
+                details.setdefault(name, ["This parameter cannot be empty."])
+        if details:
             names = ", ".join(sorted(details))
             raise InvalidQueryParameter(f"Invalid query parameter: {names}", details=details)
         return super().is_valid()

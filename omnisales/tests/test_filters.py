@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 class AccountFilter(FilterSet):
     productLimit = filters.NumberFilter(field_name="product_limit")
     createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    name = filters.CharFilter(field_name="name")
     ordering = OrderingFilter(fields=(("name", "name"),))
 
     class Meta:
@@ -27,6 +28,13 @@ def test_invalid_values_raise_invalid_parameter_naming_each_parameter():
         filterset.qs  # noqa: B018
     assert raised.value.status_code == 400 and raised.value.code == "INVALID_PARAMETER"
     assert set(raised.value.details) == {"productLimit", "createdAfter"}
+
+
+def test_empty_values_are_invalid_except_for_text_filters():
+    with pytest.raises(InvalidQueryParameter) as raised:
+        AccountFilter({"productLimit": "", "ordering": "", "name": ""}, queryset=Account.objects.all()).qs  # noqa: B018
+    assert set(raised.value.details) == {"productLimit", "ordering"}
+    assert AccountFilter({"name": ""}, queryset=Account.objects.all()).is_valid()
 
 
 def test_valid_values_filter_and_ordering_breaks_ties_on_the_primary_key():
