@@ -412,10 +412,31 @@ class ImportReport:
         return asdict(self)
 
 
+_ALL_FIELDS = frozenset(field.name for field in Product._meta.concrete_fields)
+_NOT_IMPORTED = _ALL_FIELDS - set(PRODUCT_FIELDS) | {"category"}  # category: resolved within the account
+
+
 def _batches(iterable: Iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _write_batch(to_create: list[Product], to_update: list[tuple[Product, list[str]]], *, batch_size: int) -> None:
+    Product.objects.bulk_create(to_create, batch_size=batch_size)
+    if not to_update:
+        return
+    # Updates as INSERT ... ON CONFLICT (account, sku) DO UPDATE of the columns that changed in this batch:
+    # one plain statement per batch on PostgreSQL and SQLite, where bulk_update() builds a CASE per
+    # column and row. The rows are locked (read above), so the unchanged columns written back are current.
+    products = [product for product, _ in to_update]
+    created_at = {product.pk: product.created_at for product in products}  # insert would reset it in memory
+    fields = sorted({name for _, changed in to_update for name in changed} | {"updated_at"})
+    Product.objects.bulk_create(
+        products, batch_size=batch_size, update_conflicts=True, unique_fields=["account", "sku"], update_fields=fields
+    )
+    for product in products:
+        product.created_at = created_at[product.pk]
 
 
 class _RowPlanner:
@@ -472,8 +493,10 @@ class _RowPlanner:
         changed = [name for name, value in values.items() if _set_if_changed(product, name, value)]
         if not is_new and not changed:
             return ("same",)
+        # Stored values were valid when written: check what this row sets (clean() still sees all fields).
+        unchecked = _NOT_IMPORTED if is_new else _ALL_FIELDS - set(changed)
         try:
-            product.full_clean(exclude=["account", "category"], validate_unique=False, validate_constraints=False)
+            product.full_clean(exclude=unchecked, validate_unique=False, validate_constraints=False)
         except DjangoValidationError as exc:
             return "error", exc.message_dict
         return ("create" if is_new else "update"), product, changed
@@ -499,15 +522,18 @@ def product_import(
     account = _lock_account(account)
     before = selectors.product_usage(account=account)
     planner = _RowPlanner(account=account, columns=columns)
-    update_fields = sorted({csv_format.field_for(c) for c in columns if c and c != "sku"} | {"updated_at"})
     report = ImportReport(dry_run=dry_run)
     sku_index = columns.index("sku")
 
     for batch in _batches(rows, batch_size):
-        skus = [csv_format.parse_cell("sku", cells[sku_index]) for _, cells in batch if len(cells) == len(columns)]
-        existing = {p.sku: p for p in Product.objects.filter(account=account, sku__in=skus)}
-        to_create, to_update, events = [], [], []
-        now = timezone.now()
+        skus = [csv_format.parse_cell("sku", cells[sku_index]) for _, cells in batch if len(cells) > sku_index]
+        existing = {
+            product.sku: product
+            for product in Product.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("category")
+            .filter(account=account, sku__in=skus)
+        }
+        to_create, to_update = [], []
         for number, cells in batch:
             outcome = planner.plan(number, cells, existing)
             kind = outcome[0]
@@ -519,14 +545,9 @@ def product_import(
             elif kind == "create":
                 to_create.append(outcome[1])
             else:
-                product, changed = outcome[1], outcome[2]
-                product.updated_at = now
-                to_update.append((product, changed))
-        Product.objects.bulk_create(to_create, batch_size=batch_size)
-        if to_update:
-            Product.objects.bulk_update([p for p, _ in to_update], update_fields, batch_size=batch_size)
-        for product in to_create:
-            events.append(("product.created", product_event_data(product)))
+                to_update.append((outcome[1], outcome[2]))
+        _write_batch(to_create, to_update, batch_size=batch_size)
+        events = [("product.created", product_event_data(product)) for product in to_create]
         for product, changed in to_update:
             events.append(("product.updated", _updated_event(product, changed)))
             if "status" in changed and product.status == ProductStatus.ARCHIVED:

@@ -15,25 +15,21 @@ def _plain(data: dict) -> dict:
     return json.loads(json.dumps(camelize(data), cls=DjangoJSONEncoder))
 
 
-def _payload(event: str, data: dict, timestamp: str) -> dict:
-    return {"event": event, "timestamp": timestamp, "data": _plain(data)}
-
-
-def _now() -> str:
-    return timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
     """Records `event` in the outbox inside the caller's transaction; nothing is sent if it rolls back."""
+    timestamp = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    payload = {"event": event, "timestamp": timestamp, "data": _plain(data)}
     with transaction.atomic():
-        return WebhookEvent.objects.create(account=account, event_type=event, payload=_payload(event, data, _now()))
+        return WebhookEvent.objects.create(account=account, event_type=event, payload=payload)
 
 
 def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int = 1000) -> int:
     """`event_emit` for bulk writes (imports): one INSERT per batch of (event, data) pairs. Returns the count."""
-    timestamp = _now()
+    timestamp = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     rows = [
-        WebhookEvent(account=account, event_type=event, payload=_payload(event, data, timestamp))
+        WebhookEvent(
+            account=account, event_type=event, payload={"event": event, "timestamp": timestamp, "data": _plain(data)}
+        )
         for event, data in events
     ]
     with transaction.atomic():
