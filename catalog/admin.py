@@ -9,7 +9,31 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import csv_format, selectors, services
-from .models import Category, Product, ProductStatus
+from .models import CATEGORY_FIELDS, PRODUCT_FIELDS, Category, Product, ProductStatus
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Saves through the app's services (events, limits, locks). The forms check the rules first, so the
+    user sees form errors; the services check them again. An object never moves to another account."""
+
+    writable_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "account"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in self.writable_fields if name in form.cleaned_data}
+        if change:
+            saved = self.update_through_service(obj, {name: data[name] for name in form.changed_data if name in data})
+        else:
+            saved = self.create_through_service(form.cleaned_data["account"], data)
+        obj.pk = saved.pk
+
+    def create_through_service(self, account, data):
+        raise NotImplementedError
+
+    def update_through_service(self, obj, data):
+        raise NotImplementedError
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -17,7 +41,7 @@ class ProductAdminForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["account", *services.PRODUCT_FIELDS]
+        fields = ["account", *PRODUCT_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -43,8 +67,9 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceAdmin):
     form = ProductAdminForm
+    writable_fields = PRODUCT_FIELDS
     list_display = ["sku", "name", "category", "price", "currency", "status", "order_count", "account", "updated_at"]
     list_display_links = ["sku", "name"]
     list_editable = ["price", "status"]
@@ -62,22 +87,15 @@ class ProductAdmin(admin.ModelAdmin):
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "account"] if obj else self.readonly_fields
-
     def get_changelist_form(self, request, **kwargs):
         kwargs.setdefault("form", ProductAdminForm)  # list_editable status changes meet the plan limit too
         return super().get_changelist_form(request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        """Forms have already checked the model rules, the SKU and the plan limit; the service re-checks."""
-        data = {name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS if name in form.cleaned_data}
-        if change:
-            changed = {name: data[name] for name in form.changed_data if name in data}
-            saved = services.product_update(product=obj, data=changed)
-        else:
-            saved = services.product_create(account=form.cleaned_data["account"], **data)
-        obj.pk = saved.pk
+    def create_through_service(self, account, data):
+        return services.product_create(account=account, **data)
+
+    def update_through_service(self, obj, data):
+        return services.product_update(product=obj, data=data)
 
     def delete_model(self, request, obj):
         result = services.product_delete(product=obj)
@@ -109,7 +127,7 @@ class ProductAdmin(admin.ModelAdmin):
 class CategoryAdminForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ["account", *services.CATEGORY_FIELDS]
+        fields = ["account", *CATEGORY_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -123,17 +141,15 @@ class CategoryAdminForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdmin):
     form = CategoryAdminForm
+    writable_fields = CATEGORY_FIELDS
     list_display = ["tree_name", "slug", "product_count", "position", "account", "updated_at"]
     list_filter = ["account"]
     search_fields = ["name", "slug"]
     readonly_fields = ["id", "created_at", "updated_at"]
     autocomplete_fields = ["parent", "account"]
     ordering = ["account__name", "parent__name", "position", "name"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "account"] if obj else self.readonly_fields
 
     def get_queryset(self, request):
         return selectors.categories_with_product_counts(super().get_queryset(request).select_related("account"))
@@ -161,14 +177,11 @@ class CategoryAdmin(admin.ModelAdmin):
     def product_count(self, obj):
         return obj.product_count
 
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in services.CATEGORY_FIELDS if name in form.cleaned_data}
-        if change:
-            changed = {name: data[name] for name in form.changed_data if name in data}
-            saved = services.category_update(category=obj, data=changed)
-        else:
-            saved = services.category_create(account=form.cleaned_data["account"], **data)
-        obj.pk = saved.pk
+    def create_through_service(self, account, data):
+        return services.category_create(account=account, **data)
+
+    def update_through_service(self, obj, data):
+        return services.category_update(category=obj, data=data)
 
     def delete_model(self, request, obj):
         services.category_delete(category=obj)

@@ -14,31 +14,11 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from .exceptions import InvalidCsv
-from .models import Product
+from .models import PRODUCT_FIELDS, Product
 
-COLUMNS = (
-    "sku",
-    "name",
-    "description",
-    "price",
-    "compareAtPrice",
-    "cost",
-    "currency",
-    "status",
-    "category",
-    "tags",
-    "images",
-    "barcode",
-    "weight",
-    "attributes",
-    "trackInventory",
-    "allowBackorder",
-)
-FIELD_BY_COLUMN = {
-    "compareAtPrice": "compare_at_price",
-    "trackInventory": "track_inventory",
-    "allowBackorder": "allow_backorder",
-}
+# One column per writable field, named like the API (camelCase); `category` holds the category's slug.
+FIELD_BY_COLUMN = {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name): name for name in PRODUCT_FIELDS}
+COLUMNS = tuple(FIELD_BY_COLUMN)
 DECIMAL_COLUMNS = frozenset({"price", "compareAtPrice", "cost", "weight"})
 BOOLEAN_COLUMNS = frozenset({"trackInventory", "allowBackorder"})
 # An empty cell in these keeps the product's current value (on create: the default, or "required").
@@ -54,7 +34,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def field_for(column: str) -> str:
-    return FIELD_BY_COLUMN.get(column, column)
+    return FIELD_BY_COLUMN[column]
 
 
 def _key(header: str) -> str:

@@ -64,6 +64,27 @@ def validate_attributes(value) -> None:
         raise ValidationError("Cannot contain NUL characters.", code="null_characters_not_allowed")
 
 
+# What merchants write (API, CSV, admin); the rest is ids, timestamps and counters.
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "description",
+    "price",
+    "compare_at_price",
+    "cost",
+    "currency",
+    "status",
+    "category",
+    "tags",
+    "images",
+    "barcode",
+    "weight",
+    "attributes",
+    "track_inventory",
+    "allow_backorder",
+)
+CATEGORY_FIELDS = ("name", "slug", "parent", "description", "position")
+
 non_negative = MinValueValidator(Decimal("0"), message="Must be zero or more.")
 
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from omnisales.api.serializers import MoneyField, TenantRelatedField
 
 from .csv_format import MAX_ROWS
-from .models import Category, Product, ProductStatus
+from .models import PRODUCT_FIELDS, Category, Product, ProductStatus
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -91,22 +91,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = [
             "id",
-            "sku",
-            "name",
-            "description",
-            "price",
-            "compare_at_price",
-            "cost",
-            "currency",
-            "status",
-            "category_id",
-            "tags",
-            "images",
-            "barcode",
-            "weight",
-            "attributes",
-            "track_inventory",
-            "allow_backorder",
+            *("category_id" if name == "category" else name for name in PRODUCT_FIELDS),
             "order_count",
             "created_at",
             "updated_at",

@@ -6,7 +6,7 @@ limit, moving categories) lock the account row first (`FOR NO KEY UPDATE`, so ot
 merely reference the account are not blocked). Product updates lock the product row.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -33,27 +33,8 @@ from .exceptions import (
     PlanLimitReached,
     ValidationFailed,
 )
-from .models import Category, Product, ProductStatus
+from .models import CATEGORY_FIELDS, PRODUCT_FIELDS, Category, Product, ProductStatus
 
-PRODUCT_FIELDS = (
-    "sku",
-    "name",
-    "description",
-    "price",
-    "compare_at_price",
-    "cost",
-    "currency",
-    "status",
-    "category",
-    "tags",
-    "images",
-    "barcode",
-    "weight",
-    "attributes",
-    "track_inventory",
-    "allow_backorder",
-)
-CATEGORY_FIELDS = ("name", "slug", "parent", "description", "position")
 MONEY_FIELDS = frozenset({"price", "compare_at_price", "cost"})
 # Model field -> the name the API uses for it, where they differ.
 API_NAMES = {"category": "category_id", "parent": "parent_id"}
@@ -76,6 +57,22 @@ def _full_clean(instance, *, exclude: Iterable[str]) -> None:
         instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except DjangoValidationError as exc:
         raise ValidationFailed("Validation failed", details=_error_map(exc)) from None
+
+
+def _reject_unknown(data: dict, allowed: tuple[str, ...], kind: str) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not {kind} fields: {sorted(unknown)}")
+
+
+def _save(instance, *, check_unique: Callable[[], None], **save_kwargs) -> None:
+    """Saves in a savepoint. A unique constraint lost to a concurrent write becomes check_unique()'s 409."""
+    try:
+        with transaction.atomic():
+            instance.save(**save_kwargs)
+    except IntegrityError:
+        check_unique()
+        raise
 
 
 def _camel(name: str) -> str:
@@ -138,15 +135,6 @@ def _check_parent(*, category: Category, parent: Category | None) -> None:
         )
 
 
-def _save_category(category: Category, **save_kwargs) -> None:
-    try:
-        with transaction.atomic():
-            category.save(**save_kwargs)
-    except IntegrityError:
-        _check_slug_free(account=category.account, slug=category.slug, exclude_id=category.pk)
-        raise
-
-
 @transaction.atomic
 def category_create(
     *,
@@ -173,16 +161,14 @@ def category_create(
     )
     _check_parent(category=category, parent=parent)
     _full_clean(category, exclude=["account", "parent"])
-    _save_category(category, force_insert=True)
+    _save(category, check_unique=lambda: _check_slug_free(account=account, slug=slug), force_insert=True)
     return category
 
 
 @transaction.atomic
 def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     """Changes the given fields (keys from CATEGORY_FIELDS). Moving a category under its own subtree is a 422."""
-    unknown = set(data) - set(CATEGORY_FIELDS)
-    if unknown:
-        raise ValueError(f"Not category fields: {sorted(unknown)}")
+    _reject_unknown(data, CATEGORY_FIELDS, "category")
     _lock_account(category.account)
     category = Category.objects.select_related("account").get(pk=category.pk)
     changed = []
@@ -204,7 +190,11 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     if "slug" in changed:
         _check_slug_free(account=category.account, slug=category.slug, exclude_id=category.pk)
     _full_clean(category, exclude=["account", "parent"])
-    _save_category(category, update_fields=[*changed, "updated_at"])
+    _save(
+        category,
+        check_unique=lambda: _check_slug_free(account=category.account, slug=category.slug, exclude_id=category.pk),
+        update_fields=[*changed, "updated_at"],
+    )
     return category
 
 
@@ -278,15 +268,6 @@ def _check_sku_free(*, account: Account, sku: str, exclude_id: str | None = None
         raise DuplicateSku("A product with this SKU already exists", details={"sku": [f"'{sku}' is already used."]})
 
 
-def _save_product(product: Product, **save_kwargs) -> None:
-    try:
-        with transaction.atomic():
-            product.save(**save_kwargs)
-    except IntegrityError:
-        _check_sku_free(account=product.account, sku=product.sku, exclude_id=product.pk)
-        raise
-
-
 @transaction.atomic
 def product_create(
     *,
@@ -317,7 +298,7 @@ def product_create(
     _check_sku_free(account=account, sku=product.sku)
     if product.status != ProductStatus.ARCHIVED:
         _ensure_plan_room(account=account)
-    _save_product(product, force_insert=True)
+    _save(product, check_unique=lambda: _check_sku_free(account=account, sku=product.sku), force_insert=True)
     event_emit(account=account, event="product.created", data=product_event_data(product))
     return product
 
@@ -325,9 +306,7 @@ def product_create(
 @transaction.atomic
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     """Changes the given fields (keys from PRODUCT_FIELDS). Un-archiving needs room under the plan limit."""
-    unknown = set(data) - set(PRODUCT_FIELDS)
-    if unknown:
-        raise ValueError(f"Not product fields: {sorted(unknown)}")
+    _reject_unknown(data, PRODUCT_FIELDS, "product")
     product = (
         Product.objects.select_for_update(no_key=True, of=("self",))
         .select_related("account", "category")
@@ -346,7 +325,11 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
         _check_sku_free(account=product.account, sku=product.sku, exclude_id=product.pk)
     if was_archived and product.status != ProductStatus.ARCHIVED:
         _ensure_plan_room(account=product.account)
-    _save_product(product, update_fields=[*changed, "updated_at"])
+    _save(
+        product,
+        check_unique=lambda: _check_sku_free(account=product.account, sku=product.sku, exclude_id=product.pk),
+        update_fields=[*changed, "updated_at"],
+    )
     event_emit(account=product.account, event="product.updated", data=_updated_event(product, changed))
     if not was_archived and product.status == ProductStatus.ARCHIVED:
         event_emit(account=product.account, event="product.archived", data=product_event_data(product))
