@@ -164,7 +164,7 @@ def _format(column: str, value) -> str:
     if column in BOOLEAN_COLUMNS:
         return "true" if value else "false"
     if column == "tags":
-        return ", ".join(value)
+        return _escape(", ".join(value))
     if column == "images":
         return " ".join(value)
     if column == "attributes":

@@ -126,7 +126,7 @@ def _check_parent(*, category: Category, parent: Category | None) -> None:
         return
     if parent.account_id != category.account_id:
         raise not_found(Category, parent.pk)
-    if category.pk and selectors.category_is_in_subtree(
+    if not category._state.adding and selectors.category_is_in_subtree(
         account=category.account, category_id=parent.pk, root_id=category.pk
     ):
         raise CategoryCycle(

@@ -34,8 +34,18 @@ SKU_TAKEN = {409: _error("DUPLICATE_SKU")}
 SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
 
 
-class _WriteMixin:
-    """create / update / partial_update through services; the object is fetched (404) before the body is read."""
+class ServiceWriteMixin:
+    """create / retrieve / update / partial_update, with writes through the app's services.
+
+    The object is fetched (404 for another account's id) before the body is validated; PUT and PATCH
+    validate the same way (DRF skips the serializer's defaults on PATCH, so PUT resets omitted fields).
+    """
+
+    def perform_create_with(self, data: dict):
+        raise NotImplementedError
+
+    def perform_update_with(self, instance, data: dict):
+        raise NotImplementedError
 
     def create(self, request, *args, **kwargs):
         payload = self.get_serializer(data=request.data)
@@ -74,7 +84,7 @@ class _WriteMixin:
         summary="Update a category", responses={200: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS
     ),
 )
-class CategoryViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
+class CategoryViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
     """The account's category tree (`parentId` links a category to its parent)."""
 
     queryset = Category.objects.order_by("position", "name", "pk")
@@ -159,7 +169,7 @@ class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
         summary="Update a product", responses={200: ProductSerializer, **SKU_TAKEN}, tags=PRODUCTS
     ),
 )
-class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
+class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
