@@ -172,6 +172,7 @@ API_RATE_LIMITS = {
     "write": env.str("API_RATE_LIMIT_WRITE", default="100/hour"),
 }
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+DEFAULT_PRODUCT_LIMIT = env.int("DEFAULT_PRODUCT_LIMIT", default=100)  # accounts without a plan
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
