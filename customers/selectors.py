@@ -30,6 +30,7 @@ from .rfm import RfmSegment
 from .rules import rules_for_display
 
 ZERO = Decimal("0.00")
+RFM_FIELDS = ("id", "name", "email", "total_orders", "total_spent", "last_order_date")
 
 
 def account_zone(account) -> zoneinfo.ZoneInfo:
@@ -62,6 +63,7 @@ def rfm_queryset(*, account) -> QuerySet[Customer]:
     scored = (
         active_customers(account=account)
         .filter(total_orders__gt=0, last_order_date__isnull=False)
+        .only(*RFM_FIELDS)  # the window sorts carry every selected column: keep rows narrow
         .annotate(**rfm.score_windows())
     )
     return scored.annotate(
@@ -93,11 +95,13 @@ def _start_of_day(day: datetime.date, zone) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
 
 
-def segment_q(*, account, rules: dict) -> Q:
+def segment_q(*, account, rules: dict, scored: bool = False) -> Q:
     """The Q object selecting the customers that match stored (canonical) segment `rules`.
 
     All given rules must hold; see `customers.rules` for the format. The `segment` filter of the
-    customer list and segment summaries both use this, over active customers.
+    customer list and segment summaries both use this, over active customers. An `rfmSegment`
+    rule becomes a subquery over the scored population, or, with `scored=True` (for aggregates
+    over `rfm_queryset`, whose windows see every scored customer), a test of its `rfm_segment`.
     """
     condition = Q()
     tags = rules.get("tags", {})
@@ -123,7 +127,10 @@ def segment_q(*, account, rules: dict) -> Q:
     if "before" in last_order:
         condition &= Q(last_order_date__lt=_start_of_day(datetime.date.fromisoformat(last_order["before"]), zone))
     if rules.get("rfmSegment"):
-        condition &= rfm_members_q(account=account, segments=rules["rfmSegment"])
+        if scored:
+            condition &= Q(rfm_segment__in=rules["rfmSegment"])
+        else:
+            condition &= rfm_members_q(account=account, segments=rules["rfmSegment"])
     return condition
 
 
@@ -209,24 +216,34 @@ def _stats_from(row: dict, key: str) -> SegmentStats:
     )
 
 
-def rfm_segment_stats(*, account) -> dict[str, SegmentStats]:
-    """Customer count, revenue and orders of every RFM segment, in one aggregate query."""
-    aggregates = {}
-    for index, segment in enumerate(RfmSegment):
-        aggregates.update(_stats_aggregates(f"s{index}", Q(rfm_segment=segment.value)))
-    row = rfm_queryset(account=account).order_by().aggregate(**aggregates)
-    return {segment.value: _stats_from(row, f"s{index}") for index, segment in enumerate(RfmSegment)}
+def segment_stats(
+    *, account, rfm_segments: list[RfmSegment] = (), custom_segments: list[CustomerSegment] = ()
+) -> dict[str, SegmentStats]:
+    """Customer count, revenue and orders per segment id, in at most two conditional-aggregate queries.
 
-
-def custom_segment_stats(*, account, segments: list[CustomerSegment]) -> dict[str, SegmentStats]:
-    """The same figures for merchant segments, all of them in one conditional-aggregate query."""
-    if not segments:
-        return {}
-    aggregates = {}
-    for index, segment in enumerate(segments):
-        aggregates.update(_stats_aggregates(f"s{index}", segment_q(account=account, rules=segment.rules)))
-    row = active_customers(account=account).aggregate(**aggregates)
-    return {segment.pk: _stats_from(row, f"s{index}") for index, segment in enumerate(segments)}
+    RFM segments, and custom segments with an `rfmSegment` rule (whose members all have scores),
+    are aggregated together over the scored population, so the NTILE windows run once; the other
+    custom segments over all active customers.
+    """
+    scored, plain = {}, {}
+    for segment in rfm_segments:
+        scored[segment.value] = Q(rfm_segment=segment.value)
+    for segment in custom_segments:
+        if segment.rules.get("rfmSegment"):
+            scored[segment.pk] = segment_q(account=account, rules=segment.rules, scored=True)
+        else:
+            plain[segment.pk] = segment_q(account=account, rules=segment.rules)
+    stats = {}
+    for queryset, conditions in ((rfm_queryset(account=account), scored), (active_customers(account=account), plain)):
+        if not conditions:
+            continue
+        keys = {segment_id: f"s{index}" for index, segment_id in enumerate(conditions)}
+        aggregates = {}
+        for segment_id, condition in conditions.items():
+            aggregates.update(_stats_aggregates(keys[segment_id], condition))
+        row = queryset.order_by().aggregate(**aggregates)
+        stats.update({segment_id: _stats_from(row, key) for segment_id, key in keys.items()})
+    return stats
 
 
 def _rfm_summary(segment: RfmSegment, stats: SegmentStats) -> SegmentSummary:
@@ -255,8 +272,8 @@ def _custom_summary(segment: CustomerSegment, stats: SegmentStats) -> SegmentSum
 
 def segment_summary(*, account, ref: SegmentRef) -> SegmentSummary:
     if ref.rfm:
-        return _rfm_summary(ref.rfm, rfm_segment_stats(account=account)[ref.rfm.value])
-    stats = custom_segment_stats(account=account, segments=[ref.custom])[ref.custom.pk]
+        return _rfm_summary(ref.rfm, segment_stats(account=account, rfm_segments=[ref.rfm])[ref.id])
+    stats = segment_stats(account=account, custom_segments=[ref.custom])[ref.id]
     return _custom_summary(ref.custom, stats)
 
 
@@ -264,7 +281,7 @@ class SegmentSummaryList:
     """RFM segments (in grid order) then merchant segments (oldest first), as one pageable sequence.
 
     The paginator calls `count()` and takes one slice; only the segments on that page are
-    aggregated, with at most one query for the RFM ones and one for the merchant ones.
+    aggregated (see `segment_stats`).
     """
 
     def __init__(self, *, account, type: str | None = None):
@@ -287,12 +304,10 @@ class SegmentSummaryList:
         rfm_page = self.rfm_segments[start:stop]
         custom_start = max(start - len(self.rfm_segments), 0)
         custom_stop = None if stop is None else max(stop - len(self.rfm_segments), 0)
-        custom_page = list(self.custom_segments[custom_start:custom_stop]) if custom_stop != 0 else []
-        summaries = []
-        if rfm_page:
-            stats = rfm_segment_stats(account=self.account)
-            summaries.extend(_rfm_summary(segment, stats[segment.value]) for segment in rfm_page)
-        if custom_page:
-            stats = custom_segment_stats(account=self.account, segments=custom_page)
-            summaries.extend(_custom_summary(segment, stats[segment.pk]) for segment in custom_page)
-        return summaries
+        has_customs = custom_stop is None or custom_stop > custom_start
+        custom_page = list(self.custom_segments[custom_start:custom_stop]) if has_customs else []
+        stats = segment_stats(account=self.account, rfm_segments=rfm_page, custom_segments=custom_page)
+        return [
+            *(_rfm_summary(segment, stats[segment.value]) for segment in rfm_page),
+            *(_custom_summary(segment, stats[segment.pk]) for segment in custom_page),
+        ]

@@ -385,6 +385,11 @@ def population(account):
         ({"lastOrderDate": {"before": "2024-05-21"}}, ["Trade"]),
         ({"lastOrderDate": {"after": "2023-01-01", "before": "2024-06-30"}}, ["Silver", "Trade"]),
         ({"tags": {"any": ["wholesale"]}, "totalSpent": {"min": 1000}}, ["Gold"]),
+        # Three scored customers take quintiles 1-3: Gold R3 FM3, Silver R2 FM2, Trade R1 FM1.
+        ({"rfmSegment": ["need_attention"], "tags": {"any": ["vip"]}}, ["Gold"]),
+        ({"rfmSegment": ["hibernating", "lost"], "tags": {"all": ["wholesale"]}}, ["Trade"]),
+        ({"rfmSegment": ["hibernating", "lost", "need_attention"], "totalSpent": {"max": 300}}, ["Silver", "Trade"]),
+        ({"rfmSegment": ["lost"], "lastOrderDate": {"after": "2024-01-01"}}, []),
     ],
 )
 def test_rules_select_the_right_customers(api, population, rules, expected):
