@@ -70,7 +70,17 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*(self.get_ordering_value(param) for param in value), tiebreak)
 
 
-class CustomerFilterSet(filters.FilterSet):
+class AccountFilterSet(filters.FilterSet):
+    @property
+    def account(self):
+        return get_auth_context(self.request).account
+
+    def keep(self, queryset, name, value):
+        """For parameters the filterset reads itself rather than filtering on."""
+        return queryset
+
+
+class CustomerFilterSet(AccountFilterSet):
     """Anonymized (deleted) customers are left out unless `includeAnonymized=true`."""
 
     search = filters.CharFilter(method="filter_search", max_length=200, help_text="Part of name, email or phone.")
@@ -101,17 +111,10 @@ class CustomerFilterSet(filters.FilterSet):
         model = Customer
         fields = []
 
-    @property
-    def account(self):
-        return get_auth_context(self.request).account
-
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("includeAnonymized"):
             queryset = queryset.filter(is_anonymized=False)
         return super().filter_queryset(queryset)
-
-    def keep(self, queryset, name, value):
-        return queryset
 
     def filter_search(self, queryset, name, value):
         term = value.strip()
@@ -139,7 +142,7 @@ class CustomerFilterSet(filters.FilterSet):
         return queryset.filter(is_anonymized=False).filter(selectors.segment_members_q(account=self.account, ref=ref))
 
 
-class RfmFilterSet(filters.FilterSet):
+class RfmFilterSet(AccountFilterSet):
     segment = filters.ChoiceFilter(field_name="rfm_segment", choices=RfmSegment.choices, help_text="RFM segment name.")
     asOf = filters.DateFilter(
         method="keep",
@@ -163,10 +166,6 @@ class RfmFilterSet(filters.FilterSet):
         fields = []
 
     def filter_queryset(self, queryset):
-        account = get_auth_context(self.request).account
-        as_of = self.form.cleaned_data.get("asOf") or selectors.account_today(account)
-        queryset = selectors.with_recency(queryset, account=account, as_of=as_of)
+        as_of = self.form.cleaned_data.get("asOf") or selectors.account_today(self.account)
+        queryset = selectors.with_recency(queryset, account=self.account, as_of=as_of)
         return super().filter_queryset(queryset)
-
-    def keep(self, queryset, name, value):
-        return queryset

@@ -10,6 +10,19 @@ from omnisales.api.ids import PrefixedIdField
 
 from .lookups import TagsField
 
+# What the API may write, and what only the order-statistics services write.
+PROFILE_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "address",
+    "shipping_address",
+    "tags",
+    "accepts_email_marketing",
+    "accepts_sms_marketing",
+)
+ORDER_STATS_FIELDS = ("total_orders", "total_spent", "first_order_date", "last_order_date")
+
 
 class Customer(TenantModel):
     """A buyer of one account.

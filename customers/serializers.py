@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from omnisales.api.serializers import MoneyField
 
-from .models import Customer
+from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer
 from .normalize import MAX_TAG_LENGTH, MAX_TAGS, InvalidValue, normalize_email, normalize_phone, normalize_tags
 from .rfm import RfmSegment
 from .rules import InvalidRules, parse_rules
@@ -64,18 +64,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
-            "name",
-            "email",
-            "phone",
-            "address",
-            "shipping_address",
-            "tags",
-            "accepts_email_marketing",
-            "accepts_sms_marketing",
-            "total_orders",
-            "total_spent",
-            "first_order_date",
-            "last_order_date",
+            *PROFILE_FIELDS,
+            *ORDER_STATS_FIELDS,
             "is_anonymized",
             "anonymized_at",
             "created_at",

@@ -23,22 +23,11 @@ from .exceptions import (
     DuplicateSegmentName,
     ValidationFailed,
 )
-from .models import Customer, CustomerSegment
+from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer, CustomerSegment
 from .normalize import InvalidValue, normalize_email, normalize_phone, normalize_tags
 from .rules import InvalidRules, parse_rules
 
 ANONYMIZED_NAME = "Deleted customer"
-PROFILE_FIELDS = (
-    "name",
-    "email",
-    "phone",
-    "address",
-    "shipping_address",
-    "tags",
-    "accepts_email_marketing",
-    "accepts_sms_marketing",
-)
-STATS_FIELDS = ("total_orders", "total_spent", "first_order_date", "last_order_date", "updated_at")
 CENT = Decimal("0.01")
 
 
@@ -47,23 +36,8 @@ CENT = Decimal("0.01")
 
 def customer_event_data(customer: Customer) -> dict:
     """The customer as webhook consumers see it (keys are camelCased by the outbox)."""
-    return {
-        "id": customer.pk,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "address": customer.address,
-        "shipping_address": customer.shipping_address,
-        "tags": list(customer.tags),
-        "accepts_email_marketing": customer.accepts_email_marketing,
-        "accepts_sms_marketing": customer.accepts_sms_marketing,
-        "total_orders": customer.total_orders,
-        "total_spent": customer.total_spent,
-        "first_order_date": customer.first_order_date,
-        "last_order_date": customer.last_order_date,
-        "created_at": customer.created_at,
-        "updated_at": customer.updated_at,
-    }
+    data = {name: getattr(customer, name) for name in ("id", *PROFILE_FIELDS, *ORDER_STATS_FIELDS)}
+    return {**data, "tags": list(customer.tags), "created_at": customer.created_at, "updated_at": customer.updated_at}
 
 
 def _clean_profile(changes: dict) -> dict:
@@ -188,7 +162,7 @@ def _aware(moment: datetime.datetime, name: str) -> datetime.datetime:
 
 
 def _refresh_stats(customer: Customer) -> Customer:
-    customer.refresh_from_db(fields=STATS_FIELDS)
+    customer.refresh_from_db(fields=[*ORDER_STATS_FIELDS, "updated_at"])
     return customer
 
 

@@ -1,5 +1,5 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from omnisales.api.pagination import InvalidQueryParameter
@@ -25,29 +25,28 @@ def conflict(codes: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=f"Conflict: {codes}")
 
 
-class CustomerViewSet(TenantViewSet):
+class CustomersListViewSet(mixins.ListModelMixin, TenantViewSet):
+    """A paged, filtered list of this area (invalid filter values are 400 INVALID_PARAMETER)."""
+
+    scope_area = "customers"
+    filter_backends = [StrictFilterBackend]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customers (anonymized ones only with includeAnonymized=true)", tags=TAGS)
+)
+class CustomerViewSet(CustomersListViewSet):
     """Customers of the account. DELETE anonymizes: order history keeps the row."""
 
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
-    scope_area = "customers"
     lookup_url_kwarg = "customerId"
-    filter_backends = [StrictFilterBackend]
     filterset_class = CustomerFilterSet
 
     def _write(self, request, *, partial: bool):
         payload = CustomerWriteSerializer(data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
         return payload.validated_data
-
-    @extend_schema(
-        responses={200: CustomerSerializer(many=True)},
-        summary="List customers (anonymized ones only with includeAnonymized=true)",
-        tags=TAGS,
-    )
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     @extend_schema(
         request=CustomerWriteSerializer,
@@ -99,27 +98,21 @@ class CustomerViewSet(TenantViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CustomerRfmViewSet(TenantViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="RFM analysis: recency, frequency and monetary scores (quintiles 1-5) and segment", tags=TAGS
+    )
+)
+class CustomerRfmViewSet(CustomersListViewSet):
     """RFM scores and segments of the customers with orders, computed in SQL."""
 
     serializer_class = RfmEntrySerializer
-    scope_area = "customers"
-    filter_backends = [StrictFilterBackend]
     filterset_class = RfmFilterSet
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request account
             return Customer.objects.none()
         return selectors.rfm_queryset(account=self.account)
-
-    @extend_schema(
-        responses={200: RfmEntrySerializer(many=True)},
-        summary="RFM analysis: recency, frequency and monetary scores (quintiles 1-5) and segment",
-        tags=TAGS,
-    )
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(RfmEntrySerializer(page, many=True).data)
 
 
 SEGMENT_TYPE = OpenApiParameter(
@@ -201,13 +194,12 @@ class CustomerSegmentViewSet(TenantViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SegmentCustomersViewSet(TenantViewSet):
+@extend_schema_view(list=extend_schema(summary="List the customers in a segment (RFM name or seg_… id)", tags=TAGS))
+class SegmentCustomersViewSet(CustomersListViewSet):
     """The customers of one segment, with the filters and ordering of the customer list."""
 
     serializer_class = CustomerSerializer
-    scope_area = "customers"
     lookup_url_kwarg = "segmentId"
-    filter_backends = [StrictFilterBackend]
     filterset_class = CustomerFilterSet
 
     def get_queryset(self):
@@ -215,12 +207,3 @@ class SegmentCustomersViewSet(TenantViewSet):
             return Customer.objects.none()
         ref = selectors.segment_get(account=self.account, segment_id=self.kwargs[self.lookup_url_kwarg])
         return selectors.segment_members(account=self.account, ref=ref)
-
-    @extend_schema(
-        responses={200: CustomerSerializer(many=True)},
-        summary="List the customers in a segment (RFM name or seg_… id)",
-        tags=TAGS,
-    )
-    def list(self, request, segmentId=None):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CustomerSerializer(page, many=True).data)

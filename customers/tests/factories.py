@@ -1,7 +1,13 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 import factory
 
 from accounts.tests.factories import AccountFactory
+from customers import services
 from customers.models import Customer, CustomerSegment
+
+NOON = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -24,3 +30,14 @@ class CustomerSegmentFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     name = factory.Sequence(lambda n: f"Segment {n}")
     rules = factory.LazyFunction(lambda: {"tags": {"any": ["vip"]}})
+
+
+def set_order_stats(customer, *, orders: int, spent: str, last_order_at: datetime = NOON):
+    """Order statistics as the orders app would leave them (first order a year before the last)."""
+    return services.customer_stats_set(
+        customer=customer,
+        total_orders=orders,
+        total_spent=Decimal(spent),
+        first_order_at=last_order_at - timedelta(days=365),
+        last_order_at=last_order_at,
+    )

@@ -1,7 +1,6 @@
 """GET /api/customers/rfm: NTILE(5) scores and segment names on a dataset with known quintiles."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from django.db.models import Value
@@ -10,9 +9,10 @@ from accounts.models import Account
 from customers import services
 from customers.rfm import segment_case
 
+from .factories import NOON, set_order_stats
+
 pytestmark = pytest.mark.django_db
 
-NOON = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 
 # Ten customers: NTILE(5) puts two in each quintile. Recency rank follows the days since the last
 # order; frequency and monetary ranks are the order count and the spend (all distinct).
@@ -41,15 +41,7 @@ GRID = {
 
 
 def give_orders(customer, *, days_ago, orders, spent, now=NOON):
-    last = now - timedelta(days=days_ago)
-    services.customer_stats_set(
-        customer=customer,
-        total_orders=orders,
-        total_spent=Decimal(spent),
-        first_order_at=last - timedelta(days=365),
-        last_order_at=last,
-    )
-    return customer
+    return set_order_stats(customer, orders=orders, spent=spent, last_order_at=now - timedelta(days=days_ago))
 
 
 @pytest.fixture

@@ -9,23 +9,14 @@ from customers import services
 from customers.models import CustomerSegment
 from customers.rfm import RfmSegment
 
+from .factories import NOON, set_order_stats
+
 pytestmark = pytest.mark.django_db
 
-NOON = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 
-
-def customer(account, name, *, tags=(), orders=0, spent="0.00", last_order_at=None):
+def customer(account, name, *, tags=(), orders=0, spent="0.00", last_order_at=NOON):
     created = services.customer_create(account=account, name=name, tags=list(tags))
-    if orders:
-        last = last_order_at or NOON
-        services.customer_stats_set(
-            customer=created,
-            total_orders=orders,
-            total_spent=Decimal(spent),
-            first_order_at=last - timedelta(days=30),
-            last_order_at=last,
-        )
-    return created
+    return set_order_stats(created, orders=orders, spent=spent, last_order_at=last_order_at) if orders else created
 
 
 def create_segment(api, rules, name="Segment", **extra):
@@ -81,17 +72,7 @@ def test_list_has_the_rfm_segments_then_custom_ones_in_one_shape(api, account, s
     assert body[-1]["createdAt"].endswith("Z")
 
 
-def test_rfm_summary_counts_revenue_and_average_order_value(api, account):
-    # Five customers, one per quintile on every score.
-    for index in range(5):
-        customer(
-            account,
-            f"C{index}",
-            orders=index + 1,
-            spent=f"{(index + 1) * 10}.01",
-            last_order_at=NOON - timedelta(days=50 - index * 10),
-        )
-
+def test_rfm_summary_counts_revenue_and_average_order_value(api, ranked_customers):
     body = {item["id"]: item for item in api.get("/api/customers/segments", {"type": "rfm"}).json()}
 
     assert body["champions"]["customerCount"] == 1  # R5 F5 M5
@@ -412,15 +393,7 @@ def test_last_order_dates_are_days_in_the_accounts_time_zone(api, account):
     assert member_names(api, segment["id"]) == ["Late"]
 
 
-def test_rfm_segment_rule_uses_the_scores(api, account):
-    for index in range(5):
-        customer(
-            account,
-            f"C{index}",
-            orders=index + 1,
-            spent=f"{index + 1}0.00",
-            last_order_at=NOON - timedelta(days=50 - index * 10),
-        )
+def test_rfm_segment_rule_uses_the_scores(api, ranked_customers):
     segment = create_segment(api, {"rfmSegment": ["champions", "lost"]})
 
     assert member_names(api, segment["id"]) == ["C0", "C4"]
