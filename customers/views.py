@@ -48,6 +48,11 @@ class CustomerViewSet(CustomersListViewSet):
         payload.is_valid(raise_exception=True)
         return payload.validated_data
 
+    def _update(self, request, *, partial: bool):
+        customer = self.get_object()  # another account's id is a 404 before the body is looked at
+        updated = services.customer_update(customer=customer, changes=self._write(request, partial=partial))
+        return Response(CustomerSerializer(updated).data)
+
     @extend_schema(
         request=CustomerWriteSerializer,
         responses={201: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL")},
@@ -73,9 +78,7 @@ class CustomerViewSet(CustomersListViewSet):
         tags=TAGS,
     )
     def update(self, request, customerId=None):
-        customer = self.get_object()
-        updated = services.customer_update(customer=customer, changes=self._write(request, partial=False))
-        return Response(CustomerSerializer(updated).data)
+        return self._update(request, partial=False)
 
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
@@ -84,9 +87,7 @@ class CustomerViewSet(CustomersListViewSet):
         tags=TAGS,
     )
     def partial_update(self, request, customerId=None):
-        customer = self.get_object()
-        updated = services.customer_update(customer=customer, changes=self._write(request, partial=True))
-        return Response(CustomerSerializer(updated).data)
+        return self._update(request, partial=True)
 
     @extend_schema(
         responses={204: None},
