@@ -25,8 +25,11 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omnisa
 os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
 os.environ.setdefault("API_RATE_LIMIT_READ", "1000000/hour")
 
-import django  # noqa: E402
+import warnings
 
+import django
+
+warnings.filterwarnings("ignore", message="No directory at")  # static files are not collected here
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
@@ -79,9 +82,19 @@ def prepare(count: int) -> tuple[Account, str]:
             Customer.objects.filter(account=account).delete()
             CustomerSegment.objects.filter(account=account).delete()
             build_customers(account, count)
-            segment_create(account=account, name="VIP big spenders", rules={"tags": {"any": ["vip"]}, "totalSpent": {"min": 500}})
-            segment_create(account=account, name="Lapsed regulars", rules={"totalOrders": {"min": 3}, "lastOrderDate": {"before": "2024-01-01"}})
-            segment_create(account=account, name="Champions on the list", rules={"rfmSegment": ["champions"], "tags": {"any": ["newsletter"]}})
+            segment_create(
+                account=account, name="VIP big spenders", rules={"tags": {"any": ["vip"]}, "totalSpent": {"min": 500}}
+            )
+            segment_create(
+                account=account,
+                name="Lapsed regulars",
+                rules={"totalOrders": {"min": 3}, "lastOrderDate": {"before": "2024-01-01"}},
+            )
+            segment_create(
+                account=account,
+                name="Champions on the list",
+                rules={"rfmSegment": ["champions"], "tags": {"any": ["newsletter"]}},
+            )
         print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
@@ -101,6 +114,21 @@ def timed(client: Client, url: str, runs: int) -> tuple[list[float], int]:
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     return samples, len(response.json())
+
+
+def reference_sort(count: int, runs: int) -> float:
+    """Median time of one NTILE(5) over `count` plain integers: how fast this machine sorts right now."""
+    samples = []
+    with connection.cursor() as cursor:
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT max(tile) FROM (SELECT ntile(5) OVER (ORDER BY g) AS tile FROM generate_series(1, %s) g) t",
+                [count],
+            )
+            cursor.fetchone()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[1:])
 
 
 def main() -> None:
@@ -125,16 +153,19 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (server_version,) = cursor.fetchone()
-    print(f"\n{args.customers} customers with order stats, PostgreSQL {server_version}, {os.cpu_count()} CPUs, "
-          f"{args.runs} runs after a warm-up\n")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"\n{args.customers} customers with order stats, PostgreSQL {server_version}, {os.cpu_count()} CPUs, "
+        f"load average {load}, {args.runs} runs after a warm-up"
+    )
+    reference = reference_sort(args.customers, args.runs)
+    print(f"Reference: one NTILE(5) over {args.customers} plain integers takes {reference:.0f} ms\n")
     print("| Request | Rows | Median | Fastest | Slowest |")
     print("|---|---:|---:|---:|---:|")
     for label, url in requests:
         samples, rows = timed(client, url, args.runs)
-        print(
-            f"| {label} | {rows} | {statistics.median(samples):.0f} ms | {min(samples):.0f} ms | {max(samples):.0f} ms |",
-            flush=True,
-        )
+        median, fastest, slowest = statistics.median(samples), min(samples), max(samples)
+        print(f"| {label} | {rows} | {median:.0f} ms | {fastest:.0f} ms | {slowest:.0f} ms |", flush=True)
 
 
 if __name__ == "__main__":
