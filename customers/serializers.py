@@ -51,6 +51,24 @@ class ShippingAddressSerializer(serializers.Serializer):
         return code
 
 
+@extend_schema_field(ShippingAddressSerializer)
+class ShippingAddressField(serializers.Field):
+    """The whole address, validated in full even in a PATCH: it is replaced, never merged."""
+
+    default_error_messages = {"invalid": "Expected an object."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        address = ShippingAddressSerializer(data=data)
+        if not address.is_valid():
+            raise serializers.ValidationError(address.errors)
+        return dict(address.validated_data)
+
+    def to_representation(self, value):
+        return ShippingAddressSerializer(value).data
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     """A customer as the API shows it; the order statistics are read-only."""
 
@@ -81,7 +99,7 @@ class CustomerWriteSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True, default=None)
     phone = PhoneField(required=False, allow_null=True, allow_blank=True, default=None)
     address = StrictCharField(max_length=500, required=False, allow_null=True, allow_blank=True, default="")
-    shipping_address = ShippingAddressSerializer(required=False, allow_null=True, default=None)
+    shipping_address = ShippingAddressField(required=False, allow_null=True, default=None)
     tags = serializers.ListField(
         child=StrictCharField(max_length=MAX_TAG_LENGTH),
         max_length=MAX_TAGS,
@@ -108,9 +126,6 @@ class CustomerWriteSerializer(serializers.Serializer):
             return normalize_tags(value)
         except InvalidValue as exc:
             raise serializers.ValidationError(str(exc)) from exc
-
-    def validate_shipping_address(self, value):
-        return dict(value) if value is not None else None
 
 
 class RfmEntrySerializer(serializers.Serializer):

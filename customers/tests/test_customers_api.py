@@ -316,6 +316,23 @@ def test_patch_changes_only_the_given_fields(api, account):
     assert (customer.name, customer.email, customer.phone) == ("Jane Smith", "jane@example.com", "+14155552671")
 
 
+def test_patch_replaces_the_whole_shipping_address(api, account):
+    customer = create(account)
+    address = {"line1": "1 Main St", "city": "Springfield", "region": "IL", "postalCode": "62701", "country": "US"}
+
+    response = api.patch(f"/api/customers/{customer.pk}", {"shippingAddress": address}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["shippingAddress"] == {**address, "line2": ""}
+    missing_city = api.patch(
+        f"/api/customers/{customer.pk}", {"shippingAddress": {"line1": "2 Elm St", "country": "US"}}, format="json"
+    )
+    assert missing_city.status_code == 422
+    assert "city" in missing_city.json()["details"]["shippingAddress"]
+    customer.refresh_from_db()
+    assert customer.shipping_address["line_1"] == "1 Main St"
+
+
 def test_patch_without_a_change_emits_nothing(api, account):
     customer = create(account, email="jane@example.com")
 
@@ -350,6 +367,8 @@ def test_changing_to_another_customers_email_is_409_and_changes_nothing(api, acc
         ({"phone": "555-1234"}, "phone"),
         ({"tags": {"vip": True}}, "tags"),
         ({"acceptsEmailMarketing": "sometimes"}, "acceptsEmailMarketing"),
+        ({"shippingAddress": {"city": "Springfield"}}, "shippingAddress"),
+        ({"shippingAddress": ["1 Main St"]}, "shippingAddress"),
     ],
 )
 def test_patch_rejects_bad_input_and_changes_nothing(api, account, body, field):
