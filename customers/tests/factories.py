@@ -1,0 +1,43 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import factory
+
+from accounts.tests.factories import AccountFactory
+from customers import services
+from customers.models import Customer, CustomerSegment
+
+NOON = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A customer row as stored (bypasses services: no event). Stats default to zero."""
+
+    class Meta:
+        model = Customer
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = None
+    tags = factory.LazyFunction(list)
+
+
+class CustomerSegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerSegment
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    rules = factory.LazyFunction(lambda: {"tags": {"any": ["vip"]}})
+
+
+def set_order_stats(customer, *, orders: int, spent: str, last_order_at: datetime = NOON):
+    """Order statistics as the orders app would leave them (first order a year before the last)."""
+    return services.customer_stats_set(
+        customer=customer,
+        total_orders=orders,
+        total_spent=Decimal(spent),
+        first_order_at=last_order_at - timedelta(days=365),
+        last_order_at=last_order_at,
+    )
