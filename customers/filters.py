@@ -1,4 +1,4 @@
-"""Query-parameter filters of the customer lists. An invalid value is a 400 INVALID_PARAMETER."""
+"""Query-parameter filters of the customer lists. An invalid value is a 400 INVALID_PARAMETER (shared FilterSet)."""
 
 import re
 
@@ -6,29 +6,16 @@ from django import forms
 from django.db.models import F, Q
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
-from django_filters.rest_framework import DjangoFilterBackend
 
 from omnisales.api.auth import get_auth_context
 from omnisales.api.errors import NotFoundError
+from omnisales.api.filters import FilterSet, JSONArrayContainsFilter, OrderingFilter
 from omnisales.api.pagination import InvalidQueryParameter
 
 from . import selectors
 from .models import Customer
 from .normalize import MAX_TAG_LENGTH, normalize_tag
 from .rfm import RfmSegment
-
-
-class StrictFilterBackend(DjangoFilterBackend):
-    """DjangoFilterBackend whose validation errors are a 400 INVALID_PARAMETER with a map of messages."""
-
-    def filter_queryset(self, request, queryset, view):
-        filterset = self.get_filterset(request, queryset, view)
-        if filterset is None:
-            return queryset
-        if not filterset.is_valid():
-            details = {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
-            raise InvalidQueryParameter("Invalid query parameter", details=details)
-        return filterset.qs
 
 
 class StrictBooleanField(forms.Field):
@@ -55,22 +42,22 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-class StableOrderingFilter(filters.OrderingFilter):
-    """`ordering=-totalSpent,name`: empty values sort last either way, then by id so pages never overlap."""
+class NullsLastOrderingFilter(OrderingFilter):
+    """`ordering=-totalSpent,name`: customers without orders (empty dates) sort last either way."""
 
     def get_ordering_value(self, param):
-        descending = param.startswith("-")
         expression = F(self.param_map[param.lstrip("-")])
-        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+        return expression.desc(nulls_last=True) if param.startswith("-") else expression.asc(nulls_last=True)
+
+
+class TagFilter(JSONArrayContainsFilter):
+    """Customers carrying the tag; matched like stored tags (trimmed, lower-case)."""
 
     def filter(self, qs, value):
-        if value in EMPTY_VALUES:
-            return qs
-        tiebreak = "-id" if value[0].startswith("-") else "id"
-        return qs.order_by(*(self.get_ordering_value(param) for param in value), tiebreak)
+        return super().filter(qs, normalize_tag(value) if value and value.strip() else "")
 
 
-class AccountFilterSet(filters.FilterSet):
+class AccountFilterSet(FilterSet):
     @property
     def account(self):
         return get_auth_context(self.request).account
@@ -84,7 +71,7 @@ class CustomerFilterSet(AccountFilterSet):
     """Anonymized (deleted) customers are left out unless `includeAnonymized=true`."""
 
     search = filters.CharFilter(method="filter_search", max_length=200, help_text="Part of name, email or phone.")
-    tag = filters.CharFilter(method="filter_tag", max_length=MAX_TAG_LENGTH, help_text="Customers with this tag.")
+    tag = TagFilter(field_name="tags", max_length=MAX_TAG_LENGTH, help_text="Customers with this tag.")
     segment = filters.CharFilter(
         method="filter_segment",
         max_length=64,
@@ -95,7 +82,7 @@ class CustomerFilterSet(AccountFilterSet):
     createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     includeAnonymized = StrictBooleanFilter(method="keep", help_text="Also list deleted (anonymized) customers.")
-    ordering = StableOrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(
             ("name", "name"),
             ("created_at", "createdAt"),
@@ -126,17 +113,12 @@ class CustomerFilterSet(AccountFilterSet):
             condition |= Q(phone__contains=digits)
         return queryset.filter(condition)
 
-    def filter_tag(self, queryset, name, value):
-        if not value.strip():
-            return queryset
-        return queryset.filter(tags__has_tag=normalize_tag(value))
-
     def filter_segment(self, queryset, name, value):
         try:
             ref = selectors.segment_get(account=self.account, segment_id=value)
         except NotFoundError:
             raise InvalidQueryParameter(
-                "Invalid query parameter",
+                "Invalid query parameter: segment",
                 details={"segment": [f"{value!r} is neither an RFM segment name nor a segment of this account."]},
             ) from None
         return queryset.filter(is_anonymized=False).filter(selectors.segment_members_q(account=self.account, ref=ref))
@@ -149,7 +131,7 @@ class RfmFilterSet(AccountFilterSet):
         input_formats=["%Y-%m-%d"],
         help_text="Date recency is measured to, YYYY-MM-DD; default today in the account's time zone.",
     )
-    ordering = StableOrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(
             ("total_spent", "monetary"),
             ("total_orders", "frequency"),

@@ -106,9 +106,9 @@ def segment_q(*, account, rules: dict, scored: bool = False) -> Q:
     condition = Q()
     tags = rules.get("tags", {})
     if tags.get("any"):
-        condition &= reduce(or_, (Q(tags__has_tag=tag) for tag in tags["any"]))
+        condition &= reduce(or_, (Q(tags__json_array_contains=tag) for tag in tags["any"]))
     for tag in tags.get("all", []):
-        condition &= Q(tags__has_tag=tag)
+        condition &= Q(tags__json_array_contains=tag)
     spent = rules.get("totalSpent", {})
     if "min" in spent:
         condition &= Q(total_spent__gte=Decimal(spent["min"]))

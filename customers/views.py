@@ -8,7 +8,7 @@ from omnisales.api.views import TenantViewSet
 
 from . import selectors, services
 from .exceptions import SegmentReadOnly
-from .filters import CustomerFilterSet, RfmFilterSet, StrictFilterBackend
+from .filters import CustomerFilterSet, RfmFilterSet
 from .models import Customer, CustomerSegment
 from .serializers import (
     CustomerSerializer,
@@ -29,7 +29,6 @@ class CustomersListViewSet(mixins.ListModelMixin, TenantViewSet):
     """A paged, filtered list of this area (invalid filter values are 400 INVALID_PARAMETER)."""
 
     scope_area = "customers"
-    filter_backends = [StrictFilterBackend]
 
 
 @extend_schema_view(
@@ -152,7 +151,7 @@ class CustomerSegmentViewSet(TenantViewSet):
     def list(self, request):
         kind = request.query_params.get("type") or None
         if kind not in (None, "rfm", "custom"):
-            raise InvalidQueryParameter("Invalid query parameter", details={"type": ["Expected rfm or custom."]})
+            raise InvalidQueryParameter("Invalid query parameter: type", details={"type": ["Expected rfm or custom."]})
         page = self.paginate_queryset(selectors.SegmentSummaryList(account=self.account, type=kind))
         return self.get_paginated_response(SegmentSerializer(page, many=True).data)
 
