@@ -10,6 +10,7 @@ from . import selectors, services
 from .exceptions import SegmentReadOnly
 from .filters import CustomerFilterSet, RfmFilterSet
 from .models import Customer, CustomerSegment
+from .rfm import RfmSegment
 from .serializers import (
     CustomerSerializer,
     CustomerWriteSerializer,
@@ -23,6 +24,19 @@ TAGS = ["customers"]
 
 def conflict(codes: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=f"Conflict: {codes}")
+
+
+# The id shapes, so the schema (and clients generated from it) never take `rfm` or `segments` for an id.
+CUSTOMER_ID = OpenApiParameter(
+    "customerId", str, OpenApiParameter.PATH, pattern=r"^cus_[0-9A-Za-z]+$", description="A cus_… id."
+)
+SEGMENT_ID = OpenApiParameter(
+    "segmentId",
+    str,
+    OpenApiParameter.PATH,
+    pattern=rf"^(seg_[0-9A-Za-z]+|{'|'.join(RfmSegment.values)})$",
+    description="An RFM segment name (champions, …) or a custom segment's seg_… id.",
+)
 
 
 class CustomersListViewSet(mixins.ListModelMixin, TenantViewSet):
@@ -64,6 +78,7 @@ class CustomerViewSet(CustomersListViewSet):
 
     @extend_schema(
         responses={200: CustomerSerializer},
+        parameters=[CUSTOMER_ID],
         summary="Get a customer (deleted ones are shown anonymized, with isAnonymized true)",
         tags=TAGS,
     )
@@ -73,6 +88,7 @@ class CustomerViewSet(CustomersListViewSet):
     @extend_schema(
         request=CustomerWriteSerializer,
         responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL, CUSTOMER_ANONYMIZED")},
+        parameters=[CUSTOMER_ID],
         summary="Replace a customer's profile (absent optional fields get their defaults)",
         tags=TAGS,
     )
@@ -82,6 +98,7 @@ class CustomerViewSet(CustomersListViewSet):
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
         responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL, CUSTOMER_ANONYMIZED")},
+        parameters=[CUSTOMER_ID],
         summary="Change part of a customer's profile",
         tags=TAGS,
     )
@@ -90,6 +107,7 @@ class CustomerViewSet(CustomersListViewSet):
 
     @extend_schema(
         responses={204: None},
+        parameters=[CUSTOMER_ID],
         summary="Delete a customer: personal data is erased, the anonymized row stays for order history",
         tags=TAGS,
     )
@@ -167,7 +185,12 @@ class CustomerSegmentViewSet(TenantViewSet):
         segment = services.segment_create(account=self.account, **payload.validated_data)
         return self._render(segment, status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: SegmentSerializer}, summary="Get a segment (RFM name or seg_… id)", tags=TAGS)
+    @extend_schema(
+        responses={200: SegmentSerializer},
+        parameters=[SEGMENT_ID],
+        summary="Get a segment (RFM name or seg_… id)",
+        tags=TAGS,
+    )
     def retrieve(self, request, segmentId=None):
         summary = selectors.segment_summary(account=self.account, ref=self._ref())
         return Response(SegmentSerializer(summary).data)
@@ -175,6 +198,7 @@ class CustomerSegmentViewSet(TenantViewSet):
     @extend_schema(
         request=SegmentWriteSerializer(partial=True),
         responses={200: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME, SEGMENT_READ_ONLY")},
+        parameters=[SEGMENT_ID],
         summary="Change a custom segment (RFM segments: 409 SEGMENT_READ_ONLY)",
         tags=TAGS,
     )
@@ -186,6 +210,7 @@ class CustomerSegmentViewSet(TenantViewSet):
 
     @extend_schema(
         responses={204: None, 409: conflict("SEGMENT_READ_ONLY")},
+        parameters=[SEGMENT_ID],
         summary="Delete a custom segment (customers are untouched)",
         tags=TAGS,
     )
@@ -194,7 +219,11 @@ class CustomerSegmentViewSet(TenantViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(list=extend_schema(summary="List the customers in a segment (RFM name or seg_… id)", tags=TAGS))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[SEGMENT_ID], summary="List the customers in a segment (RFM name or seg_… id)", tags=TAGS
+    )
+)
 class SegmentCustomersViewSet(CustomersListViewSet):
     """The customers of one segment, with the filters and ordering of the customer list."""
 

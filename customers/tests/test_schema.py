@@ -61,3 +61,15 @@ def test_conflicts_are_documented_on_writes(schema):
     assert "409" in schema["paths"]["/api/customers/{customerId}"]["patch"]["responses"]
     assert "409" in schema["paths"]["/api/customers/segments"]["post"]["responses"]
     assert "409" in schema["paths"]["/api/customers/segments/{segmentId}"]["delete"]["responses"]
+
+
+def test_id_patterns_exclude_the_fixed_paths(schema):
+    import re
+
+    detail = parameters(schema, "/api/customers/{customerId}")["customerId"]["schema"]["pattern"]
+    segment = parameters(schema, "/api/customers/segments/{segmentId}")["segmentId"]["schema"]["pattern"]
+
+    assert re.match(detail, "cus_0354VWExOnFp3aojCqkCzx") and re.match(detail, "cus_123")
+    assert not re.match(detail, "rfm") and not re.match(detail, "segments")
+    assert re.match(segment, "seg_0354VWFQMovYJMAWYcy7us") and re.match(segment, "at_risk")
+    assert not re.match(segment, "customers") and not re.match(segment, "Champions")
