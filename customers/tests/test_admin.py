@@ -8,15 +8,6 @@ from webhooks.models import WebhookEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """Admin pages link static files; tests run without `collectstatic`'s manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def customers(account):
     jane = services.customer_create(account=account, name="Jane Smith", email="jane@example.com", tags=["vip"])
