@@ -13,6 +13,7 @@ ERROR_RESPONSES = {
     "401": "Missing, invalid, expired or revoked credentials",
     "403": "Authenticated but not allowed (INSUFFICIENT_SCOPE)",
     "404": "Not found, or owned by another account",
+    "405": "Method not allowed on this path (see the Allow header)",
     "422": "Validation failed; details maps each field to its messages",
     "429": "Rate limited; see Retry-After",
 }
@@ -71,6 +72,29 @@ class AutoSchema(SpectacularAutoSchema):
         return operation
 
 
+def _exclude_sibling_literals(paths: dict) -> None:
+    """`/api/customers/{customerId}` never matches `rfm` or `segments`: those are other routes. Say so in
+    the parameter's schema (`not: {enum: [...]}`), so clients and fuzzers never send them as ids."""
+    templates = {path: path.strip("/").split("/") for path in paths}
+    for path, segments in templates.items():
+        for index, segment in enumerate(segments):
+            if not (segment.startswith("{") and segment.endswith("}")):
+                continue
+            literals = sorted(
+                other[index]
+                for other in templates.values()
+                if len(other) == len(segments)
+                and not other[index].startswith("{")
+                and all(a == b for i, (a, b) in enumerate(zip(other, segments, strict=True)) if i != index)
+            )
+            if not literals:
+                continue
+            for operation in paths[path].values():
+                for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                    if parameter.get("in") == "path" and parameter.get("name") == segment[1:-1]:
+                        parameter.setdefault("schema", {})["not"] = {"enum": literals}
+
+
 def add_security_schemes(result, generator, request, public):
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
@@ -89,6 +113,7 @@ def add_security_schemes(result, generator, request, public):
             },
         },
     }
+    _exclude_sibling_literals(result.get("paths", {}))
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})

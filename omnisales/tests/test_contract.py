@@ -11,6 +11,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -50,4 +51,8 @@ def api_key(account, make_client):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_conforms_to_its_schema(case, api_key):
-    case.call_and_validate(headers={"X-API-Key": api_key}, checks=CHECKS)
+    # A path parameter deliberately generated outside its schema (`productId=export`) can land on a
+    # sibling route, whose answer is documented there, not here: such cases must only never 5xx.
+    path_is_invalid = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    checks = [not_a_server_error] if path_is_invalid else CHECKS
+    case.call_and_validate(headers={"X-API-Key": api_key}, checks=checks)
