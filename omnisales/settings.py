@@ -225,11 +225,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Background work ---------------------------------------------------------------------
-# Without CELERY_BROKER_URL tasks run in-process when they are enqueued (development, tests).
+# Without CELERY_BROKER_URL tasks run in-process when they are enqueued (development), and always
+# under pytest (tests that need a real worker start one: omnisales/tests/celery_worker.py).
 # In production a worker and beat run against Redis or RabbitMQ; see docs/operations.md.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = TESTING or not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_SERIALIZER = "json"

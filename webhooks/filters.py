@@ -16,7 +16,9 @@ class StrictFilterSet(filters.FilterSet):
 
 
 class WebhookFilter(StrictFilterSet):
-    active = filters.BooleanFilter(field_name="is_active")
+    active = filters.TypedChoiceFilter(
+        field_name="is_active", choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
 
     class Meta:
         model = WebhookEndpoint

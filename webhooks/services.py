@@ -10,7 +10,6 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -84,7 +83,9 @@ def _enqueue(delivery_ids: list[str], countdown: int | None = None) -> None:
 def _enqueue_on_commit(delivery_ids: list[str], countdown: int | None = None) -> None:
     """After the commit; if publishing fails the deliveries stay pending and the sweep sends them."""
     if delivery_ids:
-        transaction.on_commit(partial(_enqueue, list(delivery_ids), countdown), robust=True)
+        ids = list(delivery_ids)
+        # A plain function, not a partial: Django names robust callbacks in its error log.
+        transaction.on_commit(lambda: _enqueue(ids, countdown), robust=True)
 
 
 # --- Emitting --------------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> bool:
         event="webhook.disabled",
         data={"webhook_id": endpoint.id, "url": endpoint.url, "reason": reason, "disabled_at": now},
     )
-    transaction.on_commit(partial(_disabled_notice_send, endpoint.pk), robust=True)
+    transaction.on_commit(lambda: _disabled_notice_send(endpoint.pk), robust=True)
     return True
 
 
@@ -402,7 +403,9 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Sends the delivery again now. A finished delivery (succeeded or failed) starts a fresh retry
     schedule; a pending one is simply brought forward. Refused while an attempt is in flight."""
     if not delivery.endpoint.is_active:
-        raise WebhookDisabled("This webhook is disabled; turn it back on first", details={"webhookId": delivery.endpoint_id})
+        raise WebhookDisabled(
+            "This webhook is disabled; turn it back on first", details={"webhookId": delivery.endpoint_id}
+        )
     now = timezone.now()
     in_flight = delivery.attempts.filter(finished_at__isnull=True, created_at__gt=now - CLAIM_LEASE).exists()
     changes = {"next_attempt_at": now}
