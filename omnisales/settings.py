@@ -243,6 +243,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Database connections of a worker live by DATABASE_CONN_MAX_AGE like a web process's (see
+# omnisales/celery.py) instead of Celery reconnecting around every task.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 # Redis only: an unacknowledged message is handed out again after this long. Countdowns stay far

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
@@ -281,7 +281,7 @@ def delivery_attempt(*, delivery_id: str) -> bool:
 
 @transaction.atomic
 def _attempt_claim(delivery_id: str) -> tuple[WebhookDelivery, WebhookDeliveryAttempt] | None:
-    delivery = WebhookDelivery.objects.select_related("endpoint__account", "event").filter(pk=delivery_id).first()
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event").filter(pk=delivery_id).first()
     now = timezone.now()
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return None
@@ -298,8 +298,9 @@ def _attempt_claim(delivery_id: str) -> tuple[WebhookDelivery, WebhookDeliveryAt
     number = delivery.attempt_count + 1
     if not current.update(attempt_count=number, next_attempt_at=now + CLAIM_LEASE, last_attempt_at=now):
         return None  # another worker claimed it first
+    if delivery.attempt_count:  # an earlier attempt may have died with its worker
+        delivery.attempts.filter(finished_at__isnull=True).update(finished_at=now, error=ABANDONED)
     delivery.attempt_count, delivery.last_attempt_at = number, now
-    delivery.attempts.filter(finished_at__isnull=True).update(finished_at=now, error=ABANDONED)
     attempt = WebhookDeliveryAttempt.objects.create(
         account_id=delivery.account_id, delivery=delivery, attempt_number=number
     )
@@ -345,7 +346,17 @@ def _attempt_record(*, delivery: WebhookDelivery, attempt: WebhookDeliveryAttemp
     attempt.response_excerpt = outcome.response_excerpt
     attempt.error = outcome.error
     attempt.next_retry_at = next_attempt_at
-    attempt.save()
+    attempt.save(
+        update_fields=[
+            "finished_at",
+            "status_code",
+            "latency_ms",
+            "response_excerpt",
+            "error",
+            "next_retry_at",
+            "updated_at",
+        ]
+    )
 
     changes = {
         "status": status,
@@ -370,11 +381,11 @@ def _attempt_record(*, delivery: WebhookDelivery, attempt: WebhookDeliveryAttemp
 
 
 def _endpoint_health_record(*, endpoint: WebhookEndpoint, succeeded: bool, exhausted: bool, now: datetime) -> None:
+    """`endpoint` as loaded when the attempt was claimed."""
     endpoints = WebhookEndpoint.objects.filter(pk=endpoint.pk)
     if succeeded:
-        endpoints.filter(Q(failing_since__isnull=False) | Q(consecutive_failed_deliveries__gt=0)).update(
-            failing_since=None, consecutive_failed_deliveries=0
-        )
+        if endpoint.failing_since is not None or endpoint.consecutive_failed_deliveries:
+            endpoints.update(failing_since=None, consecutive_failed_deliveries=0)
         return
     endpoints.filter(failing_since__isnull=True).update(failing_since=now)
     if exhausted:
