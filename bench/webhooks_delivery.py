@@ -25,7 +25,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnisales.settings")
 os.environ["WEBHOOKS_ALLOW_PRIVATE_URLS"] = "true"
 os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -102,9 +102,7 @@ def main() -> None:
             publish_seconds = time.monotonic() - committed_at
             finished = _wait_for_succeeded(account, warm_up + options.events, timeout=600)
         elapsed = finished - committed_at
-        latencies = sorted(
-            WebhookDeliveryAttempt.objects.filter(account=account).values_list("latency_ms", flat=True)
-        )
+        latencies = sorted(WebhookDeliveryAttempt.objects.filter(account=account).values_list("latency_ms", flat=True))
         print(f"database:        {django.db.connection.vendor}")
         print(f"broker:          {options.broker.split('://')[0]}")
         print(
