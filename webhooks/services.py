@@ -32,8 +32,8 @@ logger = logging.getLogger("omnisales.webhooks")
 CLAIM_LEASE = timedelta(minutes=5)
 # A task that arrives this much before its delivery is due still runs (clock skew between hosts).
 DUE_TOLERANCE = timedelta(seconds=5)
-SWEEP_BATCH = 1000
 BATCH = 500
+SWEEP_MAX_BATCHES = 20  # at most 10,000 deliveries per sweep
 ABANDONED = "Abandoned: the worker stopped before the attempt finished."
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -447,14 +447,27 @@ def deliveries_replay(*, endpoint: WebhookEndpoint, since: datetime, until: date
     return len(ids)
 
 
-def deliveries_enqueue_due(*, grace: timedelta, limit: int = SWEEP_BATCH) -> int:
+def deliveries_enqueue_due(*, grace: timedelta, max_batches: int = SWEEP_MAX_BATCHES) -> int:
     """The sweep: enqueues pending deliveries overdue by more than `grace` (their message was lost,
-    their worker died, or their retry waits longer than a broker countdown). Returns how many."""
-    cutoff = timezone.now() - grace
-    due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff)
-    ids = list(due.order_by("next_attempt_at").values_list("id", flat=True)[:limit])
-    _enqueue(ids)
-    return len(ids)
+    their worker died, or their retry waits longer than a broker countdown). Returns how many.
+
+    Each one enqueued is marked due as of now, so a later sweep enqueues it again only if it is
+    still waiting after another `grace`: a backlog in the queue is not multiplied by every sweep.
+    """
+    now = timezone.now()
+    cutoff = now - grace
+    marked_due = max(now, cutoff + timedelta(microseconds=1))  # never selected twice in one run
+    total = 0
+    for _ in range(max_batches):
+        due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff)
+        ids = list(due.order_by("next_attempt_at").values_list("id", flat=True)[:BATCH])
+        if not ids:
+            break
+        # Rows claimed by a worker meanwhile are left alone (their next_attempt_at moved past cutoff).
+        due.filter(pk__in=ids).update(next_attempt_at=marked_due)
+        _enqueue(ids)
+        total += len(ids)
+    return total
 
 
 def events_purge(*, older_than: datetime) -> int:

@@ -483,3 +483,38 @@ def test_private_addresses_are_refused_at_delivery_time(settings, account, make_
     assert "not a public address" in attempt.error
     assert delivery.status == DeliveryStatus.PENDING
     assert receiver.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_leaves_deliveries_pending_for_the_sweep(account, make_webhook, receiver):
+    from omnisales.tests.celery_worker import producing_to
+
+    make_webhook(receiver.url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with producing_to(f"redis://127.0.0.1:{port}/0", "outage:"):  # nothing listens: every publish fails
+        with transaction.atomic():
+            event = services.event_emit(account=account, event="order.created", data={"order_id": "ord_1"})
+        assert WebhookEvent.objects.filter(pk=event.pk).exists()  # the commit stood
+
+    delivery = _delivery(event)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert receiver.requests == []
+
+    assert deliveries_enqueue_due_task(grace_seconds=0) == 1  # the broker is back
+    assert _delivery(event).status == DeliveryStatus.SUCCEEDED
+    assert len(receiver.requests) == 1
+
+
+def test_sweep_does_not_enqueue_a_delivery_again_while_its_message_may_still_be_queued(account, make_webhook, receiver):
+    from omnisales.tests.celery_worker import producing_to
+
+    make_webhook(receiver.url)
+    event = services.event_emit(account=account, event="order.created", data={})
+    WebhookDelivery.objects.filter(event=event).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    with producing_to("memory://", ""):  # messages wait in an in-process queue no worker reads
+        assert services.deliveries_enqueue_due(grace=timedelta(minutes=5)) == 1
+        assert services.deliveries_enqueue_due(grace=timedelta(minutes=5)) == 0  # it may still be queued
+        assert services.deliveries_enqueue_due(grace=timedelta(0)) == 1  # once another grace period has passed
+    assert receiver.requests == []
