@@ -28,19 +28,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [
-        "id",
-        "account",
-        "url",
-        "events",
-        "failing_since",
-        "consecutive_failed_deliveries",
-        "disabled_at",
-        "disabled_reason",
-        "previous_secret_expires_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = [field for field in fields if field not in ("description", "is_active")]
     actions = ["activate", "deactivate"]
 
     def has_add_permission(self, request):
@@ -68,7 +56,7 @@ class WebhookDeliveryAttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["attempt_number", "created_at", "status_code", "latency_ms", "error", "response_excerpt", "next_retry_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # created_at is not editable, so it must be listed here to be shown
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -89,7 +77,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "event__event_type", ("endpoint", admin.RelatedOnlyFieldListFilter), "created_at"]
     search_fields = ["id", "endpoint__url", "event__id"]
     list_select_related = ["endpoint", "event"]
-    readonly_fields = [
+    fields = [
         "id",
         "account",
         "endpoint",
@@ -103,8 +91,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_error",
         "delivered_at",
         "created_at",
-    ]
-    fields = readonly_fields
+    ]  # shown read-only: nobody may change a delivery record
     inlines = [WebhookDeliveryAttemptInline]
     actions = ["redeliver"]
 
@@ -138,8 +125,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_filter = ["event_type", "created_at"]
     search_fields = ["id", "event_type", "account__name"]
     list_select_related = ["account"]
-    readonly_fields = ["id", "account", "event_type", "payload", "created_at", "updated_at"]
-    fields = readonly_fields
+    fields = ["id", "account", "event_type", "payload", "created_at", "updated_at"]
 
     def has_add_permission(self, request):
         return False

@@ -108,6 +108,8 @@ class WebhookDelivery(TenantModel):
 class WebhookDeliveryAttempt(TenantModel):
     """One HTTP request of a delivery. `finished_at` is empty while the request is in flight."""
 
+    RESULT_FIELDS = ("finished_at", "status_code", "latency_ms", "response_excerpt", "error", "next_retry_at")
+
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
     attempt_number = models.PositiveIntegerField()
     finished_at = models.DateTimeField(null=True, blank=True)

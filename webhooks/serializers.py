@@ -5,6 +5,16 @@ from . import events
 from .models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from .transport import ALLOWED_SCHEMES
 
+# Kept by the service, shown to the merchant, never written by them.
+STATE_FIELDS = [
+    "disabled_at",
+    "disabled_reason",
+    "failing_since",
+    "previous_secret_expires_at",
+    "created_at",
+    "updated_at",
+]
+
 
 class WebhookSerializer(serializers.ModelSerializer):
     url = serializers.URLField(max_length=2048, help_text="Where events are POSTed (http or https).")
@@ -19,28 +29,8 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookEndpoint
-        fields = [
-            "id",
-            "url",
-            "events",
-            "description",
-            "active",
-            "disabled_at",
-            "disabled_reason",
-            "failing_since",
-            "previous_secret_expires_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = [
-            "id",
-            "disabled_at",
-            "disabled_reason",
-            "failing_since",
-            "previous_secret_expires_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "url", "events", "description", "active", *STATE_FIELDS]
+        read_only_fields = ["id", *STATE_FIELDS]
 
     def validate_url(self, value: str) -> str:
         if value.split(":", 1)[0].lower() not in ALLOWED_SCHEMES:
@@ -89,16 +79,7 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDeliveryAttempt
-        fields = [
-            "attempt_number",
-            "attempted_at",
-            "finished_at",
-            "status_code",
-            "latency_ms",
-            "response_excerpt",
-            "error",
-            "next_retry_at",
-        ]
+        fields = ["attempt_number", "attempted_at", *WebhookDeliveryAttempt.RESULT_FIELDS]
         read_only_fields = fields
 
 

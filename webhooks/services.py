@@ -346,17 +346,7 @@ def _attempt_record(*, delivery: WebhookDelivery, attempt: WebhookDeliveryAttemp
     attempt.response_excerpt = outcome.response_excerpt
     attempt.error = outcome.error
     attempt.next_retry_at = next_attempt_at
-    attempt.save(
-        update_fields=[
-            "finished_at",
-            "status_code",
-            "latency_ms",
-            "response_excerpt",
-            "error",
-            "next_retry_at",
-            "updated_at",
-        ]
-    )
+    attempt.save(update_fields=[*WebhookDeliveryAttempt.RESULT_FIELDS, "updated_at"])
 
     changes = {
         "status": status,
