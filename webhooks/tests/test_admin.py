@@ -11,15 +11,6 @@ from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, We
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """Admin pages link static files; tests have no collectstatic manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def admin_client(client):
     """A logged-in superuser, without the cost of hashing a password."""
