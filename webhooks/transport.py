@@ -36,8 +36,8 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def checked_addresses(host: str, port: int) -> list[tuple[int, str]]:
-    """(family, address) for every address of `host`; refuses the host if any of them is not public.
+def checked_addresses(host: str, port: int) -> list[str]:
+    """Every address of `host`; refuses the host if any of them is not public.
 
     Refusing on any (rather than skipping the bad ones) keeps a hostname that mixes public and
     private answers from reaching the private one on a later, differently ordered lookup.
@@ -47,13 +47,13 @@ def checked_addresses(host: str, port: int) -> list[tuple[int, str]]:
     except (socket.gaierror, UnicodeError) as exc:
         raise WebhookUrlNotAllowed.because(f"The host {host!r} could not be resolved.") from exc
     addresses = []
-    for family, _, _, _, sockaddr in infos:
+    for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])
         if not settings.WEBHOOKS_ALLOW_PRIVATE_URLS and not _is_public(address):
             raise WebhookUrlNotAllowed.because(
                 f"The host {host!r} resolves to {address}, which is not a public address."
             )
-        addresses.append((family, str(address)))
+        addresses.append(str(address))
     return addresses
 
 
@@ -79,7 +79,7 @@ class _CheckedConnectionMixin:
     def _new_conn(self):
         addresses = checked_addresses(self._dns_host, self.port)
         last_error = None
-        for _, address in addresses:
+        for address in addresses:
             try:
                 return urllib3_connection.create_connection(
                     (address, self.port),

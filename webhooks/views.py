@@ -106,7 +106,9 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
         payload = serializers.ReplaySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         replayed = services.deliveries_replay(endpoint=endpoint, **payload.validated_data)
-        return Response({"replayed": replayed}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            serializers.ReplayResultSerializer({"replayed": replayed}).data, status=status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(
         request=None,

@@ -80,9 +80,12 @@ def _handler_for(receiver: Receiver):
     return Handler
 
 
-def serve(receiver: Receiver) -> ThreadingHTTPServer:
+def serve(receiver: Receiver, ssl_context=None) -> ThreadingHTTPServer:
+    """Serves `receiver` in a daemon thread (over TLS with `ssl_context`); stop with shutdown()."""
     server = ThreadingHTTPServer((receiver.host, 0), _handler_for(receiver))
     server.daemon_threads = True
+    if ssl_context is not None:
+        server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
     receiver.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

@@ -1,5 +1,6 @@
 """Delivery against a real HTTP receiver on 127.0.0.1 (tasks run in-process, as without a broker)."""
 
+import json
 import re
 import socket
 import threading
@@ -518,3 +519,74 @@ def test_sweep_does_not_enqueue_a_delivery_again_while_its_message_may_still_be_
         assert services.deliveries_enqueue_due(grace=timedelta(minutes=5)) == 0  # it may still be queued
         assert services.deliveries_enqueue_due(grace=timedelta(0)) == 1  # once another grace period has passed
     assert receiver.requests == []
+
+
+def test_the_documented_example_is_a_true_test_vector(verify_signature):
+    from webhooks.signing import signature_header
+    from webhooks.tests.conftest import DOCS
+
+    example = DOCS.read_text().split("```http\n", 1)[1].split("```", 1)[0]
+    header = re.search(r"^Omni-Signature: (.+)$", example, flags=re.M).group(1)
+    body = example.rstrip("\n").rsplit("\n", 1)[1].encode()
+    timestamp = int(re.match(r"t=(\d+)", header).group(1))
+
+    assert signature_header(["whsec_example"], timestamp, body) == header
+    assert verify_signature(body, header, "whsec_example", tolerance=10**10)
+    assert json.loads(body) == {
+        "event": "order.created",
+        "timestamp": "2024-01-15T10:30:00Z",
+        "data": {"orderId": "ord_123", "customerId": "cus_456", "total": 199.99},
+    }
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An HTTPS receiver on 127.0.0.1 with a self-signed certificate (which nobody trusts)."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    receiver = Receiver()
+    server = serve(receiver, ssl_context=context)
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_certificates_are_verified(account, make_webhook, tls_receiver, emit):
+    make_webhook(f"https://localhost:{tls_receiver.port}/hook")
+    attempt = _delivery(emit(account)).attempts.get()
+    assert attempt.status_code is None
+    assert "CERTIFICATE_VERIFY_FAILED" in attempt.error
+    assert tls_receiver.requests == []
+
+
+def test_https_urls_are_checked_at_delivery_time_too(settings, account, make_webhook, tls_receiver, emit):
+    make_webhook(f"https://localhost:{tls_receiver.port}/hook")
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    attempt = _delivery(emit(account)).attempts.get()
+    assert attempt.error.startswith("Refused:")
