@@ -33,6 +33,7 @@ CLAIM_LEASE = timedelta(minutes=5)
 # A task that arrives this much before its delivery is due still runs (clock skew between hosts).
 DUE_TOLERANCE = timedelta(seconds=5)
 BATCH = 500
+BULK_BATCH = 1000
 SWEEP_MAX_BATCHES = 20  # at most 10,000 deliveries per sweep
 ABANDONED = "Abandoned: the worker stopped before the attempt finished."
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -73,9 +74,15 @@ def _batches(items: list, size: int = BATCH):
         yield items[start : start + size]
 
 
-def _enqueue(delivery_ids: list[str], countdown: int | None = None) -> None:
-    from .tasks import delivery_attempt_task  # tasks.py imports this module
+def deliveries_enqueue(*, delivery_ids: list[str], countdown: int | None = None) -> None:
+    """One delivery task per id. Past a batch, the fan-out itself becomes tasks (one per batch of ids,
+    run by a worker), so an import that creates thousands of deliveries publishes a few messages."""
+    from .tasks import deliveries_enqueue_task, delivery_attempt_task  # tasks.py imports this module
 
+    if len(delivery_ids) > BATCH and countdown is None:
+        for batch in _batches(delivery_ids):
+            deliveries_enqueue_task.apply_async(args=[batch])
+        return
     for delivery_id in delivery_ids:
         delivery_attempt_task.apply_async(args=[delivery_id], countdown=countdown)
 
@@ -85,10 +92,15 @@ def _enqueue_on_commit(delivery_ids: list[str], countdown: int | None = None) ->
     if delivery_ids:
         ids = list(delivery_ids)
         # A plain function, not a partial: Django names robust callbacks in its error log.
-        transaction.on_commit(lambda: _enqueue(ids, countdown), robust=True)
+        transaction.on_commit(lambda: deliveries_enqueue(delivery_ids=ids, countdown=countdown), robust=True)
 
 
 # --- Emitting --------------------------------------------------------------------------------------
+
+
+def _check_known(event: str) -> None:
+    if not events.is_known(event):
+        raise ValueError(f"Unknown webhook event type {event!r}: add it to webhooks.events.EVENT_TYPES")
 
 
 def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
@@ -98,25 +110,47 @@ def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
 
     `event` must be registered in webhooks.events.EVENT_TYPES (an unknown type is a programming error).
     """
-    if not events.is_known(event):
-        raise ValueError(f"Unknown webhook event type {event!r}: add it to webhooks.events.EVENT_TYPES")
+    _check_known(event)
     with transaction.atomic():
         webhook_event = WebhookEvent.objects.create(account=account, event_type=event, payload=_payload(event, data))
-        endpoints = WebhookEndpoint.objects.filter(account=account, is_active=True).only("id", "events")
-        _deliveries_create(event=webhook_event, endpoints=[e for e in endpoints if e.subscribes_to(event)])
+        _deliveries_create(account=account, webhook_events=[webhook_event])
     return webhook_event
 
 
-def _deliveries_create(*, event: WebhookEvent, endpoints: list[WebhookEndpoint]) -> list[WebhookDelivery]:
+def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int = BULK_BATCH) -> int:
+    """`event_emit` for bulk writes (imports): (event, data) pairs written with one INSERT per batch of
+    events and of deliveries, and enqueued after the commit in batches. Returns how many events."""
+    for event, _ in events:
+        _check_known(event)
+    timestamp = _iso(timezone.now())
+    rows = [
+        WebhookEvent(
+            account=account, event_type=event, payload={"event": event, "timestamp": timestamp, "data": _plain(data)}
+        )
+        for event, data in events
+    ]
+    with transaction.atomic():
+        WebhookEvent.objects.bulk_create(rows, batch_size=batch_size)
+        _deliveries_create(account=account, webhook_events=rows, batch_size=batch_size)
+    return len(rows)
+
+
+def _deliveries_create(*, account, webhook_events: list[WebhookEvent], batch_size: int = BULK_BATCH) -> None:
+    """One delivery per (event, active endpoint subscribed to it), enqueued after the commit."""
+    endpoints = list(WebhookEndpoint.objects.filter(account=account, is_active=True).only("id", "events"))
     if not endpoints:
-        return []
+        return
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(account_id=event.account_id, endpoint=endpoint, event=event, next_attempt_at=now)
-        for endpoint in endpoints
+        [
+            WebhookDelivery(account_id=event.account_id, endpoint=endpoint, event=event, next_attempt_at=now)
+            for event in webhook_events
+            for endpoint in endpoints
+            if endpoint.subscribes_to(event.event_type)
+        ],
+        batch_size=batch_size,
     )
     _enqueue_on_commit([delivery.id for delivery in deliveries])
-    return deliveries
 
 
 # --- Endpoints ---------------------------------------------------------------------------------------
@@ -455,7 +489,7 @@ def deliveries_enqueue_due(*, grace: timedelta, max_batches: int = SWEEP_MAX_BAT
             break
         # Rows claimed by a worker meanwhile are left alone (their next_attempt_at moved past cutoff).
         due.filter(pk__in=ids).update(next_attempt_at=marked_due)
-        _enqueue(ids)
+        deliveries_enqueue(delivery_ids=ids)
         total += len(ids)
     return total
 

@@ -19,6 +19,11 @@ def delivery_attempt_task(delivery_id: str) -> bool:
 
 
 @shared_task(acks_late=True)
+def deliveries_enqueue_task(delivery_ids: list[str]) -> None:
+    services.deliveries_enqueue(delivery_ids=delivery_ids)
+
+
+@shared_task(acks_late=True)
 def deliveries_enqueue_due_task(grace_seconds: int | None = None) -> int:
     if grace_seconds is None:
         grace_seconds = settings.WEBHOOKS_SWEEP_GRACE_SECONDS

@@ -27,11 +27,17 @@ def test_tasks_are_routed_to_their_area_queue(task_name, queue):
 
 def test_tasks_acknowledge_late_and_have_time_limits():
     from accounts.tasks import idempotency_records_purge_task
-    from webhooks.tasks import deliveries_enqueue_due_task, delivery_attempt_task, events_purge_task
+    from webhooks import tasks
 
-    for task in (delivery_attempt_task, deliveries_enqueue_due_task, events_purge_task, idempotency_records_purge_task):
+    for task in (
+        tasks.delivery_attempt_task,
+        tasks.deliveries_enqueue_task,
+        tasks.deliveries_enqueue_due_task,
+        tasks.events_purge_task,
+        idempotency_records_purge_task,
+    ):
         assert task.acks_late is True
-    assert delivery_attempt_task.time_limit == 60
+    assert tasks.delivery_attempt_task.time_limit == 60
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_time_limit > app.conf.task_soft_time_limit > 0

@@ -514,7 +514,8 @@ def test_sweep_does_not_enqueue_a_delivery_again_while_its_message_may_still_be_
     make_webhook(receiver.url)
     event = services.event_emit(account=account, event="order.created", data={})
     WebhookDelivery.objects.filter(event=event).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
-    with producing_to("memory://", ""):  # messages wait in an in-process queue no worker reads
+    with producing_to("memory://", "") as app:  # messages wait in an in-process queue no worker reads
+        app.control.purge()
         assert services.deliveries_enqueue_due(grace=timedelta(minutes=5)) == 1
         assert services.deliveries_enqueue_due(grace=timedelta(minutes=5)) == 0  # it may still be queued
         assert services.deliveries_enqueue_due(grace=timedelta(0)) == 1  # once another grace period has passed
