@@ -1,5 +1,7 @@
 """Project-wide pytest fixtures: accounts, authenticated API clients, and test-friendly rate limits."""
 
+import os
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -10,9 +12,15 @@ def pytest_collection_modifyitems(config, items):
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI")
+    skip_worker = pytest.mark.skip(
+        reason="needs a broker for a real Celery worker: set CELERY_TEST_BROKER_URL (CI: redis://127.0.0.1:6379/2)"
+    )
+    has_broker = bool(os.environ.get("CELERY_TEST_BROKER_URL"))
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
+        if "worker" in item.keywords and not has_broker:
+            item.add_marker(skip_worker)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from oauth2_provider.models import Application
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from omnisales.api import scopes as scope_registry
+from omnisales.api.models import IdempotencyRecord
 
 from .authentication import ACCOUNT_CLAIM
 from .exceptions import DuplicateEmail, InvalidCredentials, ScopeNotAllowed, ValidationFailed
@@ -128,3 +129,16 @@ def oauth_application_create(
 
 def oauth_application_delete(*, client: OAuthClient) -> None:
     client.application.delete()
+
+
+def idempotency_records_purge(*, older_than: datetime, batch_size: int = 1000) -> int:
+    """Deletes stored Idempotency-Key responses created before `older_than`, in batches so no
+    single statement holds locks for long. Returns how many were deleted."""
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=older_than).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

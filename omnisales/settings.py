@@ -5,6 +5,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -223,18 +225,77 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Background work ---------------------------------------------------------------------
+# Without CELERY_BROKER_URL tasks run in-process when they are enqueued (development), and always
+# under pytest (tests that need a real worker start one: omnisales/tests/celery_worker.py).
+# In production a worker and beat run against Redis or RabbitMQ; see docs/operations.md.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = TESTING or not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Tasks are idempotent, so a task is acknowledged only once it has run: a worker that dies mid-task
+# leaves the message to be delivered again rather than lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Database connections of a worker live by DATABASE_CONN_MAX_AGE like a web process's (see
+# omnisales/celery.py) instead of Celery reconnecting around every task.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+# Redis only: an unacknowledged message is handed out again after this long. Countdowns stay far
+# below it (long waits are scheduled in the database, see WEBHOOKS_COUNTDOWN_MAX_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if env.str("CELERY_BROKER_KEY_PREFIX", default=""):  # several deployments sharing one Redis database
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_BROKER_KEY_PREFIX")
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("default", "webhooks", "marketplace", "messaging")]
+CELERY_TASK_ROUTES = {
+    "webhooks.tasks.*": {"queue": "webhooks"},
+    "marketplace.tasks.*": {"queue": "marketplace"},
+    "messaging.tasks.*": {"queue": "messaging"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Installed into django-celery-beat's tables when beat starts (visible in the admin).
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-enqueue-due-deliveries": {
+        "task": "webhooks.tasks.deliveries_enqueue_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "webhooks-purge-old-events": {
+        "task": "webhooks.tasks.events_purge_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "accounts-purge-idempotency-records": {
+        "task": "accounts.tasks.idempotency_records_purge_task",
+        "schedule": crontab(minute=5),
+    },
+}
 CELERY_TIMEZONE = "UTC"
+
+# --- Outgoing webhooks (docs/webhooks.md) ----------------------------------------------------
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_READ_TIMEOUT_SECONDS = env.float("WEBHOOKS_READ_TIMEOUT_SECONDS", default=15.0)
+# Wait before each retry; a delivery gets len(...) + 1 attempts. Default: 8 attempts over ~21.6 hours.
+WEBHOOKS_RETRY_DELAYS_SECONDS = env.list(
+    "WEBHOOKS_RETRY_DELAYS_SECONDS", cast=int, default=[60, 300, 1800, 3600, 7200, 21600, 43200]
+)
+# Retries due within this long are sent with a broker countdown; later ones wait in the database
+# for the sweep, so the broker never holds messages for hours.
+WEBHOOKS_COUNTDOWN_MAX_SECONDS = env.int("WEBHOOKS_COUNTDOWN_MAX_SECONDS", default=900)
+# The sweep re-enqueues pending deliveries overdue by more than this (their message was lost).
+WEBHOOKS_SWEEP_GRACE_SECONDS = env.int("WEBHOOKS_SWEEP_GRACE_SECONDS", default=300)
+WEBHOOKS_DISABLE_AFTER_FAILED_DELIVERIES = env.int("WEBHOOKS_DISABLE_AFTER_FAILED_DELIVERIES", default=5)
+WEBHOOKS_DISABLE_AFTER_FAILING_SECONDS = env.int("WEBHOOKS_DISABLE_AFTER_FAILING_SECONDS", default=24 * 3600)
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.int("WEBHOOKS_SECRET_OVERLAP_HOURS", default=24)
+WEBHOOKS_MAX_ENDPOINTS_PER_ACCOUNT = env.int("WEBHOOKS_MAX_ENDPOINTS_PER_ACCOUNT", default=20)
+WEBHOOKS_RETENTION_DAYS = env.int("WEBHOOKS_RETENTION_DAYS", default=30)
 
 # --- Outside services (tests and local runs point these at local servers) ---------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

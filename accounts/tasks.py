@@ -1,0 +1,12 @@
+"""Background housekeeping for accounts and the API plumbing they own."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def idempotency_records_purge_task() -> int:
+    return services.idempotency_records_purge(older_than=timezone.now() - settings.IDEMPOTENCY_KEY_TTL)

@@ -1,0 +1,33 @@
+"""The registry of webhook event types. Endpoints subscribe to these (or to `*`, every event)."""
+
+ALL_EVENTS = "*"
+PING = "webhook.ping"  # sent only by the test endpoint, to the one endpoint being tested
+
+EVENT_TYPES: dict[str, str] = {
+    "order.created": "New order created",
+    "order.updated": "Order status or details updated",
+    "order.cancelled": "Order cancelled",
+    "payment.succeeded": "Payment completed successfully",
+    "payment.failed": "Payment failed",
+    "payment.refunded": "Payment refunded, in full or in part",
+    "subscription.created": "New subscription",
+    "subscription.updated": "Subscription status changed",
+    "subscription.deleted": "Subscription ended",
+    "inventory.low_stock": "Product stock below threshold",
+    "customer.created": "New customer",
+    "customer.updated": "Customer details updated",
+    "customer.deleted": "Customer deleted or anonymized",
+    "product.created": "New product",
+    "product.updated": "Product details updated",
+    "product.deleted": "Product deleted",
+    "product.archived": "Product archived",
+    "return.created": "Return requested",
+    "return.updated": "Return status changed",
+    "webhook.disabled": "A webhook endpoint was disabled after sustained delivery failures",
+}
+
+SUBSCRIBABLE = (ALL_EVENTS, *EVENT_TYPES)
+
+
+def is_known(event_type: str) -> bool:
+    return event_type in EVENT_TYPES
