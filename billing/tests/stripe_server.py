@@ -179,7 +179,7 @@ class FakeStripe:
             self.delay_next = 0.0
 
     def start(self) -> "FakeStripe":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
