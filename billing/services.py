@@ -320,10 +320,13 @@ def payment_record_refunded_amount(*, payment: Payment, amount_refunded: Decimal
     return True
 
 
-def refunds_held(payment: Payment) -> Decimal:
-    """What this payment's own refunds (pending or done) hold against it."""
-    total = payment.refunds.filter(status__in=_RESERVING_REFUND_STATUSES).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0")
+def refunds_held(payment: Payment, *, confirmed_only: bool = False) -> Decimal:
+    """What this payment's own refunds hold against it: those Stripe accepted, and unless
+    `confirmed_only`, also the reservations of refunds still waiting for Stripe's answer."""
+    refunds = payment.refunds.filter(status__in=_RESERVING_REFUND_STATUSES)
+    if confirmed_only:
+        refunds = refunds.exclude(stripe_refund_id=None)
+    return refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
 def _reserved_refunds(payment: Payment) -> Decimal:
@@ -390,7 +393,7 @@ def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason:
         refund.stripe_refund_id = stripe_refund.get("id")
         refund.save(update_fields=["status", "stripe_refund_id", "updated_at"])
         previous_status = payment.status
-        payment_record_refunded_amount(payment=payment, amount_refunded=refunds_held(payment))
+        payment_record_refunded_amount(payment=payment, amount_refunded=refunds_held(payment, confirmed_only=True))
         payment_changed(payment=payment, previous_status=previous_status, refunded_amount=refund.amount, refund=refund)
     return refund
 

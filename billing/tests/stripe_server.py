@@ -22,12 +22,14 @@ Control endpoints stand in for what a customer does on Stripe's pages:
 """
 
 import base64
+import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import re
 import secrets
+import socket
 import threading
 import time
 import urllib.error
@@ -160,8 +162,7 @@ class FakeStripe:
         self.webhook_order = "created"  # "created", "reverse", or a callable reordering a list of events
         self.time_offset = 0
         self.reset()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         self._thread: threading.Thread | None = None
 
@@ -184,11 +185,13 @@ class FakeStripe:
         return self
 
     def stop(self) -> None:
+        """Stops listening and drops open keep-alive connections, like a server that went away."""
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
         self._server.server_close()
+        self._server.drop_connections()
 
     def __enter__(self) -> "FakeStripe":
         return self.start()
@@ -849,6 +852,32 @@ class FakeStripe:
             return exc.status, exc.body, {}
         deliveries = self.deliver() if self.webhook_url else []
         return 200, {"object": subscription, "deliveries": [status for status, _ in deliveries]}, {}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self.connections_lock:
+            connections, self.connections = self.connections, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
