@@ -37,7 +37,10 @@ class SubscriptionFilter(FilterSet):
 
 
 class PlanFilter(FilterSet):
-    isActive = django_filters.BooleanFilter(field_name="is_active")
+    # A typed choice rather than BooleanFilter, which quietly ignores values it cannot read ("maybe").
+    isActive = django_filters.TypedChoiceFilter(
+        field_name="is_active", choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
 
     class Meta:
         model = Plan
