@@ -79,7 +79,7 @@ class Payment(TenantModel):
     order_reference = models.CharField(max_length=40, blank=True, db_index=True, help_text="ord_… id")
     stripe_payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
-    receipt_url = models.URLField(max_length=500, blank=True)
+    receipt_url = models.CharField(max_length=500, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
     decline_code = models.CharField(max_length=64, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)

@@ -151,12 +151,14 @@ class StripeWebhookView(BaseAPIView):
 
 @extend_schema_view(list=extend_schema(summary="List subscription plans", tags=TAGS))
 class PlanViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Plans are reference data shared by every account: any authenticated credential may read them."""
+    """Plans are reference data shared by every account (not tenant-scoped). Reading them takes
+    read:billing like the rest of the area, so every endpoint declares a scope; every member role
+    holds it."""
 
     queryset = selectors.plan_list()
     serializer_class = serializers.PlanSerializer
     filterset_class = PlanFilter
-    any_scope = True
+    scope_area = "billing"
 
 
 @extend_schema_view(list=extend_schema(summary="The account's subscriptions", tags=TAGS))

@@ -71,8 +71,10 @@ class TestPlans:
         assert starter["stripeProductId"].startswith("prod_")
         assert starter["stripePriceId"] == synced_plans["plan_starter"].stripe_price_id
 
-    def test_any_credential_may_read_plans(self, account, make_client, anonymous_client):
-        assert make_client(account, scopes=["read:products"]).get(self.URL).status_code == 200
+    def test_needs_read_billing(self, account, make_client, anonymous_client):
+        assert make_client(account, scopes=["read:billing"]).get(self.URL).status_code == 200
+        response = make_client(account, scopes=["read:products"]).get(self.URL)
+        assert (response.status_code, response.json()["code"]) == (403, "INSUFFICIENT_SCOPE")
         assert anonymous_client.get(self.URL).status_code == 401
 
     def test_is_active_filter(self, api):
