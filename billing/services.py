@@ -129,10 +129,10 @@ def payment_event_data(payment: Payment) -> dict:
 def _notify_order_of_payment(payment: Payment) -> None:
     """Orders integration: record the payment on the order and update its paid state.
 
-    The single call site for the hand-off to orders, reached after every committed change of a
-    payment's status or refunded amount (inside that change's transaction). `payment.order_reference`
-    holds the `ord_…` id given at /api/payments/process. The orders app is not part of billing yet,
-    so there is nothing to update until it is wired here.
+    The single call site for the hand-off to orders: `payment_changed` calls it for every change of
+    the status or refunded amount of a payment that names an order, inside that change's transaction
+    (the caller holds the payment's row lock). `payment.order_reference` is the `ord_…` id given to
+    /api/payments/process. Until the orders app is wired here there is nothing to update.
     """
 
 

@@ -118,6 +118,17 @@ def _translated_errors(operation: str):
         ) from exc
 
 
+def _call(operation: str, request):
+    """Runs `request(client.v1)` against Stripe with our error mapping; returns the answer as plain dicts."""
+    client = _client()
+    with _translated_errors(operation):
+        return _plain(request(client.v1))
+
+
+def _options(idempotency_key: str) -> dict:
+    return {"idempotency_key": idempotency_key}
+
+
 def payment_intent_create(
     *,
     amount_cents: int,
@@ -139,10 +150,9 @@ def payment_intent_create(
     }
     if description:
         params["description"] = description
-    client = _client()
-    with _translated_errors("payment_intent.create"):
-        intent = client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
-    return _plain(intent)
+    return _call(
+        "payment_intent.create", lambda v1: v1.payment_intents.create(params=params, options=_options(idempotency_key))
+    )
 
 
 def refund_create(
@@ -151,10 +161,7 @@ def refund_create(
     params = {"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": metadata}
     if reason:
         params["reason"] = reason
-    client = _client()
-    with _translated_errors("refund.create"):
-        refund = client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
-    return _plain(refund)
+    return _call("refund.create", lambda v1: v1.refunds.create(params=params, options=_options(idempotency_key)))
 
 
 def checkout_session_create(
@@ -179,34 +186,28 @@ def checkout_session_create(
     }
     if customer_id:
         params["customer"] = customer_id
-    client = _client()
-    with _translated_errors("checkout.session.create"):
-        session = client.v1.checkout.sessions.create(params=params, options={"idempotency_key": idempotency_key})
-    return _plain(session)
+    return _call(
+        "checkout.session.create",
+        lambda v1: v1.checkout.sessions.create(params=params, options=_options(idempotency_key)),
+    )
 
 
 def subscription_cancel_at_period_end(*, subscription_id: str, idempotency_key: str) -> dict:
-    client = _client()
-    with _translated_errors("subscription.update"):
-        subscription = client.v1.subscriptions.update(
-            subscription_id, params={"cancel_at_period_end": True}, options={"idempotency_key": idempotency_key}
-        )
-    return _plain(subscription)
+    params = {"cancel_at_period_end": True}
+    return _call(
+        "subscription.update",
+        lambda v1: v1.subscriptions.update(subscription_id, params=params, options=_options(idempotency_key)),
+    )
 
 
 def product_create(*, name: str, metadata: dict, idempotency_key: str) -> dict:
-    client = _client()
-    with _translated_errors("product.create"):
-        product = client.v1.products.create(
-            params={"name": name, "metadata": metadata}, options={"idempotency_key": idempotency_key}
-        )
-    return _plain(product)
+    params = {"name": name, "metadata": metadata}
+    return _call("product.create", lambda v1: v1.products.create(params=params, options=_options(idempotency_key)))
 
 
 def recurring_price_create(
     *, product_id: str, amount_cents: int, currency: str, interval: str, lookup_key: str, idempotency_key: str
 ) -> dict:
-    client = _client()
     params = {
         "product": product_id,
         "unit_amount": amount_cents,
@@ -215,9 +216,7 @@ def recurring_price_create(
         "lookup_key": lookup_key,
         "transfer_lookup_key": True,
     }
-    with _translated_errors("price.create"):
-        price = client.v1.prices.create(params=params, options={"idempotency_key": idempotency_key})
-    return _plain(price)
+    return _call("price.create", lambda v1: v1.prices.create(params=params, options=_options(idempotency_key)))
 
 
 def webhook_signature_verify(*, payload: bytes, signature_header: str | None) -> str:
