@@ -52,11 +52,11 @@ def timestamp_to_datetime(epoch) -> datetime | None:
     return datetime.fromtimestamp(int(epoch), tz=UTC) if epoch is not None else None
 
 
-def _stripe_id(value) -> str:
-    """An expandable Stripe field holds either an id or the expanded object."""
+def stripe_id(value) -> str:
+    """The id in an expandable Stripe field, which holds either an id or the expanded object."""
     if isinstance(value, dict):
-        return value.get("id") or ""
-    return value or ""
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
 
 
 def _field_error(exc: ProviderRejectedRequest, fields: dict[str, str]) -> ApplicationError:
@@ -168,7 +168,7 @@ def _apply_intent_fields(payment: Payment, intent: dict) -> None:
     payment.status = _INTENT_STATUS.get(intent.get("status"), PaymentStatus.PROCESSING)
     payment.stripe_payment_intent_id = intent.get("id") or payment.stripe_payment_intent_id
     charge = intent.get("latest_charge")
-    payment.stripe_charge_id = _stripe_id(charge) or payment.stripe_charge_id
+    payment.stripe_charge_id = stripe_id(charge) or payment.stripe_charge_id
     if isinstance(charge, dict) and charge.get("receipt_url"):
         payment.receipt_url = charge["receipt_url"]
     error = intent.get("last_payment_error") or {}
@@ -235,7 +235,13 @@ def payment_record_intent(
             else:
                 payment_changed(payment=payment, previous_status=None)
                 return payment, True
-        return payment, payment_apply_intent(payment=payment, intent=intent, event_created=event_created)
+        applied = payment_apply_intent(payment=payment, intent=intent, event_created=event_created)
+        charge = intent.get("latest_charge")
+        if not applied and isinstance(charge, dict) and charge.get("receipt_url") and not payment.receipt_url:
+            # Webhooks carry the charge as an id only: keep the receipt our expanded API answer has.
+            payment.receipt_url = charge["receipt_url"]
+            payment.save(update_fields=["receipt_url", "updated_at"])
+        return payment, applied
 
 
 def payment_process(
@@ -399,33 +405,6 @@ def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason:
 
 
 # --- Subscriptions ------------------------------------------------------------------------------
-
-
-def account_entitlements_sync(*, account_id: str) -> int | None:
-    """Writes the product limit of the account's best entitled subscription onto the account.
-
-    Entitled: active, trialing or past_due (Stripe is still retrying). No entitled subscription
-    -> None, which means "the documented default" to the catalog. A plan without a limit writes
-    UNLIMITED_PRODUCT_LIMIT. Locks the account row (after any subscription row the caller holds).
-    """
-    account = Account.objects.select_for_update().get(pk=account_id)
-    entitled = Plan.objects.filter(subscriptions__account_id=account_id, subscriptions__status__in=ENTITLED_STATUSES)
-    limits = [plan.account_product_limit for plan in entitled]
-    product_limit = max(limits) if limits else None
-    if account.product_limit != product_limit:
-        Account.objects.filter(pk=account_id).update(product_limit=product_limit)
-    return product_limit
-
-
-def subscription_event_data(subscription: Subscription) -> dict:
-    return {
-        "subscription_id": subscription.id,
-        "stripe_subscription_id": subscription.stripe_subscription_id,
-        "status": subscription.status,
-        "plan_id": subscription.plan_id,
-        "current_period_end": subscription.current_period_end,
-        "cancel_at_period_end": subscription.cancel_at_period_end,
-    }
 
 
 def checkout_session_create(*, account: Account, plan_id: str) -> dict:

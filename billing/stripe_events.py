@@ -16,6 +16,7 @@ from omnisales.api.money import from_minor_units
 from webhooks.services import event_emit
 
 from .models import (
+    ENTITLED_STATUSES,
     FINAL_STATUSES,
     Payment,
     Plan,
@@ -25,25 +26,18 @@ from .models import (
     SubscriptionStatus,
 )
 from .services import (
-    account_entitlements_sync,
     payment_apply_intent,
     payment_changed,
     payment_record_intent,
     payment_record_refunded_amount,
     refunds_held,
-    subscription_event_data,
+    stripe_id,
     timestamp_to_datetime,
 )
 
 logger = logging.getLogger("omnisales.billing.stripe")
 
 APPLIED, STALE, IGNORED = StripeEventResult.APPLIED, StripeEventResult.STALE, StripeEventResult.IGNORED
-
-
-def _id(value) -> str:
-    if isinstance(value, dict):
-        return value.get("id") or ""
-    return value if isinstance(value, str) else ""
 
 
 def _metadata(obj: dict) -> dict:
@@ -61,7 +55,7 @@ def _account(account_id) -> Account | None:
 
 
 def _on_payment_intent(*, obj: dict, created: datetime, event_type: str):
-    intent_id = _id(obj)
+    intent_id = stripe_id(obj)
     metadata = _metadata(obj)
     payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=intent_id).first()
     if payment is None and isinstance(metadata.get("payment_id"), str):
@@ -90,11 +84,11 @@ def _on_payment_intent(*, obj: dict, created: datetime, event_type: str):
 
 def _on_charge_refunded(*, obj: dict, created: datetime, event_type: str):
     payment = None
-    intent_id = _id(obj.get("payment_intent"))
+    intent_id = stripe_id(obj.get("payment_intent"))
     if intent_id:
         payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=intent_id).first()
-    if payment is None and _id(obj):
-        payment = Payment.objects.select_for_update().filter(stripe_charge_id=_id(obj)).first()
+    if payment is None and stripe_id(obj):
+        payment = Payment.objects.select_for_update().filter(stripe_charge_id=stripe_id(obj)).first()
     if payment is None or obj.get("currency") != payment.currency:
         return None, IGNORED
     if obj.get("receipt_url") and not payment.receipt_url:
@@ -116,12 +110,39 @@ def _on_charge_refunded(*, obj: dict, created: datetime, event_type: str):
 # --- Subscriptions ------------------------------------------------------------------------------
 
 
+def account_entitlements_sync(*, account_id: str) -> int | None:
+    """Writes the product limit of the account's best entitled subscription onto the account.
+
+    Entitled: active, trialing or past_due (Stripe is still retrying). No entitled subscription
+    -> None, which means "the documented default" to the catalog. A plan without a limit writes
+    UNLIMITED_PRODUCT_LIMIT. Locks the account row (after any subscription row the caller holds).
+    """
+    account = Account.objects.select_for_update().get(pk=account_id)
+    entitled = Plan.objects.filter(subscriptions__account_id=account_id, subscriptions__status__in=ENTITLED_STATUSES)
+    limits = [plan.account_product_limit for plan in entitled]
+    product_limit = max(limits) if limits else None
+    if account.product_limit != product_limit:
+        Account.objects.filter(pk=account_id).update(product_limit=product_limit)
+    return product_limit
+
+
+def subscription_event_data(subscription: Subscription) -> dict:
+    return {
+        "subscription_id": subscription.id,
+        "stripe_subscription_id": subscription.stripe_subscription_id,
+        "status": subscription.status,
+        "plan_id": subscription.plan_id,
+        "current_period_end": subscription.current_period_end,
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+    }
+
+
 def _plan_for(obj: dict, metadata: dict) -> Plan | None:
     plan = None
     if isinstance(metadata.get("plan_id"), str):
         plan = Plan.objects.filter(pk=metadata["plan_id"]).first()
     items = (obj.get("items") or {}).get("data") or []
-    price_id = _id((items[0] or {}).get("price")) if items else ""
+    price_id = stripe_id((items[0] or {}).get("price")) if items else ""
     if price_id and (plan is None or plan.stripe_price_id != price_id):
         plan = Plan.objects.filter(stripe_price_id=price_id).first() or plan
     return plan
@@ -170,12 +191,12 @@ _TRACKED_FIELDS = ("status", "plan_id", "current_period_end", "cancel_at_period_
 
 def _on_subscription(*, obj: dict, created: datetime, event_type: str):
     metadata = _metadata(obj)
-    subscription, _ = _locked_subscription(_id(obj), metadata=metadata)
+    subscription, _ = _locked_subscription(stripe_id(obj), metadata=metadata)
     if subscription is None:
         return None, IGNORED
     status = SubscriptionStatus.CANCELED if event_type.endswith(".deleted") else obj.get("status")
     if status not in SubscriptionStatus.values:
-        logger.warning("Stripe subscription %s has unknown status %r", _id(obj), status)
+        logger.warning("Stripe subscription %s has unknown status %r", stripe_id(obj), status)
         return subscription.account, IGNORED
     is_stale = subscription.provider_state_at is not None and created < subscription.provider_state_at
     if is_stale or (subscription.status in FINAL_STATUSES and status != subscription.status):
@@ -186,7 +207,7 @@ def _on_subscription(*, obj: dict, created: datetime, event_type: str):
     subscription.current_period_end = _period_end(obj) or subscription.current_period_end
     subscription.cancel_at_period_end = bool(obj.get("cancel_at_period_end"))
     subscription.canceled_at = timestamp_to_datetime(obj.get("canceled_at")) or subscription.canceled_at
-    subscription.stripe_customer_id = _id(obj.get("customer")) or subscription.stripe_customer_id
+    subscription.stripe_customer_id = stripe_id(obj.get("customer")) or subscription.stripe_customer_id
     subscription.provider_state_at = created
     subscription.save()
     account_entitlements_sync(account_id=subscription.account_id)
@@ -201,7 +222,7 @@ def _on_subscription(*, obj: dict, created: datetime, event_type: str):
 
 
 def _on_checkout_completed(*, obj: dict, created: datetime, event_type: str):
-    stripe_subscription_id = _id(obj.get("subscription"))
+    stripe_subscription_id = stripe_id(obj.get("subscription"))
     if obj.get("mode") != "subscription" or not stripe_subscription_id:
         return None, IGNORED
     metadata = _metadata(obj)
@@ -210,8 +231,8 @@ def _on_checkout_completed(*, obj: dict, created: datetime, event_type: str):
     )
     if subscription is None:
         return None, IGNORED
-    subscription.stripe_checkout_session_id = _id(obj)
-    subscription.stripe_customer_id = _id(obj.get("customer")) or subscription.stripe_customer_id
+    subscription.stripe_checkout_session_id = stripe_id(obj)
+    subscription.stripe_customer_id = stripe_id(obj.get("customer")) or subscription.stripe_customer_id
     if subscription.plan_id is None:
         subscription.plan = Plan.objects.filter(pk=metadata.get("plan_id") or "").first()
     subscription.save(update_fields=["stripe_checkout_session_id", "stripe_customer_id", "plan", "updated_at"])
@@ -222,8 +243,8 @@ def _invoice_subscription(obj: dict) -> tuple[str, dict]:
     """(subscription id, its metadata): under `parent` since API version 2025-03-31, top-level before."""
     details = (obj.get("parent") or {}).get("subscription_details") or {}
     if details.get("subscription"):
-        return _id(details["subscription"]), _metadata(details)
-    return _id(obj.get("subscription")), _metadata(obj.get("subscription_details") or {})
+        return stripe_id(details["subscription"]), _metadata(details)
+    return stripe_id(obj.get("subscription")), _metadata(obj.get("subscription_details") or {})
 
 
 def _on_invoice(*, obj: dict, created: datetime, event_type: str):
@@ -235,10 +256,10 @@ def _on_invoice(*, obj: dict, created: datetime, event_type: str):
         return None, IGNORED
     if subscription.latest_invoice_at is not None and created < subscription.latest_invoice_at:
         return subscription.account, STALE
-    subscription.latest_invoice_id = _id(obj)
+    subscription.latest_invoice_id = stripe_id(obj)
     subscription.latest_invoice_status = "paid" if event_type == "invoice.paid" else "payment_failed"
     subscription.latest_invoice_at = created
-    subscription.stripe_customer_id = _id(obj.get("customer")) or subscription.stripe_customer_id
+    subscription.stripe_customer_id = stripe_id(obj.get("customer")) or subscription.stripe_customer_id
     subscription.save(
         update_fields=[
             "latest_invoice_id",

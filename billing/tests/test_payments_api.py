@@ -197,6 +197,7 @@ class TestProcess:
         )
         assert applied is False
         assert payment.status == PaymentStatus.SUCCEEDED
+        assert payment.receipt_url == intent["latest_charge"]["receipt_url"]
         assert len(_events("payment.succeeded")) == 1
 
     def test_not_configured_is_503_without_calling_stripe(self, api, stripe_fake, settings):
