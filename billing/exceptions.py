@@ -60,6 +60,10 @@ class PlanNotAvailable(ConflictError):
     code = "PLAN_NOT_AVAILABLE"
 
 
+class AlreadySubscribed(ConflictError):
+    code = "ALREADY_SUBSCRIBED"
+
+
 class SubscriptionNotCancelable(ConflictError):
     code = "SUBSCRIPTION_NOT_CANCELABLE"
 

@@ -24,6 +24,7 @@ from omnisales.api.money import from_minor_units, to_minor_units
 from webhooks.services import event_emit
 
 from .exceptions import (
+    AlreadySubscribed,
     PaymentFailed,
     PaymentNotRefundable,
     PaymentProviderError,
@@ -423,7 +424,7 @@ def checkout_session_create(*, account: Account, plan_id: str) -> dict:
         .exclude(cancel_at_period_end=True)
         .exists()
     ):
-        raise PlanNotAvailable("The account already subscribes to this plan", details={"plan_id": plan.id})
+        raise AlreadySubscribed("The account already subscribes to this plan", details={"plan_id": plan.id})
     stripe_gateway.ensure_configured()
     if not plan.stripe_price_id:
         raise PaymentsNotConfigured(

@@ -182,10 +182,15 @@ class TestCheckout:
         response = api.post(CHECKOUT, {"planId": "plan_growth"}, format="json")
         assert (response.status_code, response.json()["code"]) == (409, "PLAN_NOT_AVAILABLE")
 
-    def test_subscribing_twice_to_the_same_plan_is_409(self, api, subscribe):
+    def test_subscribing_twice_to_the_same_plan_is_409_until_it_is_cancelled(
+        self, api, subscribe, stripe_fake, webhook_client
+    ):
         subscribe("plan_starter")
         response = api.post(CHECKOUT, {"planId": "plan_starter"}, format="json")
-        assert (response.status_code, response.json()["code"]) == (409, "PLAN_NOT_AVAILABLE")
+        assert (response.status_code, response.json()["code"]) == (409, "ALREADY_SUBSCRIBED")
+        api.post(_cancel_url(Subscription.objects.get().id), format="json")
+        stripe_fake.deliver(webhook_client)
+        assert api.post(CHECKOUT, {"planId": "plan_starter"}, format="json").status_code == 200
 
     def test_plan_without_a_stripe_price_is_503(self, api, stripe_fake):
         response = api.post(CHECKOUT, {"planId": "plan_starter"}, format="json")
