@@ -96,11 +96,11 @@ def test_closed_port_is_unavailable(settings):
 
 def test_a_slow_stripe_times_out_as_unavailable(stripe_fake, settings):
     settings.STRIPE_TIMEOUT_SECONDS = 0.3
-    stripe_fake.delay_next = 1.0
+    stripe_fake.delay_next = 2.0
     started = time.monotonic()
     with pytest.raises(PaymentProviderUnavailable):
         _intent()
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 1.5
 
 
 class TestWebhookSignature:
