@@ -43,6 +43,16 @@ def api_key(account, make_client):
     return make_client(account).api_key
 
 
+@pytest.fixture(autouse=True)
+def _local_stripe(settings):
+    """Payments run against the local Stripe, so their operations are exercised, not just "not configured"."""
+    from billing.tests.stripe_server import FakeStripe
+
+    with FakeStripe() as stripe:
+        stripe.configure(settings)
+        yield
+
+
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,

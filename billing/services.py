@@ -1,0 +1,505 @@
+"""Billing writes: card payments, refunds, subscription checkout and cancellation, plan set-up in Stripe.
+
+Calls to Stripe never run inside a database transaction: each service calls Stripe first (or after a
+short reservation) and records Stripe's answer in its own short `transaction.atomic()`. The API views
+that reach these services therefore opt out of ATOMIC_REQUESTS (see `billing.views.ProviderCallMixin`).
+
+State that Stripe owns (a payment's outcome after 3-D Secure, refunds made elsewhere, everything about
+subscriptions) is applied from verified webhooks in `billing.stripe_events`, through the same guarded
+functions below, so a redelivered or late event never rolls state back.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from accounts.models import Account
+from omnisales.api.errors import ApplicationError
+from omnisales.api.ids import PREFIXES, new_id
+from omnisales.api.money import from_minor_units, to_minor_units
+from webhooks.services import event_emit
+
+from .exceptions import (
+    AlreadySubscribed,
+    PaymentFailed,
+    PaymentNotRefundable,
+    PaymentProviderError,
+    PaymentsNotConfigured,
+    PlanNotAvailable,
+    PlanNotFound,
+    ProviderRejectedRequest,
+    RefundExceedsCaptured,
+    SubscriptionNotCancelable,
+    ValidationFailed,
+)
+from .models import (
+    ENTITLED_STATUSES,
+    FINAL_STATUSES,
+    Payment,
+    PaymentStatus,
+    Plan,
+    Refund,
+    RefundStatus,
+    Subscription,
+)
+from .providers import stripe_gateway
+
+
+def timestamp_to_datetime(epoch) -> datetime | None:
+    return datetime.fromtimestamp(int(epoch), tz=UTC) if epoch is not None else None
+
+
+def stripe_id(value) -> str:
+    """The id in an expandable Stripe field, which holds either an id or the expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def _field_error(exc: ProviderRejectedRequest, fields: dict[str, str]) -> ApplicationError:
+    """Stripe's `param` -> our request field, so a value only Stripe can judge is still a 422 on that field."""
+    field = fields.get(exc.param or "")
+    if field is None:
+        return PaymentProviderError(
+            "The payment provider rejected the request", details={"provider_code": exc.stripe_code}
+        )
+    return ValidationFailed("Validation failed", details={field: [exc.message]})
+
+
+# --- Payments -----------------------------------------------------------------------------------
+
+_INTENT_STATUS = {
+    "succeeded": PaymentStatus.SUCCEEDED,
+    "requires_action": PaymentStatus.REQUIRES_ACTION,
+    "processing": PaymentStatus.PROCESSING,
+    "requires_capture": PaymentStatus.PROCESSING,
+    "requires_confirmation": PaymentStatus.PROCESSING,
+    "requires_payment_method": PaymentStatus.FAILED,  # what a declined confirmation leaves behind
+    "canceled": PaymentStatus.CANCELED,
+}
+
+# Which status may follow which. A failed PaymentIntent can still be completed by the customer (it
+# is retried with the client secret); refunds only follow a success; refunded and canceled are final.
+PAYMENT_TRANSITIONS = {
+    PaymentStatus.REQUIRES_ACTION: {
+        PaymentStatus.PROCESSING,
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.CANCELED,
+    },
+    PaymentStatus.PROCESSING: {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
+    PaymentStatus.FAILED: {
+        PaymentStatus.REQUIRES_ACTION,
+        PaymentStatus.PROCESSING,
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.CANCELED,
+    },
+    PaymentStatus.SUCCEEDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+    PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.REFUNDED},
+    PaymentStatus.REFUNDED: set(),
+    PaymentStatus.CANCELED: set(),
+}
+REFUNDABLE_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+# A refund in these states holds its amount against the payment.
+_RESERVING_REFUND_STATUSES = (RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.REQUIRES_ACTION)
+
+_PAYMENT_PARAM_FIELDS = {"amount": "amount", "currency": "currency", "payment_method": "payment_method_id"}
+_REFUND_PARAM_FIELDS = {"amount": "amount_cents", "reason": "reason"}
+
+
+def payment_event_data(payment: Payment) -> dict:
+    return {
+        "payment_id": payment.id,
+        "status": payment.status,
+        "amount_cents": to_minor_units(payment.amount, payment.currency),
+        "amount_refunded_cents": to_minor_units(payment.amount_refunded, payment.currency),
+        "currency": payment.currency,
+        "customer_id": payment.customer_reference or None,
+        "order_id": payment.order_reference or None,
+        "stripe_payment_intent_id": payment.stripe_payment_intent_id,
+        "stripe_charge_id": payment.stripe_charge_id or None,
+        "failure_code": payment.failure_code or None,
+        "decline_code": payment.decline_code or None,
+    }
+
+
+def _notify_order_of_payment(payment: Payment) -> None:
+    """Orders integration: record the payment on the order and update its paid state.
+
+    The single call site for the hand-off to orders: `payment_changed` calls it for every change of
+    the status or refunded amount of a payment that names an order, inside that change's transaction
+    (the caller holds the payment's row lock). `payment.order_reference` is the `ord_…` id given to
+    /api/payments/process. Until the orders app is wired here there is nothing to update.
+    """
+
+
+def payment_changed(
+    *,
+    payment: Payment,
+    previous_status: str | None,
+    refunded_amount: Decimal | None = None,
+    refund: Refund | None = None,
+) -> None:
+    """Emits our event for a change being committed and hands the payment to orders.
+
+    Caller holds the payment's row lock, inside the transaction of the change (outbox). A refund is
+    announced with `refunded_amount` (and our `refund` row when the refund went through our API).
+    """
+    if payment.status != previous_status:
+        if payment.status == PaymentStatus.SUCCEEDED:
+            event_emit(account=payment.account, event="payment.succeeded", data=payment_event_data(payment))
+        elif payment.status == PaymentStatus.FAILED:
+            event_emit(account=payment.account, event="payment.failed", data=payment_event_data(payment))
+    if refunded_amount is not None:
+        data = {
+            **payment_event_data(payment),
+            "refund_id": refund.id if refund else None,
+            "refund_amount_cents": to_minor_units(refunded_amount, payment.currency),
+        }
+        event_emit(account=payment.account, event="payment.refunded", data=data)
+    if payment.order_reference:
+        _notify_order_of_payment(payment)
+
+
+def _apply_intent_fields(payment: Payment, intent: dict) -> None:
+    payment.status = _INTENT_STATUS.get(intent.get("status"), PaymentStatus.PROCESSING)
+    payment.stripe_payment_intent_id = intent.get("id") or payment.stripe_payment_intent_id
+    charge = intent.get("latest_charge")
+    payment.stripe_charge_id = stripe_id(charge) or payment.stripe_charge_id
+    if isinstance(charge, dict) and charge.get("receipt_url"):
+        payment.receipt_url = charge["receipt_url"]
+    error = intent.get("last_payment_error") or {}
+    if payment.status == PaymentStatus.FAILED:
+        payment.failure_code = (error.get("code") or payment.failure_code or "")[:64]
+        payment.decline_code = (error.get("decline_code") or payment.decline_code or "")[:64]
+        payment.failure_message = (error.get("message") or payment.failure_message or "")[:500]
+    elif payment.status == PaymentStatus.SUCCEEDED:
+        payment.failure_code = payment.decline_code = payment.failure_message = ""
+
+
+def payment_apply_intent(*, payment: Payment, intent: dict, event_created: datetime | None = None) -> bool:
+    """Moves a payment to the state of Stripe's PaymentIntent, if that is a legal and newer step.
+
+    Caller holds the payment's row lock. `event_created` is the `created` time of the webhook event
+    carrying `intent` (None for the answer to our own API call, which any webhook about the same
+    PaymentIntent supersedes); an event older than the last one applied, or a step the transition map
+    forbids (succeeded -> failed), changes nothing. Returns whether it applied.
+    """
+    if payment.provider_state_at is not None and (event_created is None or event_created < payment.provider_state_at):
+        return False  # a webhook already recorded a state at least as new as this one
+    previous_status = payment.status
+    target = _INTENT_STATUS.get(intent.get("status"), PaymentStatus.PROCESSING)
+    if target != previous_status and target not in PAYMENT_TRANSITIONS[previous_status]:
+        return False
+    _apply_intent_fields(payment, intent)
+    if event_created is not None:
+        payment.provider_state_at = event_created
+    payment.save()
+    payment_changed(payment=payment, previous_status=previous_status)
+    return True
+
+
+def payment_record_intent(
+    *,
+    account: Account,
+    payment_id: str,
+    intent: dict,
+    defaults: dict,
+    event_created: datetime | None = None,
+    failure: dict | None = None,
+) -> tuple[Payment, bool]:
+    """Creates the payment `payment_id` in the state of `intent`, or moves the existing one there.
+
+    The same payment can be reached from the API answer and from a webhook that overtook it, in either
+    order; the first creates it (and emits its event), the second only applies a newer state.
+    Returns (payment, applied).
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+        if payment is None:
+            payment = Payment(id=payment_id, account=account, **defaults)
+            _apply_intent_fields(payment, intent)
+            if failure and payment.status == PaymentStatus.FAILED:
+                payment.failure_code = payment.failure_code or (failure.get("stripe_code") or "")[:64]
+                payment.decline_code = payment.decline_code or (failure.get("decline_code") or "")[:64]
+                payment.failure_message = payment.failure_message or (failure.get("message") or "")[:500]
+            payment.provider_state_at = event_created
+            try:
+                with transaction.atomic():
+                    payment.save(force_insert=True)
+            except IntegrityError:
+                payment = Payment.objects.select_for_update().get(pk=payment_id)
+            else:
+                payment_changed(payment=payment, previous_status=None)
+                return payment, True
+        applied = payment_apply_intent(payment=payment, intent=intent, event_created=event_created)
+        charge = intent.get("latest_charge")
+        if not applied and isinstance(charge, dict) and charge.get("receipt_url") and not payment.receipt_url:
+            # Webhooks carry the charge as an id only: keep the receipt our expanded API answer has.
+            payment.receipt_url = charge["receipt_url"]
+            payment.save(update_fields=["receipt_url", "updated_at"])
+        return payment, applied
+
+
+def payment_process(
+    *,
+    account: Account,
+    amount_cents: int,
+    currency: str,
+    payment_method_id: str,
+    customer_reference: str = "",
+    order_reference: str = "",
+    description: str = "",
+) -> tuple[Payment, str | None]:
+    """Charges a card now: creates and confirms a Stripe PaymentIntent and records the Payment.
+
+    Returns (payment, client_secret); the client secret is given only when the card needs 3-D Secure
+    (status requires_action), for the client to finish with Stripe.js.
+
+    - The PaymentIntent's Idempotency-Key is derived from the new payment's id, so retries of this
+      call (the SDK's included) can never charge twice.
+    - A decline is recorded as a failed Payment, with its `payment.failed` event, and committed; then
+      PaymentFailed (402) is raised. This is the one write a failed request keeps.
+    - If Stripe is unreachable (503) nothing is written. Should Stripe have charged anyway, its
+      `payment_intent.succeeded` webhook creates the Payment from the PaymentIntent's metadata.
+    """
+    stripe_gateway.ensure_configured()
+    payment_id = new_id(PREFIXES["payment"])
+    metadata = {"payment_id": payment_id, "account_id": account.id}
+    if customer_reference:
+        metadata["customer_id"] = customer_reference
+    if order_reference:
+        metadata["order_id"] = order_reference
+    defaults = {
+        "amount": from_minor_units(amount_cents, currency),
+        "currency": currency,
+        "description": description,
+        "customer_reference": customer_reference,
+        "order_reference": order_reference,
+    }
+    try:
+        intent = stripe_gateway.payment_intent_create(
+            amount_cents=amount_cents,
+            currency=currency,
+            payment_method_id=payment_method_id,
+            description=description,
+            metadata=metadata,
+            idempotency_key=f"{payment_id}:payment-intent",
+        )
+    except PaymentFailed as exc:
+        intent = exc.payment_intent or {"status": "requires_payment_method"}
+        payment, _ = payment_record_intent(
+            account=account, payment_id=payment_id, intent=intent, defaults=defaults, failure=exc.details
+        )
+        exc.details = {**(exc.details or {}), "payment_id": payment.id}
+        raise
+    except ProviderRejectedRequest as exc:
+        raise _field_error(exc, _PAYMENT_PARAM_FIELDS) from exc
+    payment, _ = payment_record_intent(account=account, payment_id=payment_id, intent=intent, defaults=defaults)
+    client_secret = intent.get("client_secret") if payment.status == PaymentStatus.REQUIRES_ACTION else None
+    return payment, client_secret
+
+
+# --- Refunds ------------------------------------------------------------------------------------
+
+
+def _refund_status(stripe_status: str | None) -> str:
+    return stripe_status if stripe_status in RefundStatus.values else RefundStatus.PENDING
+
+
+def payment_record_refunded_amount(*, payment: Payment, amount_refunded: Decimal) -> bool:
+    """Raises the payment's refunded total to `amount_refunded` (never lowers it) and sets its status.
+
+    Caller holds the payment's row lock. Returns whether anything changed.
+    """
+    if amount_refunded <= payment.amount_refunded or payment.status not in REFUNDABLE_STATUSES:
+        return False
+    payment.amount_refunded = min(amount_refunded, payment.amount)
+    if payment.amount_refunded >= payment.amount:
+        payment.status = PaymentStatus.REFUNDED
+    else:
+        payment.status = PaymentStatus.PARTIALLY_REFUNDED
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    return True
+
+
+def refunds_held(payment: Payment, *, confirmed_only: bool = False) -> Decimal:
+    """What this payment's own refunds hold against it: those Stripe accepted, and unless
+    `confirmed_only`, also the reservations of refunds still waiting for Stripe's answer."""
+    refunds = payment.refunds.filter(status__in=_RESERVING_REFUND_STATUSES)
+    if confirmed_only:
+        refunds = refunds.exclude(stripe_refund_id=None)
+    return refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+def _reserved_refunds(payment: Payment) -> Decimal:
+    return max(refunds_held(payment), payment.amount_refunded)
+
+
+def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason: str | None = None) -> Refund:
+    """Refunds all of a captured payment, or part of it, through Stripe.
+
+    Never more than captured minus what is already refunded or being refunded (RefundExceedsCaptured,
+    409). The amount is first reserved by a pending Refund row under the payment's lock, so concurrent
+    refunds cannot together exceed the payment; then Stripe is called with the refund's id as
+    Idempotency-Key; then Stripe's answer is recorded and `payment.refunded` emitted. If Stripe
+    refuses or cannot be reached, the reservation is deleted and nothing stays written.
+
+    It calls Stripe: call it outside long transactions (it commits its own short ones).
+    """
+    stripe_gateway.ensure_configured()
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status not in REFUNDABLE_STATUSES or not payment.stripe_payment_intent_id:
+            raise PaymentNotRefundable(
+                "Only a succeeded payment can be refunded",
+                details={"payment_id": payment.id, "status": payment.status},
+            )
+        if amount_cents is not None and amount_cents <= 0:
+            raise ValidationFailed("Validation failed", details={"amount_cents": ["Must be a positive integer."]})
+        refundable = payment.amount - _reserved_refunds(payment)
+        amount = refundable if amount_cents is None else from_minor_units(amount_cents, payment.currency)
+        if amount <= 0 or amount > refundable:
+            raise RefundExceedsCaptured(
+                "The refund is more than the payment has left to refund",
+                details={
+                    "refundable_cents": to_minor_units(refundable, payment.currency),
+                    "requested_cents": to_minor_units(amount, payment.currency),
+                },
+            )
+        refund = Refund.objects.create(
+            account=payment.account,
+            payment=payment,
+            amount=amount,
+            currency=payment.currency,
+            status=RefundStatus.PENDING,
+            reason=reason or "",
+        )
+    try:
+        stripe_refund = stripe_gateway.refund_create(
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount_cents=to_minor_units(amount, payment.currency),
+            reason=reason or "",
+            metadata={"refund_id": refund.id, "payment_id": payment.id, "account_id": payment.account_id},
+            idempotency_key=f"{refund.id}:refund",
+        )
+    except ApplicationError as exc:
+        Refund.objects.filter(pk=refund.pk).delete()
+        if isinstance(exc, ProviderRejectedRequest):
+            if exc.stripe_code in ("charge_already_refunded", "amount_too_large"):
+                raise RefundExceedsCaptured(exc.message, details={"provider_code": exc.stripe_code}) from exc
+            raise _field_error(exc, _REFUND_PARAM_FIELDS) from exc
+        raise
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        refund.status = _refund_status(stripe_refund.get("status"))
+        refund.stripe_refund_id = stripe_refund.get("id")
+        refund.save(update_fields=["status", "stripe_refund_id", "updated_at"])
+        previous_status = payment.status
+        payment_record_refunded_amount(payment=payment, amount_refunded=refunds_held(payment, confirmed_only=True))
+        payment_changed(payment=payment, previous_status=previous_status, refunded_amount=refund.amount, refund=refund)
+    return refund
+
+
+# --- Subscriptions ------------------------------------------------------------------------------
+
+
+def checkout_session_create(*, account: Account, plan_id: str) -> dict:
+    """A Stripe Checkout page subscribing the account to the plan: {"session_id", "url"}.
+
+    Writes nothing: the subscription is recorded when Stripe's webhooks confirm it, never from the
+    browser returning to the success URL.
+    """
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise PlanNotFound("Plan not found", details=f"No plan exists with ID: {plan_id}")
+    if not plan.is_active:
+        raise PlanNotAvailable("This plan is no longer offered", details={"plan_id": plan.id})
+    if (
+        Subscription.objects.filter(account=account, plan=plan, status__in=ENTITLED_STATUSES)
+        .exclude(cancel_at_period_end=True)
+        .exists()
+    ):
+        raise AlreadySubscribed("The account already subscribes to this plan", details={"plan_id": plan.id})
+    stripe_gateway.ensure_configured()
+    if not plan.stripe_price_id:
+        raise PaymentsNotConfigured(
+            "This plan is not set up in Stripe yet",
+            details="Run `manage.py stripe_sync_plans` (or set the plan's Stripe price id in the admin).",
+        )
+    known_customer = (
+        Subscription.objects.filter(account=account)
+        .exclude(stripe_customer_id="")
+        .values_list("stripe_customer_id", flat=True)
+        .first()
+    )
+    metadata = {"account_id": account.id, "plan_id": plan.id}
+    try:
+        session = stripe_gateway.checkout_session_create(
+            price_id=plan.stripe_price_id,
+            client_reference_id=account.id,
+            metadata=metadata,
+            success_url=settings.BILLING_SUCCESS_URL,
+            cancel_url=settings.BILLING_CANCEL_URL,
+            customer_id=known_customer,
+            idempotency_key=f"checkout:{account.id}:{uuid.uuid4().hex}",
+        )
+    except ProviderRejectedRequest as exc:
+        raise _field_error(exc, {}) from exc
+    return {"session_id": session["id"], "url": session["url"]}
+
+
+def subscription_cancel(*, subscription: Subscription) -> Subscription:
+    """Asks Stripe to cancel the subscription at the end of the paid period.
+
+    The local row is not changed here: Stripe's `customer.subscription.updated` webhook records
+    `cancelAtPeriodEnd`, and `customer.subscription.deleted` at period end removes the entitlements.
+    """
+    if subscription.status in FINAL_STATUSES:
+        raise SubscriptionNotCancelable(
+            "The subscription has already ended",
+            details={"subscription_id": subscription.id, "status": subscription.status},
+        )
+    try:
+        stripe_gateway.subscription_cancel_at_period_end(
+            subscription_id=subscription.stripe_subscription_id,
+            idempotency_key=f"{subscription.id}:cancel:{uuid.uuid4().hex}",
+        )
+    except ProviderRejectedRequest as exc:
+        raise _field_error(exc, {}) from exc
+    return subscription
+
+
+# --- Plans --------------------------------------------------------------------------------------
+
+
+def plan_sync_to_stripe(*, plan: Plan) -> Plan:
+    """Creates the plan's Stripe Product and recurring Price when it has none, and stores their ids.
+
+    Stripe prices are immutable: after changing a plan's amount, clear its price id and sync again
+    (the new price takes over the lookup key `omnisales_<plan id>`).
+    """
+    amount_cents = to_minor_units(plan.amount, plan.currency)
+    product_id = plan.stripe_product_id
+    if not product_id:
+        product = stripe_gateway.product_create(
+            name=plan.name, metadata={"plan_id": plan.id}, idempotency_key=f"plan:{plan.id}:product"
+        )
+        product_id = product["id"]
+        Plan.objects.filter(pk=plan.pk).update(stripe_product_id=product_id)
+    if not plan.stripe_price_id:
+        price = stripe_gateway.recurring_price_create(
+            product_id=product_id,
+            amount_cents=amount_cents,
+            currency=plan.currency,
+            interval=plan.billing_interval,
+            lookup_key=f"omnisales_{plan.id}",
+            idempotency_key=f"plan:{plan.id}:price:{product_id}:{amount_cents}:{plan.currency}:{plan.billing_interval}",
+        )
+        Plan.objects.filter(pk=plan.pk).update(stripe_price_id=price["id"])
+    plan.refresh_from_db()
+    return plan

@@ -1,0 +1,211 @@
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.views import ApiViewMixin, BaseAPIView, TenantScopedMixin, TenantViewSet
+
+from . import selectors, serializers, services, stripe_events
+from .filters import PaymentFilter, PlanFilter, SubscriptionFilter
+from .models import PaymentStatus
+from .providers import stripe_gateway
+
+TAGS = ["billing"]
+PAYMENT_TAGS = ["payments"]
+PROVIDER_ERRORS = {
+    502: OpenApiResponse(ErrorSerializer, description="Stripe refused a request we built (PAYMENT_PROVIDER_ERROR)"),
+    503: OpenApiResponse(
+        ErrorSerializer,
+        description="Stripe unreachable (PAYMENT_PROVIDER_UNAVAILABLE) or not configured (PAYMENTS_NOT_CONFIGURED)",
+    ),
+}
+
+
+class ProviderCallMixin:
+    """Views that call Stripe opt out of ATOMIC_REQUESTS.
+
+    A request transaction would stay open for the whole Stripe call (up to STRIPE_TIMEOUT_SECONDS),
+    and would roll back the one write a failed request must keep: the failed Payment of a declined
+    card. The services these views call commit their own short transactions instead.
+    """
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        return transaction.non_atomic_requests(super().as_view(*args, **kwargs))
+
+    def handle_exception(self, exc):
+        # The error handler marks the innermost open transaction for rollback. This view opened none
+        # (its services already rolled back their own work), so give it a savepoint to mark instead of
+        # a transaction some caller holds open around the request.
+        with transaction.atomic():
+            return super().handle_exception(exc)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List payments", tags=PAYMENT_TAGS),
+    retrieve=extend_schema(summary="Get a payment", tags=PAYMENT_TAGS),
+)
+class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    queryset = selectors.payment_list()
+    serializer_class = serializers.PaymentSerializer
+    filterset_class = PaymentFilter
+    scope_area = "billing"
+    lookup_url_kwarg = "paymentId"
+
+    @extend_schema(
+        request=serializers.PaymentProcessSerializer,
+        responses={
+            200: OpenApiResponse(serializers.PaymentProcessResponseSerializer, description="Succeeded"),
+            202: OpenApiResponse(
+                serializers.PaymentProcessResponseSerializer,
+                description="requires_action (finish 3-D Secure with clientSecret) or processing",
+            ),
+            402: OpenApiResponse(
+                ErrorSerializer,
+                description="Declined (PAYMENT_FAILED); details carry declineCode and the recorded paymentId",
+            ),
+            **PROVIDER_ERRORS,
+        },
+        summary="Charge a card through Stripe",
+        tags=PAYMENT_TAGS,
+    )
+    @action(detail=False, methods=["post"], url_path="process", url_name="process")
+    def process(self, request):
+        payload = serializers.PaymentProcessSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        payment, client_secret = services.payment_process(
+            account=self.account,
+            amount_cents=data["amount"],
+            currency=data["currency"],
+            payment_method_id=data["payment_method_id"],
+            customer_reference=data.get("customer_id", ""),
+            order_reference=data.get("order_id", ""),
+            description=data.get("description", ""),
+        )
+        payment.client_secret = client_secret
+        code = status.HTTP_200_OK if payment.status == PaymentStatus.SUCCEEDED else status.HTTP_202_ACCEPTED
+        return Response(serializers.PaymentProcessResponseSerializer(payment).data, status=code)
+
+    @extend_schema(
+        request=serializers.RefundRequestSerializer,
+        responses={201: serializers.RefundSerializer, 402: OpenApiResponse(ErrorSerializer), **PROVIDER_ERRORS},
+        summary="Refund a payment, fully or partly",
+        tags=PAYMENT_TAGS,
+    )
+    @action(detail=True, methods=["post"], url_path="refund", url_name="refund")
+    def refund(self, request, paymentId=None):
+        payment = self.get_object()
+        payload = serializers.RefundRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        refund = services.payment_refund(
+            payment=payment,
+            amount_cents=payload.validated_data.get("amount_cents"),
+            reason=payload.validated_data.get("reason"),
+        )
+        return Response(serializers.RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+
+class StripeWebhookView(BaseAPIView):
+    """Stripe's deliveries: verified by signature, not by our credentials."""
+
+    public = True
+    authentication_classes = []
+    throttle_classes = []  # inbound provider webhooks are exempt from rate limits
+    parser_classes = []  # the signature covers the raw bytes: read request.body, never request.data
+
+    def initial(self, request, *args, **kwargs):
+        # Skips ApiViewMixin's Idempotency-Key handling: Stripe's event id is the deduplication key.
+        APIView.initial(self, request, *args, **kwargs)
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="t=<unix time>,v1=<HMAC-SHA256 hex of '<t>.<raw body>'>",
+            )
+        ],
+        responses={
+            200: serializers.WebhookAcknowledgementSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="INVALID_SIGNATURE or MALFORMED_EVENT"),
+            503: OpenApiResponse(ErrorSerializer, description="PAYMENTS_NOT_CONFIGURED (no webhook secret)"),
+        },
+        auth=[],
+        summary="Stripe webhook endpoint (configure this URL in the Stripe dashboard)",
+        tags=PAYMENT_TAGS,
+    )
+    def post(self, request):
+        event = stripe_gateway.webhook_event_verify(
+            payload=request.body, signature_header=request.headers.get("Stripe-Signature")
+        )
+        _, is_new = stripe_events.stripe_event_process(event=event)
+        return Response({"received": True, "duplicate": not is_new})
+
+
+@extend_schema_view(list=extend_schema(summary="List subscription plans", tags=TAGS))
+class PlanViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Plans are reference data shared by every account (not tenant-scoped). Reading them takes
+    read:billing like the rest of the area, so every endpoint declares a scope; every member role
+    holds it."""
+
+    queryset = selectors.plan_list()
+    serializer_class = serializers.PlanSerializer
+    filterset_class = PlanFilter
+    scope_area = "billing"
+
+
+@extend_schema_view(list=extend_schema(summary="The account's subscriptions", tags=TAGS))
+class UserSubscriptionViewSet(mixins.ListModelMixin, TenantViewSet):
+    queryset = selectors.subscription_list()
+    serializer_class = serializers.SubscriptionSerializer
+    filterset_class = SubscriptionFilter
+    scope_area = "billing"
+
+
+class CheckoutView(ProviderCallMixin, BaseAPIView):
+    scope_area = "billing"
+
+    @extend_schema(
+        request=serializers.CheckoutRequestSerializer,
+        responses={200: serializers.CheckoutResponseSerializer, **PROVIDER_ERRORS},
+        summary="Start a Stripe Checkout session subscribing the account to a plan",
+        description="Redirect the user to `url`. The subscription is recorded from Stripe's webhooks, "
+        "not from the redirect back to the success URL.",
+        tags=TAGS,
+    )
+    def post(self, request):
+        payload = serializers.CheckoutRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session = services.checkout_session_create(account=self.account, plan_id=payload.validated_data["plan_id"])
+        return Response(serializers.CheckoutResponseSerializer(session).data)
+
+
+class SubscriptionCancelView(ProviderCallMixin, TenantScopedMixin, ApiViewMixin, generics.GenericAPIView):
+    queryset = selectors.subscription_list()
+    serializer_class = serializers.SubscriptionSerializer
+    scope_area = "billing"
+    lookup_url_kwarg = "subscriptionId"
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(
+                serializers.SubscriptionSerializer,
+                description="Stripe accepted the cancellation at period end. The body is the current record; "
+                "cancelAtPeriodEnd turns true when Stripe's customer.subscription.updated webhook arrives.",
+            ),
+            **PROVIDER_ERRORS,
+        },
+        summary="Cancel a subscription at the end of its paid period",
+        tags=TAGS,
+    )
+    def post(self, request, subscriptionId=None):
+        subscription = services.subscription_cancel(subscription=self.get_object())
+        return Response(serializers.SubscriptionSerializer(subscription).data, status=status.HTTP_202_ACCEPTED)
