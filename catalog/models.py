@@ -1,1 +1,185 @@
-from django.db import models  # noqa: F401
+"""Catalog: a category tree per account and the products merchants sell.
+
+Field rules (lengths, minimums, list shapes) live on the model fields, so the API serializers, the CSV
+import and the admin all enforce the same ones; rules that span fields live in `clean()`. Services
+call `full_clean()` before writing.
+"""
+
+import json
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import TenantModel
+from omnisales.api.ids import PrefixedIdField
+
+MAX_TAGS = 50
+TAG_MAX_LENGTH = 64
+MAX_IMAGES = 20
+IMAGE_URL_MAX_LENGTH = 2000
+ATTRIBUTES_MAX_CHARS = 10_000
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def validate_tags(value) -> None:
+    """A list of at most MAX_TAGS non-empty strings without commas (the CSV list separator)."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise ValidationError("Must be a list of strings.", code="invalid")
+    if len(value) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags are allowed.", code="max_length")
+    for tag in value:
+        if not tag.strip():
+            raise ValidationError("Tags cannot be blank.", code="blank")
+        if len(tag) > TAG_MAX_LENGTH:
+            raise ValidationError(f"Tags are at most {TAG_MAX_LENGTH} characters: {tag[:20]!r}…", code="max_length")
+        if "," in tag:
+            raise ValidationError(f"Tags cannot contain commas: {tag!r}.", code="invalid")
+
+
+def validate_image_urls(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
+        raise ValidationError("Must be a list of URLs.", code="invalid")
+    if len(value) > MAX_IMAGES:
+        raise ValidationError(f"At most {MAX_IMAGES} images are allowed.", code="max_length")
+    for url in value:
+        if len(url) > IMAGE_URL_MAX_LENGTH:
+            raise ValidationError(f"Image URLs are at most {IMAGE_URL_MAX_LENGTH} characters.", code="max_length")
+        try:
+            _url_validator(url)
+        except ValidationError:
+            raise ValidationError(f"Not an http(s) URL: {url[:80]!r}.", code="invalid") from None
+
+
+def validate_attributes(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Must be a JSON object.", code="invalid")
+    text = json.dumps(value)
+    if len(text) > ATTRIBUTES_MAX_CHARS:
+        raise ValidationError(f"At most {ATTRIBUTES_MAX_CHARS} characters of JSON.", code="max_length")
+    if "\\u0000" in text:
+        raise ValidationError("Cannot contain NUL characters.", code="null_characters_not_allowed")
+
+
+non_negative = MinValueValidator(Decimal("0"), message="Must be zero or more.")
+
+
+class Category(TenantModel):
+    """A node in the account's category tree. `parent` is empty for top-level categories."""
+
+    id = PrefixedIdField(kind="category")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, help_text="Unique within the account.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", db_index=True
+    )
+    description = models.TextField(max_length=5000, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order among siblings, ascending.")
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["position", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "slug"], name="category_unique_account_slug"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="category_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id is not None:
+            if self.parent_id == self.id:
+                raise ValidationError({"parent": "A category cannot be its own parent."})
+            if self.parent.account_id != self.account_id:
+                raise ValidationError({"parent": "The parent must belong to the same account."})
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Product(TenantModel):
+    """Something the merchant sells. Never deleted once ordered: archived instead (see `order_count`)."""
+
+    id = PrefixedIdField(kind="product")
+    sku = models.CharField(
+        max_length=64,
+        validators=[RegexValidator(r"^\S+$", "SKUs cannot contain spaces.")],
+        help_text="Unique within the account; compared exactly.",
+    )
+    name = models.CharField(max_length=255)
+    description = models.TextField(max_length=10_000, blank=True)
+    price = models.DecimalField(max_digits=14, decimal_places=2, validators=[non_negative])
+    compare_at_price = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[non_negative],
+        help_text="The 'was' price shown struck through; never below the price.",
+    )
+    cost = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[non_negative], help_text="Unit cost."
+    )
+    currency = models.CharField(
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code such as USD.")],
+        help_text="ISO 4217; the account's currency unless given.",
+    )
+    status = models.CharField(max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products")
+    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    images = models.JSONField(default=list, blank=True, validators=[validate_image_urls])
+    barcode = models.CharField(max_length=64, blank=True, help_text="GTIN, EAN, UPC or ISBN.")
+    weight = models.DecimalField(
+        max_digits=10, decimal_places=3, null=True, blank=True, validators=[non_negative], help_text="Kilograms."
+    )
+    attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
+    track_inventory = models.BooleanField(default=True)
+    allow_backorder = models.BooleanField(default=False)
+    order_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Orders that included this product. Orders set this through "
+        "catalog.services.product_mark_ordered; a product with orders is archived, never deleted.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "sku"], name="product_unique_account_sku"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gte=models.F("price")),
+                name="product_compare_at_price_not_below_price",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["account", "price"]),
+            models.Index(fields=["account", "name"]),
+            models.Index(fields=["account", "updated_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+    @property
+    def has_orders(self) -> bool:
+        return self.order_count > 0
+
+    def clean(self):
+        errors = {}
+        prices = (self.price, self.compare_at_price)
+        if all(isinstance(value, Decimal) for value in prices) and self.compare_at_price < self.price:
+            errors["compare_at_price"] = "Must not be below the price."
+        if self.category_id is not None and self.category.account_id != self.account_id:
+            errors["category"] = "The category must belong to the same account."
+        if errors:
+            raise ValidationError(errors)

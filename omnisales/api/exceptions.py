@@ -2,7 +2,9 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -71,6 +73,12 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
         return _validation_response(exc)
+
+    if isinstance(exc, RequestDataTooBig):
+        # Raised when a body has to be held in memory (form fields, or any body under an Idempotency-Key).
+        set_rollback()
+        details = {"maxBytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        return Response(envelope("Request body too large", "REQUEST_TOO_LARGE", details), status=413)
 
     if isinstance(exc, IntegrityError):
         set_rollback()

@@ -1,6 +1,9 @@
 """OpenAPI generation: scopes and error responses on every operation, and the security schemes."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
 
 from . import scopes
 from .permissions import required_scope_for
@@ -27,6 +30,16 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Remaining": {"schema": {"type": "integer"}, "description": "Requests left in the window."},
     "X-RateLimit-Reset": {"schema": {"type": "integer"}, "description": "Window reset, epoch seconds."},
 }
+
+
+class TenantRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """An id in a request or response body (`categoryId`): a string."""
+
+    target_class = "omnisales.api.serializers.TenantRelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return build_basic_type(OpenApiTypes.STR)
 
 
 class AutoSchema(SpectacularAutoSchema):

@@ -51,6 +51,9 @@ class TenantRelatedField(serializers.RelatedField):
         except queryset.model.DoesNotExist:
             raise not_found(queryset.model, data) from None
 
+    def use_pk_only_optimization(self):
+        return True  # rendering needs only the id: no query per row for the related object
+
     def to_representation(self, value):
         return value.pk
 

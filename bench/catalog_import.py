@@ -1,0 +1,114 @@
+"""Benchmark: CSV product import through the real service (catalog.services.product_import).
+
+Imports N generated rows (default 10,000) into a fresh account three times — all new, all changed,
+all unchanged — and prints rows/second for each pass. Migrates the database first.
+
+    /work/main/.venv/bin/python bench/catalog_import.py                 # SQLite in a temporary file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/omnisales_catalog_bench \\
+        /work/main/.venv/bin/python bench/catalog_import.py --rows 10000
+
+The account it creates is deleted at the end (--keep to leave it).
+"""
+
+import argparse
+import csv
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnisales.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'omnisales-bench.sqlite3'}")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts.models import Account  # noqa: E402
+from catalog import services  # noqa: E402
+from catalog.csv_format import COLUMNS  # noqa: E402
+from catalog.models import Category, Product  # noqa: E402
+from webhooks.models import WebhookEvent  # noqa: E402
+
+CATEGORY_SLUGS = ["apparel", "footwear", "electronics", "audio", "home-kitchen", "outdoor"]
+TAGS = ["cotton", "wool", "sale", "new", "bestseller", "outdoor", "waterproof", "gift"]
+
+
+def generate_csv(rows: int, price_offset: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for i in range(rows):
+        price = 5 + (i * 7 + price_offset) % 495
+        writer.writerow(
+            {
+                "sku": f"BENCH-{i:06d}",
+                "name": f"Benchmark product {i}",
+                "description": f"Generated product number {i}, used to measure the CSV import.",
+                "price": f"{price}.99",
+                "compareAtPrice": f"{price + 10}.99" if i % 4 == 0 else "",
+                "cost": f"{price // 2}.25",
+                "currency": "USD",
+                "status": "active" if i % 10 else "draft",
+                "category": CATEGORY_SLUGS[i % len(CATEGORY_SLUGS)],
+                "tags": ", ".join({TAGS[i % len(TAGS)], TAGS[(i // 3) % len(TAGS)]}),
+                "images": f"https://cdn.example.com/products/{i}.jpg",
+                "barcode": f"200{i:09d}",
+                "weight": f"{(i % 50) / 10:.3f}",
+                "attributes": '{"size": "M"}' if i % 2 else "",
+                "trackInventory": "true",
+                "allowBackorder": "false",
+            }
+        )
+    return out.getvalue().encode()
+
+
+def timed_import(account: Account, payload: bytes) -> tuple[float, services.ImportReport]:
+    started = time.perf_counter()
+    report = services.product_import(account=account, file=io.BytesIO(payload))
+    return time.perf_counter() - started, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the benchmark account and its products.")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    account = Account.objects.create(name=f"Import benchmark {time.time():.0f}", product_limit=args.rows)
+    for slug in CATEGORY_SLUGS:
+        services.category_create(account=account, name=slug.replace("-", " ").title(), slug=slug)
+
+    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}), rows: {args.rows}")
+    passes = [("create", 0), ("update", 1), ("unchanged", 1)]
+    try:
+        for label, price_offset in passes:
+            payload = generate_csv(args.rows, price_offset)
+            seconds, report = timed_import(account, payload)
+            assert report.failed == 0, report.errors[:3]
+            print(
+                f"{label:>9}: {seconds:6.2f} s  {args.rows / seconds:8.0f} rows/s  "
+                f"(created {report.created}, updated {report.updated}, unchanged {report.unchanged})"
+            )
+        print(
+            f"products: {Product.objects.filter(account=account).count()}, "
+            f"events: {WebhookEvent.objects.filter(account=account).count()}"
+        )
+    finally:
+        if not args.keep:
+            WebhookEvent.objects.filter(account=account).delete()
+            Product.objects.filter(account=account).delete()
+            Category.objects.filter(account=account).delete()
+            account.delete()
+
+
+if __name__ == "__main__":
+    main()

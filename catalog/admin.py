@@ -1,0 +1,178 @@
+"""Catalog admin. Saves and deletes go through the services, so events, the plan limit and the
+archive-instead-of-delete rule hold here exactly as in the API."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import csv_format, selectors, services
+from .models import Category, Product, ProductStatus
+
+
+class ProductAdminForm(forms.ModelForm):
+    """Checks the plan limit before save, so the admin shows a form error instead of failing in the service."""
+
+    class Meta:
+        model = Product
+        fields = ["account", *services.PRODUCT_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        account = cleaned.get("account") or getattr(self.instance, "account", None)
+        status = cleaned.get("status")
+        adding = self.instance._state.adding
+        unarchiving = not adding and self.instance.status == ProductStatus.ARCHIVED
+        becomes_counted = status and status != ProductStatus.ARCHIVED and (adding or unarchiving)
+        if account is not None and becomes_counted:
+            usage = selectors.product_usage(account=account)
+            if usage.current >= usage.limit:
+                raise ValidationError(
+                    f"The account's plan allows {usage.limit} products that are not archived and has {usage.current}."
+                )
+        return cleaned
+
+    def _update_errors(self, errors):
+        # Model.clean() names fields (compare_at_price) that a list_editable row form may not have.
+        if hasattr(errors, "error_dict"):
+            for name in [name for name in errors.error_dict if name != NON_FIELD_ERRORS and name not in self.fields]:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(name))
+        super()._update_errors(errors)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
+    list_display = ["sku", "name", "category", "price", "currency", "status", "order_count", "account", "updated_at"]
+    list_display_links = ["sku", "name"]
+    list_editable = ["price", "status"]
+    list_filter = ["status", ("category", admin.RelatedOnlyFieldListFilter), "track_inventory", "account"]
+    list_select_related = ["category", "account"]
+    search_fields = ["name", "sku", "barcode"]
+    readonly_fields = ["id", "order_count", "created_at", "updated_at"]
+    autocomplete_fields = ["category", "account"]
+    actions = ["export_csv", "archive"]
+    fieldsets = (
+        (None, {"fields": ("id", "account", "sku", "name", "status", "category", "description")}),
+        ("Pricing", {"fields": ("price", "compare_at_price", "cost", "currency")}),
+        ("Details", {"fields": ("tags", "images", "barcode", "weight", "attributes")}),
+        ("Inventory", {"fields": ("track_inventory", "allow_backorder", "order_count")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "account"] if obj else self.readonly_fields
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", ProductAdminForm)  # list_editable status changes meet the plan limit too
+        return super().get_changelist_form(request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Forms have already checked the model rules, the SKU and the plan limit; the service re-checks."""
+        data = {name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS if name in form.cleaned_data}
+        if change:
+            changed = {name: data[name] for name in form.changed_data if name in data}
+            saved = services.product_update(product=obj, data=changed)
+        else:
+            saved = services.product_create(account=form.cleaned_data["account"], **data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        result = services.product_delete(product=obj)
+        if result == "archived":
+            self.message_user(request, f"{obj} has been ordered, so it was archived instead.", messages.WARNING)
+
+    def delete_queryset(self, request, queryset):
+        results = [services.product_delete(product=product) for product in queryset]
+        archived = results.count("archived")
+        if archived:
+            self.message_user(request, f"{archived} ordered product(s) were archived instead.", messages.WARNING)
+
+    @admin.action(description="Export selected products as CSV")
+    def export_csv(self, request, queryset):
+        rows = csv_format.write_rows(queryset.select_related("category").iterator(chunk_size=2000))
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="products-{timezone.now():%Y%m%d-%H%M%S}.csv"'
+        return response
+
+    @admin.action(description="Archive selected products")
+    def archive(self, request, queryset):
+        count = 0
+        for product in queryset.exclude(status=ProductStatus.ARCHIVED):
+            services.product_update(product=product, data={"status": ProductStatus.ARCHIVED})
+            count += 1
+        self.message_user(request, f"{count} product(s) archived.", messages.SUCCESS)
+
+
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["account", *services.CATEGORY_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        parent = cleaned.get("parent")
+        moving = not self.instance._state.adding and parent is not None
+        if moving and selectors.category_is_in_subtree(
+            account=self.instance.account, category_id=parent.pk, root_id=self.instance.pk
+        ):
+            raise ValidationError({"parent": "A category cannot be moved under itself or one of its descendants."})
+        return cleaned
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryAdminForm
+    list_display = ["tree_name", "slug", "product_count", "position", "account", "updated_at"]
+    list_filter = ["account"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["id", "created_at", "updated_at"]
+    autocomplete_fields = ["parent", "account"]
+    ordering = ["account__name", "parent__name", "position", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "account"] if obj else self.readonly_fields
+
+    def get_queryset(self, request):
+        return selectors.categories_with_product_counts(super().get_queryset(request).select_related("account"))
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        results = list(changelist.result_list)
+        depths = selectors.category_depths(account_ids={category.account_id for category in results})
+        for category in results:
+            category.tree_depth, category.tree_path = depths.get(category.pk, (0, category.name))
+        return changelist
+
+    @admin.display(description="Category", ordering="name")
+    def tree_name(self, obj):
+        depth = getattr(obj, "tree_depth", 0)
+        return format_html(
+            '<span style="padding-left:{}em" title="{}">{}{}</span>',
+            depth * 1.5,
+            getattr(obj, "tree_path", obj.name),
+            "└ " if depth else "",
+            obj.name,
+        )
+
+    @admin.display(description="Products", ordering="product_count")
+    def product_count(self, obj):
+        return obj.product_count
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.CATEGORY_FIELDS if name in form.cleaned_data}
+        if change:
+            changed = {name: data[name] for name in form.changed_data if name in data}
+            saved = services.category_update(category=obj, data=changed)
+        else:
+            saved = services.category_create(account=form.cleaned_data["account"], **data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.category_delete(category=obj)
+
+    def delete_queryset(self, request, queryset):
+        for category in queryset:
+            services.category_delete(category=category)

@@ -1,0 +1,213 @@
+"""The product CSV format, shared by import and export so the two always agree.
+
+Columns (header names are matched ignoring case, spaces, `_` and `-`, so `compare_at_price` works too):
+sku, name, description, price, compareAtPrice, cost, currency, status, category (a category *slug*),
+tags (comma-separated), images (space-separated URLs), barcode, weight, attributes (a JSON object),
+trackInventory, allowBackorder. Only `sku` is required in the header; see docs/catalog.md for what an
+empty cell means.
+"""
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+
+from .exceptions import InvalidCsv
+from .models import Product
+
+COLUMNS = (
+    "sku",
+    "name",
+    "description",
+    "price",
+    "compareAtPrice",
+    "cost",
+    "currency",
+    "status",
+    "category",
+    "tags",
+    "images",
+    "barcode",
+    "weight",
+    "attributes",
+    "trackInventory",
+    "allowBackorder",
+)
+FIELD_BY_COLUMN = {
+    "compareAtPrice": "compare_at_price",
+    "trackInventory": "track_inventory",
+    "allowBackorder": "allow_backorder",
+}
+DECIMAL_COLUMNS = frozenset({"price", "compareAtPrice", "cost", "weight"})
+BOOLEAN_COLUMNS = frozenset({"trackInventory", "allowBackorder"})
+# An empty cell in these keeps the product's current value (on create: the default, or "required").
+KEEP_WHEN_EMPTY = frozenset({"name", "price", "currency", "status", "trackInventory", "allowBackorder"})
+REQUIRED_ON_CREATE = ("name", "price")
+TEXT_COLUMNS = frozenset({"sku", "name", "description", "barcode", "category"})
+
+MAX_ROWS = 50_000
+_TRUE = frozenset({"true", "yes", "1", "y"})
+_FALSE = frozenset({"false", "no", "0", "n"})
+# Cells that a spreadsheet would run as a formula are written with a leading quote, which import removes.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def field_for(column: str) -> str:
+    return FIELD_BY_COLUMN.get(column, column)
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[\s_\-]", "", header).lower()
+
+
+_COLUMN_BY_KEY = {_key(column): column for column in COLUMNS}
+
+
+class CellError(ValueError):
+    pass
+
+
+def _decoded_lines(binary_file) -> Iterator[str]:
+    """UTF-8 text line by line (a leading BOM dropped), so a bad byte is reported with its line number."""
+    for number, raw in enumerate(binary_file, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise _unreadable(number, "it is not UTF-8 text") from None
+        if "\x00" in line:
+            raise _unreadable(number, "it contains a NUL character")
+        yield line
+
+
+def read_rows(binary_file) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Checks the header and returns (columns, rows); rows yields (spreadsheet row number, cells).
+
+    Raises InvalidCsv for a file that is not UTF-8 CSV with a usable header, also while iterating.
+    """
+    reader = csv.reader(_decoded_lines(binary_file), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidCsv("The file is empty", details={"file": ["The file has no header row."]}) from None
+    except csv.Error as exc:
+        raise _unreadable(reader.line_num, str(exc)) from None
+
+    columns, unknown = [], []
+    for raw in header:
+        column = _COLUMN_BY_KEY.get(_key(raw))
+        if column is None:
+            unknown.append(raw)
+        columns.append(column)
+    problems = []
+    if "sku" not in columns:
+        problems.append("The header has no 'sku' column.")
+    if unknown:
+        problems.append(f"Unknown columns: {', '.join(repr(name[:40]) for name in unknown[:10])}.")
+    duplicated = sorted({column for column in columns if column and columns.count(column) > 1})
+    if duplicated:
+        problems.append(f"Columns given twice: {', '.join(duplicated)}.")
+    if problems:
+        raise InvalidCsv("The CSV header is not usable", details={"header": problems, "expectedColumns": list(COLUMNS)})
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 1
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if number - 1 > MAX_ROWS:
+                    raise InvalidCsv(
+                        f"The file has more than {MAX_ROWS} rows", details={"file": [f"At most {MAX_ROWS} rows."]}
+                    )
+                if any(cell.strip() for cell in cells):
+                    yield number, cells
+        except csv.Error as exc:
+            raise _unreadable(reader.line_num, str(exc)) from None
+
+    return columns, rows()
+
+
+def _unreadable(line: int, reason: str) -> InvalidCsv:
+    return InvalidCsv("The file is not a readable CSV file", details={"file": [f"Line {line}: {reason}."]})
+
+
+def _unescape(text: str) -> str:
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
+def _escape(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def parse_cell(column: str, cell: str):
+    """A cell's text -> the model field's value. Empty means 'cleared'; KEEP_WHEN_EMPTY is handled by the caller."""
+    text = _unescape(cell.strip())
+    if column in DECIMAL_COLUMNS:
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise CellError("A valid number is required.") from None
+        if not value.is_finite():
+            raise CellError("A valid number is required.")
+        return value
+    if column in BOOLEAN_COLUMNS:
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise CellError("Must be true or false.")
+    if column == "tags":
+        return list(dict.fromkeys(tag.strip() for tag in text.split(",") if tag.strip()))
+    if column == "images":
+        return text.split()
+    if column == "attributes":
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise CellError("Must be a JSON object.") from None
+    if column == "currency":
+        return text.upper()
+    if column == "status":
+        return text.lower()
+    return text
+
+
+def _format(column: str, value) -> str:
+    if value is None:
+        return ""
+    if column in BOOLEAN_COLUMNS:
+        return "true" if value else "false"
+    if column == "tags":
+        return ", ".join(value)
+    if column == "images":
+        return " ".join(value)
+    if column == "attributes":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+    if column in TEXT_COLUMNS:
+        return _escape(value)
+    return str(value)
+
+
+def product_cells(product: Product) -> list[str]:
+    values = {field_for(column): getattr(product, field_for(column)) for column in COLUMNS if column != "category"}
+    values["category"] = product.category.slug if product.category_id else None
+    return [_format(column, values[field_for(column)]) for column in COLUMNS]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def write_rows(products: Iterable[Product]) -> Iterator[str]:
+    """CSV text, one line at a time (header first): for streaming responses and files alike."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(COLUMNS)
+    for product in products:
+        yield writer.writerow(product_cells(product))

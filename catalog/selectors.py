@@ -1,0 +1,106 @@
+"""Catalog reads that are more than a filter: the category tree, counts, and plan usage."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+
+from accounts.models import Account
+
+from .models import Category, Product, ProductStatus
+
+DEFAULT_PRODUCT_LIMIT = 100
+
+
+def categories_with_product_counts(queryset: QuerySet[Category]) -> QuerySet[Category]:
+    """Adds `product_count`: products directly in each category, in the same query."""
+    return queryset.annotate(product_count=Count("products"))
+
+
+def category_parent_map(*, account: Account) -> dict[str, str | None]:
+    """The whole tree of the account in one query: category id -> parent id."""
+    return dict(Category.objects.filter(account=account).values_list("id", "parent_id"))
+
+
+def _descendants(parent_map: dict[str, str | None], root_id: str) -> set[str]:
+    children = defaultdict(list)
+    for category_id, parent_id in parent_map.items():
+        children[parent_id].append(category_id)
+    found, stack = set(), [root_id]
+    while stack:
+        current = stack.pop()
+        for child in children[current]:
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def category_subtree_ids(*, account: Account, category_id: str) -> set[str]:
+    """The category and all its descendants (empty when the account has no such category)."""
+    parent_map = category_parent_map(account=account)
+    if category_id not in parent_map:
+        return set()
+    return {category_id} | _descendants(parent_map, category_id)
+
+
+def category_is_in_subtree(*, account: Account, category_id: str, root_id: str) -> bool:
+    """True when `category_id` is `root_id` or one of its descendants (a move there would make a cycle)."""
+    if category_id == root_id:
+        return True
+    parent_map = category_parent_map(account=account)
+    seen = set()
+    current = parent_map.get(category_id)
+    while current is not None and current not in seen:
+        if current == root_id:
+            return True
+        seen.add(current)
+        current = parent_map.get(current)
+    return False
+
+
+def category_depths(*, account_ids) -> dict[str, tuple[int, str]]:
+    """category id -> (depth, "Parent › Child" path) for every category of the given accounts, in one query."""
+    rows = {
+        category_id: (parent_id, name)
+        for category_id, parent_id, name in Category.objects.filter(account_id__in=account_ids).values_list(
+            "id", "parent_id", "name"
+        )
+    }
+    result: dict[str, tuple[int, str]] = {}
+    for start in rows:
+        trail = []  # walk up to a resolved ancestor (or the root), then resolve on the way back down
+        current = start
+        while current is not None and current not in result and current in rows and current not in trail:
+            trail.append(current)
+            current = rows[current][0]
+        depth, path = result.get(current, (-1, ""))
+        for category_id in reversed(trail):
+            name = rows[category_id][1]
+            depth, path = depth + 1, f"{path} › {name}" if path else name
+            result[category_id] = (depth, path)
+    return result
+
+
+@dataclass(frozen=True)
+class ProductUsage:
+    limit: int
+    current: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.current, 0)
+
+
+def product_limit_for(account: Account) -> int:
+    """The plan's product limit (written on the account by billing), else settings.DEFAULT_PRODUCT_LIMIT."""
+    if account.product_limit is not None:
+        return account.product_limit
+    return getattr(settings, "DEFAULT_PRODUCT_LIMIT", DEFAULT_PRODUCT_LIMIT)
+
+
+def product_usage(*, account: Account) -> ProductUsage:
+    """Products counting against the plan: every product that is not archived."""
+    current = Product.objects.filter(account=account).exclude(status=ProductStatus.ARCHIVED).count()
+    return ProductUsage(limit=product_limit_for(account), current=current)

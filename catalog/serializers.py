@@ -1,0 +1,149 @@
+"""Request and response shapes. Field rules come from the model fields; cross-field rules from the
+services, so the CSV import and the admin enforce exactly the same ones.
+
+Defaults declared here are what PUT resets an omitted field to (DRF skips defaults on PATCH).
+"""
+
+from rest_framework import serializers
+
+from omnisales.api.serializers import MoneyField, TenantRelatedField
+
+from .csv_format import MAX_ROWS
+from .models import Category, Product, ProductStatus
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class AccountCurrencyDefault:
+    """Default for a `currency` field: the request account's currency."""
+
+    requires_context = True
+
+    def __call__(self, serializer_field):
+        return serializer_field.context["request"].auth.account.currency
+
+    def __repr__(self):
+        return "AccountCurrencyDefault()"
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent_id = TenantRelatedField(source="parent", queryset=Category.objects.all(), allow_null=True, default=None)
+    slug = serializers.SlugField(max_length=140, required=False, help_text="Made from the name when not given.")
+    description = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    position = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, help_text="Defaults to after the last sibling."
+    )
+    product_count = serializers.IntegerField(read_only=True, help_text="Products directly in this category.")
+
+    class Meta:
+        model = Category
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "parent_id",
+            "description",
+            "position",
+            "product_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not hasattr(instance, "product_count"):
+            data["product_count"] = instance.products.count()
+        return data
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category_id = TenantRelatedField(source="category", queryset=Category.objects.all(), allow_null=True, default=None)
+    price = MoneyField(min_value=0)
+    compare_at_price = MoneyField(min_value=0, allow_null=True, default=None, help_text="Never below price.")
+    cost = MoneyField(min_value=0, allow_null=True, default=None, help_text="Unit cost, for margin analytics.")
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        max_length=3,
+        default=AccountCurrencyDefault(),
+        help_text="ISO 4217; the account's by default.",
+    )
+    status = serializers.ChoiceField(choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    description = serializers.CharField(max_length=10_000, allow_blank=True, default="")
+    barcode = serializers.CharField(max_length=64, allow_blank=True, default="")
+    tags = serializers.ListField(child=serializers.CharField(max_length=64, allow_blank=False), default=list)
+    images = serializers.ListField(child=serializers.URLField(max_length=2000), default=list)
+    weight = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        min_value=0,
+        allow_null=True,
+        default=None,
+        coerce_to_string=False,
+        help_text="Kilograms.",
+    )
+    attributes = serializers.DictField(default=dict, help_text="Free-form JSON object; keys are kept as sent.")
+    track_inventory = serializers.BooleanField(default=True)
+    allow_backorder = serializers.BooleanField(default=False)
+    order_count = serializers.IntegerField(read_only=True, help_text="Orders that included this product.")
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "description",
+            "price",
+            "compare_at_price",
+            "cost",
+            "currency",
+            "status",
+            "category_id",
+            "tags",
+            "images",
+            "barcode",
+            "weight",
+            "attributes",
+            "track_inventory",
+            "allow_backorder",
+            "order_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "order_count", "created_at", "updated_at"]
+
+
+class ProductDeleteResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    result = serializers.ChoiceField(
+        choices=["deleted", "archived"], help_text="archived when the product has been ordered (history is kept)."
+    )
+
+
+class ProductImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=f"UTF-8 CSV, at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB / {MAX_ROWS} rows."
+    )
+    all_or_nothing = serializers.BooleanField(default=False, help_text="Any bad row: write nothing, answer 422.")
+    dry_run = serializers.BooleanField(default=False, help_text="Validate and count, write nothing.")
+
+    def validate_file(self, value):
+        if value.size > MAX_IMPORT_BYTES:
+            raise serializers.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        return value
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Spreadsheet row number; the header is row 1.")
+    sku = serializers.CharField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ProductImportReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    errors = ImportRowErrorSerializer(many=True)
+    dry_run = serializers.BooleanField()

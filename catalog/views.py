@@ -1,0 +1,235 @@
+"""Catalog endpoints: parse, call one service or selector, render."""
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from djangorestframework_camel_case.parser import CamelCaseFormParser, CamelCaseMultiPartParser
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.views import TenantViewSet, not_found
+
+from . import csv_format, selectors, services
+from .filters import CategoryFilter, ProductFilter
+from .models import Category, Product
+from .serializers import (
+    CategorySerializer,
+    ProductDeleteResultSerializer,
+    ProductImportReportSerializer,
+    ProductImportSerializer,
+    ProductSerializer,
+)
+
+PRODUCTS = ["products"]
+
+
+def _error(codes: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=codes)
+
+
+SKU_TAKEN = {409: _error("DUPLICATE_SKU")}
+SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
+
+
+class _WriteMixin:
+    """create / update / partial_update through services; the object is fetched (404) before the body is read."""
+
+    def create(self, request, *args, **kwargs):
+        payload = self.get_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        instance = self.perform_create_with(payload.validated_data)
+        return Response(self.render(instance), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        payload = self.get_serializer(instance, data=request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        instance = self.perform_update_with(instance, payload.validated_data)
+        return Response(self.render(instance))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.render(self.get_object()))
+
+    def render(self, instance):
+        return self.get_serializer(instance).data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List categories", tags=PRODUCTS),
+    create=extend_schema(summary="Create a category", responses={201: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS),
+    retrieve=extend_schema(summary="Get a category", tags=PRODUCTS),
+    update=extend_schema(
+        summary="Replace a category",
+        description="Omitted `slug` and `position` keep their values; other omitted fields are reset.",
+        responses={200: CategorySerializer, **SLUG_TAKEN},
+        tags=PRODUCTS,
+    ),
+    partial_update=extend_schema(
+        summary="Update a category", responses={200: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS
+    ),
+)
+class CategoryViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
+    """The account's category tree (`parentId` links a category to its parent)."""
+
+    queryset = Category.objects.order_by("position", "name", "pk")
+    serializer_class = CategorySerializer
+    filterset_class = CategoryFilter
+    scope_area = "products"
+    lookup_url_kwarg = "categoryId"
+
+    def get_queryset(self):
+        return selectors.categories_with_product_counts(super().get_queryset())
+
+    def perform_create_with(self, data):
+        return services.category_create(account=self.account, **data)
+
+    def perform_update_with(self, category, data):
+        return services.category_update(category=category, data=data)
+
+    def render(self, instance):
+        return super().render(self.get_queryset().get(pk=instance.pk))
+
+    @extend_schema(
+        summary="Delete a category",
+        description="A category with products or subcategories is a 409 CATEGORY_NOT_EMPTY unless `reassignTo` "
+        "names another category of the account: its products and subcategories are moved there first.",
+        parameters=[
+            OpenApiParameter(
+                "reassignTo", str, description="Category id to move products and subcategories to before deleting."
+            )
+        ],
+        responses={204: None, 409: _error("CATEGORY_NOT_EMPTY")},
+        tags=PRODUCTS,
+    )
+    def destroy(self, request, categoryId=None):
+        category = self.get_object()
+        target_id = request.query_params.get("reassignTo")
+        target = None
+        if target_id:
+            target = self.get_queryset().filter(pk=target_id).first()
+            if target is None:
+                raise not_found(Category, target_id)
+        services.category_delete(category=category, reassign_to=target)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the products of a category",
+        description="Products in the category and all its subcategories; takes the filters of GET /api/products.",
+        tags=PRODUCTS,
+    )
+)
+class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    scope_area = "products"
+
+    def get_queryset(self):
+        category_id = self.kwargs["categoryId"]
+        subtree = selectors.category_subtree_ids(account=self.account, category_id=category_id)
+        if not subtree:
+            raise not_found(Category, category_id)
+        return super().get_queryset().filter(category_id__in=subtree)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products", tags=PRODUCTS),
+    create=extend_schema(
+        summary="Create a product",
+        description="403 PLAN_LIMIT_REACHED when the plan's product limit is reached; 409 DUPLICATE_SKU.",
+        responses={201: ProductSerializer, **SKU_TAKEN},
+        tags=PRODUCTS,
+    ),
+    retrieve=extend_schema(summary="Get a product", tags=PRODUCTS),
+    update=extend_schema(
+        summary="Replace a product",
+        description="Omitted optional fields are reset to their defaults.",
+        responses={200: ProductSerializer, **SKU_TAKEN},
+        tags=PRODUCTS,
+    ),
+    partial_update=extend_schema(
+        summary="Update a product", responses={200: ProductSerializer, **SKU_TAKEN}, tags=PRODUCTS
+    ),
+)
+class ProductViewSet(_WriteMixin, mixins.ListModelMixin, TenantViewSet):
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    scope_area = "products"
+    lookup_url_kwarg = "productId"
+
+    def perform_create_with(self, data):
+        return services.product_create(account=self.account, **data)
+
+    def perform_update_with(self, product, data):
+        return services.product_update(product=product, data=data)
+
+    @extend_schema(
+        summary="Delete or archive a product",
+        description="A product that has been ordered is archived (order history is never lost); "
+        "otherwise it is deleted. `result` says which.",
+        responses={200: ProductDeleteResultSerializer},
+        tags=PRODUCTS,
+    )
+    def destroy(self, request, productId=None):
+        product = self.get_object()
+        result = services.product_delete(product=product)
+        return Response(ProductDeleteResultSerializer({"id": product.pk, "result": result}).data)
+
+    @extend_schema(
+        summary="Import products from CSV",
+        description="Upserts by SKU. Rows that fail are reported with their errors; the others are written, "
+        "unless allOrNothing (then any bad row is a 422 IMPORT_ROWS_INVALID and nothing is written). "
+        "See docs/catalog.md for the columns.",
+        request={"multipart/form-data": ProductImportSerializer},
+        responses={
+            200: ProductImportReportSerializer,
+            409: _error("DUPLICATE_SKU (a concurrent import or create took a SKU of the file)"),
+            413: _error("REQUEST_TOO_LARGE"),
+        },
+        tags=PRODUCTS,
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[CamelCaseMultiPartParser, CamelCaseFormParser],
+    )
+    def import_csv(self, request):
+        payload = ProductImportSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        report = services.product_import(
+            account=self.account, file=data["file"], all_or_nothing=data["all_or_nothing"], dry_run=data["dry_run"]
+        )
+        return Response(ProductImportReportSerializer(report.as_dict()).data)
+
+    @extend_schema(
+        summary="Export products as CSV",
+        description="The import's columns; takes the list's filters (no paging: every matching product).",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        filters=True,
+        tags=PRODUCTS,
+    )
+    @action(detail=False, methods=["get"], url_path="export", url_name="export", pagination_class=None)
+    def export_csv(self, request):
+        products = self.filter_queryset(self.get_queryset()).select_related("category")
+        response = StreamingHttpResponse(
+            csv_format.write_rows(products.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+        )
+        filename = f"products-{timezone.now():%Y%m%d-%H%M%S}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # The export answers text/csv itself; errors on it are still JSON, whatever Accept says.
+        return super().perform_content_negotiation(request, force=force or self.action == "export_csv")

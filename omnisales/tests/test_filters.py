@@ -1,0 +1,51 @@
+"""The shared FilterSet: invalid values are a 400 INVALID_PARAMETER, orderings always end on the key."""
+
+import pytest
+from django_filters import rest_framework as filters
+
+from accounts.models import Account
+from accounts.tests.factories import AccountFactory
+from omnisales.api.filters import FilterSet, OrderingFilter
+from omnisales.api.pagination import InvalidQueryParameter
+
+pytestmark = pytest.mark.django_db
+
+
+class AccountFilter(FilterSet):
+    productLimit = filters.NumberFilter(field_name="product_limit")
+    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    name = filters.CharFilter(field_name="name")
+    ordering = OrderingFilter(fields=(("name", "name"),))
+
+    class Meta:
+        model = Account
+        fields = []
+
+
+def test_invalid_values_raise_invalid_parameter_naming_each_parameter():
+    filterset = AccountFilter({"productLimit": "many", "createdAfter": "soon"}, queryset=Account.objects.all())
+    with pytest.raises(InvalidQueryParameter) as raised:
+        filterset.qs  # noqa: B018
+    assert raised.value.status_code == 400 and raised.value.code == "INVALID_PARAMETER"
+    assert set(raised.value.details) == {"productLimit", "createdAfter"}
+
+
+def test_empty_values_are_invalid_except_for_text_filters():
+    with pytest.raises(InvalidQueryParameter) as raised:
+        AccountFilter({"productLimit": "", "ordering": "", "name": ""}, queryset=Account.objects.all()).qs  # noqa: B018
+    assert set(raised.value.details) == {"productLimit", "ordering"}
+    assert AccountFilter({"name": ""}, queryset=Account.objects.all()).is_valid()
+
+
+def test_valid_values_filter_and_ordering_breaks_ties_on_the_primary_key():
+    first, second = AccountFactory(name="Same"), AccountFactory(name="Same")
+    AccountFactory(name="Other", product_limit=5)
+    filterset = AccountFilter({"ordering": "-name"}, queryset=Account.objects.all())
+    assert filterset.is_valid()
+    assert list(filterset.qs.query.order_by) == ["-name", "pk"]
+    assert [a.pk for a in filterset.qs if a.name == "Same"] == sorted([first.pk, second.pk])
+    assert [a.name for a in AccountFilter({"productLimit": "5"}, queryset=Account.objects.all()).qs] == ["Other"]
+
+
+def test_an_unbound_filterset_is_not_an_error():
+    assert AccountFilter(queryset=Account.objects.none()).qs.count() == 0
