@@ -50,6 +50,10 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
     field_class = StrictBooleanField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)  # the default widgets turn unknown values into None
+        super().__init__(*args, **kwargs)
+
 
 class StableOrderingFilter(filters.OrderingFilter):
     """`ordering=-totalSpent,name`: empty values sort last either way, then by id so pages never overlap."""
