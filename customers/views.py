@@ -1,8 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from omnisales.api.pagination import InvalidQueryParameter
+from omnisales.api.serializers import ErrorSerializer
 from omnisales.api.views import TenantViewSet
 
 from . import selectors, services
@@ -18,6 +19,11 @@ from .serializers import (
 )
 
 TAGS = ["customers"]
+
+
+def conflict(codes: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=f"Conflict: {codes}")
+
 
 
 class CustomerViewSet(TenantViewSet):
@@ -46,7 +52,7 @@ class CustomerViewSet(TenantViewSet):
 
     @extend_schema(
         request=CustomerWriteSerializer,
-        responses={201: CustomerSerializer},
+        responses={201: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL")},
         summary="Create a customer (409 DUPLICATE_EMAIL if the email is taken)",
         tags=TAGS,
     )
@@ -64,7 +70,7 @@ class CustomerViewSet(TenantViewSet):
 
     @extend_schema(
         request=CustomerWriteSerializer,
-        responses={200: CustomerSerializer},
+        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL, CUSTOMER_ANONYMIZED")},
         summary="Replace a customer's profile (absent optional fields get their defaults)",
         tags=TAGS,
     )
@@ -75,7 +81,7 @@ class CustomerViewSet(TenantViewSet):
 
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
-        responses={200: CustomerSerializer},
+        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL, CUSTOMER_ANONYMIZED")},
         summary="Change part of a customer's profile",
         tags=TAGS,
     )
@@ -159,7 +165,7 @@ class CustomerSegmentViewSet(TenantViewSet):
 
     @extend_schema(
         request=SegmentWriteSerializer,
-        responses={201: SegmentSerializer},
+        responses={201: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME")},
         summary="Create a custom segment (rules validated: 422 on bad rules)",
         tags=TAGS,
     )
@@ -176,7 +182,7 @@ class CustomerSegmentViewSet(TenantViewSet):
 
     @extend_schema(
         request=SegmentWriteSerializer(partial=True),
-        responses={200: SegmentSerializer},
+        responses={200: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME, SEGMENT_READ_ONLY")},
         summary="Change a custom segment (RFM segments: 409 SEGMENT_READ_ONLY)",
         tags=TAGS,
     )
@@ -186,7 +192,11 @@ class CustomerSegmentViewSet(TenantViewSet):
         payload.is_valid(raise_exception=True)
         return self._render(services.segment_update(segment=segment, changes=payload.validated_data))
 
-    @extend_schema(responses={204: None}, summary="Delete a custom segment (customers are untouched)", tags=TAGS)
+    @extend_schema(
+        responses={204: None, 409: conflict("SEGMENT_READ_ONLY")},
+        summary="Delete a custom segment (customers are untouched)",
+        tags=TAGS,
+    )
     def destroy(self, request, segmentId=None):
         services.segment_delete(segment=self._custom_segment())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -53,3 +53,11 @@ def test_response_shapes_use_camel_case(schema):
 
     assert {"totalOrders", "totalSpent", "lastOrderDate", "acceptsEmailMarketing", "isAnonymized"} <= set(customer)
     assert {"customerCount", "revenue", "averageOrderValue", "rules", "type"} <= set(segment)
+
+
+def test_conflicts_are_documented_on_writes(schema):
+    assert "409" in schema["paths"]["/api/customers"]["post"]["responses"]
+    assert "409" in schema["paths"]["/api/customers/{customerId}"]["put"]["responses"]
+    assert "409" in schema["paths"]["/api/customers/{customerId}"]["patch"]["responses"]
+    assert "409" in schema["paths"]["/api/customers/segments"]["post"]["responses"]
+    assert "409" in schema["paths"]["/api/customers/segments/{segmentId}"]["delete"]["responses"]
