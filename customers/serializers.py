@@ -1,0 +1,221 @@
+import phonenumbers
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from omnisales.api.serializers import MoneyField
+
+from .models import Customer
+from .normalize import MAX_TAG_LENGTH, MAX_TAGS, InvalidValue, normalize_email, normalize_phone, normalize_tags
+from .rfm import RfmSegment
+from .rules import InvalidRules, parse_rules
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF's would turn 123 into "123")."""
+
+    default_error_messages = {"invalid": "Expected a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PhoneField(StrictCharField):
+    """International phone number in, E.164 out (see `normalize.normalize_phone` for the rule)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", "International format, stored as E.164 (+14155552671).")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return normalize_phone(super().to_internal_value(data))
+        except InvalidValue as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    line_1 = StrictCharField(max_length=200)
+    line_2 = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    city = StrictCharField(max_length=100)
+    region = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
+    country = StrictCharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
+
+    def validate_country(self, value):
+        code = value.upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise serializers.ValidationError("Unknown country code.")
+        return code
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    """A customer as the API shows it; the order statistics are read-only."""
+
+    email = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True, help_text="E.164")
+    shipping_address = ShippingAddressSerializer(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    total_spent = MoneyField()
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "address",
+            "shipping_address",
+            "tags",
+            "accepts_email_marketing",
+            "accepts_sms_marketing",
+            "total_orders",
+            "total_spent",
+            "first_order_date",
+            "last_order_date",
+            "is_anonymized",
+            "anonymized_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomerWriteSerializer(serializers.Serializer):
+    """POST and PUT take the whole profile (absent optional fields get their defaults); PATCH any part."""
+
+    name = StrictCharField(max_length=200)
+    email = serializers.EmailField(max_length=254, required=False, allow_null=True, allow_blank=True, default=None)
+    phone = PhoneField(required=False, allow_null=True, allow_blank=True, default=None)
+    address = StrictCharField(max_length=500, required=False, allow_null=True, allow_blank=True, default="")
+    shipping_address = ShippingAddressSerializer(required=False, allow_null=True, default=None)
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
+        required=False,
+        default=list,
+        help_text="Labels; trimmed, lower-cased and de-duplicated.",
+    )
+    accepts_email_marketing = serializers.BooleanField(required=False, default=False)
+    accepts_sms_marketing = serializers.BooleanField(required=False, default=False)
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value.strip()
+
+    def validate_email(self, value):
+        try:
+            return normalize_email(value)
+        except InvalidValue as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate_tags(self, value):
+        try:
+            return normalize_tags(value)
+        except InvalidValue as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate_shipping_address(self, value):
+        return dict(value) if value is not None else None
+
+
+class RfmEntrySerializer(serializers.Serializer):
+    customer_id = serializers.CharField(source="id")
+    name = serializers.CharField()
+    email = serializers.CharField(allow_null=True)
+    recency_days = serializers.SerializerMethodField(help_text="Days from the last order to asOf.")
+    frequency = serializers.IntegerField(source="total_orders", help_text="Orders placed.")
+    monetary = MoneyField(source="total_spent", help_text="Total spent.")
+    last_order_date = serializers.DateTimeField()
+    recency_score = serializers.IntegerField(min_value=1, max_value=5)
+    frequency_score = serializers.IntegerField(min_value=1, max_value=5)
+    monetary_score = serializers.IntegerField(min_value=1, max_value=5)
+    rfm_score = serializers.SerializerMethodField(help_text='The three scores as digits, e.g. "545".')
+    segment = serializers.ChoiceField(source="rfm_segment", choices=RfmSegment.choices)
+    segment_name = serializers.SerializerMethodField()
+
+    def get_recency_days(self, customer) -> int:
+        return customer.recency.days
+
+    def get_rfm_score(self, customer) -> str:
+        return f"{customer.recency_score}{customer.frequency_score}{customer.monetary_score}"
+
+    def get_segment_name(self, customer) -> str:
+        return RfmSegment(customer.rfm_segment).label
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Segment rules; see docs/customers.md. Keys: tags {any, all}, totalSpent {min, max}, "
+        "totalOrders {min, max}, lastOrderDate {after, before}, rfmSegment [names].",
+        "additionalProperties": False,
+        "properties": {
+            "tags": {
+                "type": "object",
+                "properties": {
+                    "any": {"type": "array", "items": {"type": "string"}},
+                    "all": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "totalSpent": {
+                "type": "object",
+                "properties": {"min": {"type": "number"}, "max": {"type": "number"}},
+            },
+            "totalOrders": {
+                "type": "object",
+                "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}},
+            },
+            "lastOrderDate": {
+                "type": "object",
+                "properties": {
+                    "after": {"type": "string", "format": "date"},
+                    "before": {"type": "string", "format": "date"},
+                },
+            },
+            "rfmSegment": {"type": "array", "items": {"type": "string", "enum": RfmSegment.values}},
+        },
+    }
+)
+class RulesField(serializers.Field):
+    """Validated by `rules.parse_rules` into the stored form; errors come back per rule key."""
+
+    def to_internal_value(self, data):
+        try:
+            return parse_rules(data)
+        except InvalidRules as exc:
+            raise serializers.ValidationError(exc.errors) from exc
+
+    def to_representation(self, value):
+        return value
+
+
+class SegmentWriteSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+    rules = RulesField()
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value.strip()
+
+
+class SegmentSerializer(serializers.Serializer):
+    """One shape for both kinds: `rfm` segments (id = name, no rules) and `custom` ones (id `seg_…`)."""
+
+    id = serializers.CharField(help_text="RFM segment name (champions) or seg_… id.")
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["rfm", "custom"])
+    description = serializers.CharField()
+    rules = RulesField(allow_null=True, help_text="Custom segments only; null for RFM segments.")
+    customer_count = serializers.IntegerField(source="stats.customer_count")
+    revenue = MoneyField(source="stats.revenue", help_text="Sum of totalSpent of the segment's customers.")
+    order_count = serializers.IntegerField(source="stats.order_count")
+    average_order_value = MoneyField(source="stats.average_order_value", help_text="revenue / orderCount.")
+    created_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
