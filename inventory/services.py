@@ -705,8 +705,10 @@ def stock_fulfil(
         for index, (level, quantity) in enumerate(allocated):
             _apply(level, changes, type=MovementType.SALE, on_hand_change=-quantity, **reference)
             if index == 0:
+                # Fulfilled in the same write: an active row of this reference may already name the warehouse.
                 reservation.warehouse_id, reservation.quantity = level.warehouse_id, quantity
-                reservation.save(update_fields=["warehouse", "quantity", "updated_at"])
+                reservation.status = ReservationStatus.FULFILLED
+                reservation.save(update_fields=["warehouse", "quantity", "status", "updated_at"])
                 fulfilled.append(reservation)
             else:
                 extra_rows.append(
