@@ -4,6 +4,8 @@ adjustments and transfers (the ledger is read-only here), so the admin can never
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import F
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from omnisales.api.errors import ApplicationError
 
@@ -46,11 +48,16 @@ class WarehouseAdmin(admin.ModelAdmin):
             saved = services.warehouse_create(account=form.cleaned_data["account"], **data)
         obj.pk = saved.pk
 
+    def get_deleted_objects(self, objs, request):
+        # The service decides: stock → refused, history → archived, else deleted with its empty stock levels.
+        return [str(obj) for obj in objs], {}, set(), []
+
     def delete_model(self, request, obj):
         try:
             result = services.warehouse_delete(warehouse=obj)
         except ApplicationError as exc:
             self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            request.warehouse_delete_refused = True
             return
         if result == "archived":
             self.message_user(request, f"{obj} has stock history, so it was archived instead.", messages.WARNING)
@@ -58,6 +65,11 @@ class WarehouseAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for warehouse in queryset:
             self.delete_model(request, warehouse)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "warehouse_delete_refused", False):
+            return HttpResponseRedirect(reverse("admin:inventory_warehouse_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
     def _set_active(self, request, queryset, value: bool):
         count = 0

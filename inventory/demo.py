@@ -32,7 +32,7 @@ def _warehouses(account, log) -> dict[str, Warehouse]:
                 name=name,
                 code=code,
                 priority=priority,
-                address_line1=line1,
+                address_line_1=line1,
                 city=city,
                 region=region,
                 postal_code=postal_code,

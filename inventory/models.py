@@ -32,8 +32,8 @@ class Warehouse(TenantModel):
         validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", "Letters, digits, '-' and '_' only.")],
         help_text="Short code, unique within the account among warehouses that are not archived; upper-cased.",
     )
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True, help_text="State, province or county.")
     postal_code = models.CharField(max_length=20, blank=True)

@@ -17,13 +17,13 @@ class WarehouseSerializer(serializers.ModelSerializer):
         max_length=32,
         help_text="Letters, digits, '-' and '_'; upper-cased; unique in the account (409 DUPLICATE_WAREHOUSE_CODE).",
     )
-    address_line1 = serializers.CharField(max_length=200, allow_blank=True, default="")
-    address_line2 = serializers.CharField(max_length=200, allow_blank=True, default="")
+    address_line_1 = serializers.CharField(max_length=200, allow_blank=True, default="")
+    address_line_2 = serializers.CharField(max_length=200, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, allow_blank=True, default="")
     region = serializers.CharField(max_length=100, allow_blank=True, default="", help_text="State or province.")
     postal_code = serializers.CharField(max_length=20, allow_blank=True, default="")
     country = serializers.RegexField(
-        r"^[A-Za-z]{2}$", max_length=2, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2; upper-cased."
+        r"^([A-Za-z]{2})?$", max_length=2, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2; upper-cased."
     )
     is_active = serializers.BooleanField(default=True, help_text="Inactive warehouses are never allocated from.")
     priority = serializers.IntegerField(
@@ -39,8 +39,8 @@ class WarehouseSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "code",
-            "address_line1",
-            "address_line2",
+            "address_line_1",
+            "address_line_2",
             "city",
             "region",
             "postal_code",

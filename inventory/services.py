@@ -54,8 +54,8 @@ ACTOR_MAX_LENGTH = 254
 WAREHOUSE_FIELDS = (
     "name",
     "code",
-    "address_line1",
-    "address_line2",
+    "address_line_1",
+    "address_line_2",
     "city",
     "region",
     "postal_code",
@@ -63,7 +63,7 @@ WAREHOUSE_FIELDS = (
     "is_active",
     "priority",
 )
-_TEXT_FIELDS = ("name", "address_line1", "address_line2", "city", "region", "postal_code")
+_TEXT_FIELDS = ("name", "address_line_1", "address_line_2", "city", "region", "postal_code")
 # The movement an adjustment with each reason records.
 REASON_MOVEMENT = {
     AdjustmentReason.RECEIVED: MovementType.RECEIPT,

@@ -105,7 +105,7 @@ def test_transfers_in_opposite_directions_never_deadlock(account, make_warehouse
     product = make_product()
     receive(product, east, 20)
     receive(product, west, 20)
-    quantities = [random.Random(index).randint(1, 4) for index in range(40)]  # noqa: S311 - test data
+    quantities = [random.Random(index).randint(1, 4) for index in range(40)]
 
     def transfer(index):
         source, destination = (east, west) if index % 2 else (west, east)
