@@ -10,7 +10,7 @@ from django.urls import reverse
 from omnisales.api.errors import ApplicationError
 
 from . import services
-from .models import StockLevel, StockMovement, StockReservation, StockTransfer, Warehouse
+from .models import WAREHOUSE_FIELDS, StockLevel, StockMovement, StockReservation, StockTransfer, Warehouse
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,7 +39,7 @@ class WarehouseAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "account"] if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in services.WAREHOUSE_FIELDS if name in form.cleaned_data}
+        data = {name: form.cleaned_data[name] for name in WAREHOUSE_FIELDS if name in form.cleaned_data}
         if change:
             saved = services.warehouse_update(
                 warehouse=obj, data={name: data[name] for name in form.changed_data if name in data}
@@ -127,16 +127,6 @@ class StockLevelAdmin(admin.ModelAdmin):
     list_filter = [LowStockFilter, ("warehouse", admin.RelatedOnlyFieldListFilter), "account"]
     list_select_related = ["product", "warehouse"]
     search_fields = ["product__name", "product__sku", "warehouse__code", "warehouse__name"]
-    readonly_fields = [
-        "id",
-        "account",
-        "product",
-        "warehouse",
-        "on_hand",
-        "reserved",
-        "below_reorder_point",
-        "updated_at",
-    ]
     fields = [
         "id",
         "account",
@@ -149,6 +139,7 @@ class StockLevelAdmin(admin.ModelAdmin):
         "below_reorder_point",
         "updated_at",
     ]
+    readonly_fields = [name for name in fields if name not in StockLevelForm.Meta.fields]
 
     def has_add_permission(self, request):
         return False

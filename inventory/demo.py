@@ -68,17 +68,10 @@ def _levels(account, warehouses: dict[str, Warehouse]) -> tuple[list[StockLevel]
             levels.append(level)
             if on_hand:
                 receipts.append(
-                    StockMovement(
-                        account=account,
-                        stock_level=level,
-                        product=product,
-                        warehouse=warehouse,
+                    services.movement_for(
+                        level,
                         type=MovementType.RECEIPT,
-                        quantity=on_hand,
                         on_hand_change=on_hand,
-                        reserved_change=0,
-                        on_hand_after=on_hand,
-                        reserved_after=0,
                         reference_type=ReferenceType.ADJUSTMENT,
                         reason=AdjustmentReason.RECEIVED,
                         note="Opening stock",

@@ -20,6 +20,19 @@ from omnisales.api.ids import PrefixedIdField
 
 MAX_QUANTITY = 1_000_000_000  # any single quantity; keeps sums far inside a 64-bit integer
 NOTE_MAX_LENGTH = 500
+# What the API, the admin and the services may set on a warehouse.
+WAREHOUSE_FIELDS = (
+    "name",
+    "code",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "is_active",
+    "priority",
+)
 
 
 class Warehouse(TenantModel):

@@ -5,7 +5,16 @@ from rest_framework import serializers
 from catalog.models import Product
 from omnisales.api.serializers import TenantRelatedField
 
-from .models import MAX_QUANTITY, NOTE_MAX_LENGTH, AdjustmentReason, StockLevel, StockMovement, StockTransfer, Warehouse
+from .models import (
+    MAX_QUANTITY,
+    NOTE_MAX_LENGTH,
+    WAREHOUSE_FIELDS,
+    AdjustmentReason,
+    StockLevel,
+    StockMovement,
+    StockTransfer,
+    Warehouse,
+)
 
 _quantity = {"min_value": -MAX_QUANTITY, "max_value": MAX_QUANTITY}
 
@@ -37,16 +46,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
         model = Warehouse
         fields = [
             "id",
-            "name",
-            "code",
-            "address_line_1",
-            "address_line_2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "is_active",
-            "priority",
+            *WAREHOUSE_FIELDS,
             "is_archived",
             "archived_at",
             "created_at",

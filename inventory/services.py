@@ -38,6 +38,7 @@ from .exceptions import (
 )
 from .models import (
     MAX_QUANTITY,
+    WAREHOUSE_FIELDS,
     AdjustmentReason,
     MovementType,
     ReferenceType,
@@ -51,18 +52,6 @@ from .models import (
 
 SYSTEM = "system"
 ACTOR_MAX_LENGTH = 254
-WAREHOUSE_FIELDS = (
-    "name",
-    "code",
-    "address_line_1",
-    "address_line_2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "is_active",
-    "priority",
-)
 _TEXT_FIELDS = ("name", "address_line_1", "address_line_2", "city", "region", "postal_code")
 # The movement an adjustment with each reason records.
 REASON_MOVEMENT = {
@@ -280,8 +269,38 @@ def _apply(
     level.below_reorder_point = level.available <= level.reorder_point
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         changes.crossed.append(level)
+    movement = movement_for(
+        level,
+        type=type,
+        on_hand_change=on_hand_change,
+        reserved_change=reserved_change,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=reason,
+        note=note,
+        actor=actor,
+    )
+    if movement_id:
+        movement.id = movement_id
+    changes.movements.append(movement)
+    return movement
+
+
+def movement_for(
+    level: StockLevel,
+    *,
+    type: str,
+    on_hand_change: int,
+    reserved_change: int = 0,
+    reference_type: str = "",
+    reference_id: str = "",
+    reason: str = "",
+    note: str = "",
+    actor: str = SYSTEM,
+) -> StockMovement:
+    """The (unsaved) ledger line for a change `level` has just had: its balances are already the new ones."""
     quantity = reserved_change if type in (MovementType.RESERVATION, MovementType.RELEASE) else on_hand_change
-    movement = StockMovement(
+    return StockMovement(
         account_id=level.account_id,
         stock_level=level,
         product_id=level.product_id,
@@ -298,10 +317,6 @@ def _apply(
         note=note,
         actor=(actor or SYSTEM)[:ACTOR_MAX_LENGTH],
     )
-    if movement_id:
-        movement.id = movement_id
-    changes.movements.append(movement)
-    return movement
 
 
 def _allocation_order(levels: Iterable[StockLevel]) -> list[StockLevel]:
@@ -577,29 +592,33 @@ def stock_reserve(
     for level, quantity in allocations:
         _apply(level, changes, type=MovementType.RESERVATION, reserved_change=quantity, **reference)
         reservations.append(
-            StockReservation(
-                account=account,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                product_id=level.product_id,
-                warehouse_id=level.warehouse_id,
-                quantity=quantity,
-            )
+            _reservation(account, reference_type, reference_id, level.product_id, level.warehouse_id, quantity)
         )
     for product, quantity in backorders:
-        reservations.append(
-            StockReservation(
-                account=account,
-                reference_type=reference_type,
-                reference_id=reference_id,
-                product_id=product.pk,
-                warehouse=None,
-                quantity=quantity,
-            )
-        )
+        reservations.append(_reservation(account, reference_type, reference_id, product.pk, None, quantity))
     StockReservation.objects.bulk_create(reservations)
     changes.save(account)
     return reservations
+
+
+def _reservation(
+    account: Account,
+    reference_type: str,
+    reference_id: str,
+    product_id: str,
+    warehouse_id: str | None,
+    quantity: int,
+    status: str = ReservationStatus.ACTIVE,
+) -> StockReservation:
+    return StockReservation(
+        account=account,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        status=status,
+    )
 
 
 def _lock_reserved_levels(
@@ -712,13 +731,13 @@ def stock_fulfil(
                 fulfilled.append(reservation)
             else:
                 extra_rows.append(
-                    StockReservation(
-                        account=account,
-                        reference_type=reference_type,
-                        reference_id=reference_id,
-                        product_id=level.product_id,
-                        warehouse_id=level.warehouse_id,
-                        quantity=quantity,
+                    _reservation(
+                        account,
+                        reference_type,
+                        reference_id,
+                        level.product_id,
+                        level.warehouse_id,
+                        quantity,
                         status=ReservationStatus.FULFILLED,
                     )
                 )

@@ -1,6 +1,9 @@
 import pytest
 
-from catalog.tests.factories import ProductFactory
+# Fixtures shared with the apps below: products, a signed-in admin user, the served OpenAPI schema.
+from catalog.tests.conftest import make_product  # noqa: F401
+from catalog.tests.test_admin import admin_client  # noqa: F401
+from customers.tests.test_schema import schema  # noqa: F401
 from inventory import selectors, services
 from inventory.models import AdjustmentReason
 
@@ -14,15 +17,6 @@ def make_warehouse(account):
     def build(**kwargs):
         kwargs.setdefault("account", account)
         return WarehouseFactory(**kwargs)
-
-    return build
-
-
-@pytest.fixture
-def make_product(account):
-    def build(**kwargs):
-        kwargs.setdefault("account", account)
-        return ProductFactory(**kwargs)
 
     return build
 

@@ -3,23 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from inventory import services
 from inventory.models import StockLevel, StockMovement, StockTransfer, Warehouse
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    user = User.objects.create_superuser(email="admin@example.com", password="a-long-admin-password")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
