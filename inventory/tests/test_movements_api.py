@@ -77,8 +77,22 @@ def test_filters(api, history, other_account, make_warehouse, make_product, rece
     assert len(types(f"createdBefore={soon}")) == 6, "another account's movements never show"
 
 
+def test_date_filters_take_any_offset(api, history):
+    assert len(rows(api.get(f"{URL}?createdAfter=2000-01-01T00:00:00-16:23"))) == 6
+    assert rows(api.get(f"{URL}?createdBefore=2000-01-01T00:00:00%2B21:22")) == []
+
+
 @pytest.mark.parametrize(
-    "query", ["type=theft", "referenceType=invoice", "createdAfter=yesterday", "createdBefore=", "offset=x"]
+    "query",
+    [
+        "type=theft",
+        "referenceType=invoice",
+        "createdAfter=yesterday",
+        "createdBefore=",
+        "offset=x",
+        "createdAfter=9999-12-31T23:59:59-10:00",
+        "referenceId=a%00b",
+    ],
 )
 def test_bad_filters_are_400(api, query):
     assert_error(api.get(f"{URL}?{query}"), 400, "INVALID_PARAMETER")
