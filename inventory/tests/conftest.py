@@ -38,6 +38,16 @@ def receive():
     return build
 
 
+@pytest.fixture(autouse=True)
+def _ledger_holds_after_every_test(db):
+    """Whatever a test did through the services, every account's stock still agrees with its ledger."""
+    yield
+    from accounts.models import Account
+
+    for each in Account.objects.all():
+        assert selectors.ledger_discrepancies(each) == [], f"stock and ledger disagree for {each.pk}"
+
+
 @pytest.fixture
 def assert_ledger(account):
     """assert_ledger(account=...) fails listing every stock level that disagrees with its movements."""

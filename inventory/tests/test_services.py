@@ -538,6 +538,8 @@ def test_ledger_discrepancies_finds_a_stock_level_changed_outside_the_services(
     StockLevel.objects.filter(product=product).update(on_hand=5, below_reorder_point=True)
     [row] = selectors.ledger_discrepancies(account)
     assert row["below_reorder_point"] is True, "a stale low-stock flag is a discrepancy too"
+    StockLevel.objects.filter(product=product).update(below_reorder_point=False)
+    assert selectors.ledger_discrepancies(account) == []
 
 
 def test_ledger_discrepancies_checks_reserved_against_reservations(account, two_warehouses, make_product, receive):
@@ -548,6 +550,8 @@ def test_ledger_discrepancies_checks_reserved_against_reservations(account, two_
     StockReservation.objects.filter(reference_id="ord_S").update(quantity=1)
     [row] = selectors.ledger_discrepancies(account)
     assert (row["reserved"], row["ledger_reserved"], row["reservations_reserved"]) == (2, 2, 1)
+    StockReservation.objects.filter(reference_id="ord_S").update(quantity=2)
+    assert selectors.ledger_discrepancies(account) == []
 
 
 def test_balances_after_each_movement_follow_from_the_changes(
