@@ -25,7 +25,6 @@ def conflict(codes: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=f"Conflict: {codes}")
 
 
-
 class CustomerViewSet(TenantViewSet):
     """Customers of the account. DELETE anonymizes: order history keeps the row."""
 
