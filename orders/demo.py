@@ -120,49 +120,20 @@ class _Builder:
         placed_at = self.now - datetime.timedelta(days=age_days, minutes=rng.randrange(24 * 60))
         channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
         customer = rng.choices(self.customers, weights=self.customer_weights)[0]
-        order = Order(
+        priced = []
+        for product in rng.sample(self.products, k=rng.choice([1, 1, 1, 2, 2, 3, 4])):
+            price = product.price if rng.random() > 0.15 else pricing.to_cents(product.price * Decimal("0.9"))
+            priced.append((product, rng.choice([1, 1, 1, 1, 2, 2, 3]), price))
+        subtotal = sum(quantity * price for _, quantity, price in priced)
+        order, lines = services.order_draft(
             account=account,
             customer=customer,
+            lines=priced,
+            shipping=Decimal("0.00") if channel == Channel.OFFLINE or subtotal >= 100 else Decimal("7.95"),
             created_at=placed_at,
             channel=channel,
             payment_method=rng.choice(PAYMENT_METHODS[channel]),
-            currency=account.currency,
-            tax_rate=account.tax_rate,
-            prices_include_tax=account.prices_include_tax,
-            tax_shipping=account.tax_shipping,
             shipping_address=customer.shipping_address and {"name": customer.name, **customer.shipping_address},
-        )
-        lines = []
-        for position, product in enumerate(rng.sample(self.products, k=rng.choice([1, 1, 1, 2, 2, 3, 4]))):
-            quantity = rng.choice([1, 1, 1, 1, 2, 2, 3])
-            price = product.price if rng.random() > 0.15 else pricing.to_cents(product.price * Decimal("0.9"))
-            lines.append(
-                OrderItem(
-                    account=account,
-                    order=order,
-                    product=product,
-                    position=position,
-                    product_name=product.name,
-                    sku=product.sku,
-                    quantity=quantity,
-                    unit_price=price,
-                    line_total=pricing.line_total(quantity=quantity, unit_price=price),
-                )
-            )
-        subtotal = sum(line.line_total for line in lines)
-        shipping = Decimal("0.00") if channel == Channel.OFFLINE or subtotal >= 100 else Decimal("7.95")
-        totals = pricing.order_totals(
-            line_totals=[line.line_total for line in lines],
-            shipping=shipping,
-            tax_rate=account.tax_rate,
-            prices_include_tax=account.prices_include_tax,
-            tax_shipping=account.tax_shipping,
-        )
-        order.subtotal, order.tax, order.shipping_amount, order.total = (
-            totals.subtotal,
-            totals.tax,
-            totals.shipping,
-            totals.total,
         )
         self._history(order, age_days=age_days)
         self.orders.append(order)

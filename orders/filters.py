@@ -31,9 +31,9 @@ class MomentField(forms.Field):
             moment = None if day else parse_datetime(text)
         except ValueError:
             moment = day = None
-        if moment is not None:
-            return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
-        if day is not None:
+        if moment is not None:  # the shared FilterSet turns it into UTC
+            return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+        if day is not None and day < datetime.date.max:  # the day after must exist too
             return day
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 

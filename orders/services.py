@@ -234,6 +234,54 @@ def _orderable_products(*, account: Account, product_ids: list[str]) -> dict[str
     return products
 
 
+def order_draft(
+    *, account: Account, customer: Customer, lines: Iterable[tuple[Product, int, Decimal]], shipping: Decimal, **fields
+) -> tuple[Order, list[OrderItem]]:
+    """An unsaved order and its unsaved lines [(product, quantity, unit price)], priced with the account's
+    tax settings: the one place an order's figures are put together (`order_create`, bulk imports, demo
+    data). `fields` are further Order fields. Raises pricing.AmountTooLarge."""
+    order = Order(
+        account=account,
+        customer=customer,
+        currency=account.currency,
+        tax_rate=account.tax_rate,
+        prices_include_tax=account.prices_include_tax,
+        tax_shipping=account.tax_shipping,
+        **fields,
+    )
+    items = [
+        OrderItem(
+            account=account,
+            order=order,
+            product=product,
+            position=position,
+            product_name=product.name,
+            sku=product.sku,
+            quantity=quantity,
+            unit_price=price,
+            line_total=pricing.line_total(quantity=quantity, unit_price=price),
+        )
+        for position, (product, quantity, price) in enumerate(lines)
+    ]
+    totals = pricing.order_totals(
+        line_totals=[item.line_total for item in items],
+        shipping=shipping,
+        tax_rate=account.tax_rate,
+        prices_include_tax=account.prices_include_tax,
+        tax_shipping=account.tax_shipping,
+    )
+    order.subtotal, order.tax, order.shipping_amount, order.total = (
+        totals.subtotal,
+        totals.tax,
+        totals.shipping,
+        totals.total,
+    )
+    order.payment_status = pricing.payment_status_for(
+        total=order.total, amount_paid=order.amount_paid, amount_refunded=order.amount_refunded
+    )
+    return order, items
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -269,67 +317,29 @@ def order_create(
     product_ids = _check_lines(items)
     products = _orderable_products(account=account, product_ids=product_ids)
 
-    lines = []
+    priced = []
     for position, line in enumerate(items):
         product = products[line["product_id"]]
         price = line.get("price")
-        if price is None:
-            if product.currency != account.currency:
-                raise _invalid(
-                    {"items": [f"Line {position}: {product.pk} is priced in {product.currency}; send a price."]}
-                )
-            price = product.price
-        try:
-            amount = pricing.line_total(quantity=line["quantity"], unit_price=price)
-        except pricing.AmountTooLarge as exc:
-            raise _invalid({"items": [f"Line {position}: {exc}"]}) from None
-        lines.append(
-            OrderItem(
-                account=account,
-                product=product,
-                position=position,
-                product_name=product.name,
-                sku=product.sku,
-                quantity=line["quantity"],
-                unit_price=price,
-                line_total=amount,
-            )
-        )
+        if price is None and product.currency != account.currency:
+            raise _invalid({"items": [f"Line {position}: {product.pk} is priced in {product.currency}; send a price."]})
+        priced.append((product, line["quantity"], product.price if price is None else price))
     try:
-        totals = pricing.order_totals(
-            line_totals=[line.line_total for line in lines],
+        order, lines = order_draft(
+            account=account,
+            customer=customer,
+            lines=priced,
             shipping=shipping,
-            tax_rate=account.tax_rate,
-            prices_include_tax=account.prices_include_tax,
-            tax_shipping=account.tax_shipping,
+            channel=channel,
+            payment_method=payment_method,
+            notes=notes,
+            shipping_address=shipping_address or None,
         )
     except pricing.AmountTooLarge as exc:
-        raise _invalid({"total": [str(exc)]}) from None
-
-    order = Order(
-        account=account,
-        customer=customer,
-        channel=channel,
-        payment_method=payment_method,
-        currency=account.currency,
-        subtotal=totals.subtotal,
-        tax=totals.tax,
-        shipping_amount=totals.shipping,
-        total=totals.total,
-        tax_rate=account.tax_rate,
-        prices_include_tax=account.prices_include_tax,
-        tax_shipping=account.tax_shipping,
-        payment_status=pricing.payment_status_for(
-            total=totals.total, amount_paid=Decimal("0.00"), amount_refunded=Decimal("0.00")
-        ),
-        notes=notes,
-        shipping_address=shipping_address or None,
-    )
+        raise _invalid({"items": [str(exc)]}) from None
     if placed_at is not None:
         order.created_at = placed_at
     order.save(force_insert=True)
-    for line in lines:
-        line.order = order
     OrderItem.objects.bulk_create(lines)
 
     _reserve_stock(order=order, lines=lines)
@@ -455,6 +465,13 @@ def order_shipping_update(
 # --- payments and refunds -------------------------------------------------------------------------------
 
 
+def _recorded(order: Order, *, provider: str, kind: str, reference: str) -> OrderPayment | None:
+    """The payment or refund a provider reference was already recorded as, if any."""
+    return OrderPayment.objects.filter(
+        account_id=order.account_id, provider=provider, kind=kind, provider_reference=reference
+    ).first()
+
+
 def _set_amounts(order: Order, *, paid_delta: Decimal, refunded_delta: Decimal = Decimal("0.00")) -> None:
     order.amount_paid += paid_delta
     order.amount_refunded += refunded_delta
@@ -541,12 +558,7 @@ def order_payment_record(
         raise ValueError(f"Unknown payment status {status!r}")
     order = _lock(order)
     if provider_reference:
-        existing = OrderPayment.objects.filter(
-            account_id=order.account_id,
-            provider=provider,
-            kind=PaymentKind.PAYMENT,
-            provider_reference=provider_reference,
-        ).first()
+        existing = _recorded(order, provider=provider, kind=PaymentKind.PAYMENT, reference=provider_reference)
         if existing is not None:
             return _replayed_payment(existing, order=order, amount=amount, status=status, actor=actor)
     if order.status in NOT_PAYABLE:
@@ -600,12 +612,7 @@ def order_payment_refund(
     amount = _positive_amount(amount)
     order = _lock(order)
     if provider_reference:
-        existing = OrderPayment.objects.filter(
-            account_id=order.account_id,
-            provider=provider,
-            kind=PaymentKind.REFUND,
-            provider_reference=provider_reference,
-        ).first()
+        existing = _recorded(order, provider=provider, kind=PaymentKind.REFUND, reference=provider_reference)
         if existing is not None:
             if existing.order_id != order.pk or existing.amount != amount:
                 raise PaymentReferenceConflict(

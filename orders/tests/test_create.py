@@ -14,6 +14,17 @@ from .utils import assert_error, customer_stats, database_state, webhooks
 
 pytestmark = pytest.mark.django_db
 
+ADDRESS = {
+    "name": "John Doe",
+    "line1": "123 Main St",
+    "line2": "",
+    "city": "Springfield",
+    "region": "IL",
+    "postalCode": "62701",
+    "country": "US",
+    "phone": "+12175550100",
+}
+
 
 @pytest.fixture
 def tee(make_product):
@@ -42,16 +53,7 @@ def test_create_with_every_field(api, account, customer, tee, mug):
         paymentMethod="bank_transfer",
         shipping=7.95,
         notes="  Leave at the door  ",
-        shippingAddress={
-            "name": "John Doe",
-            "line1": "123 Main St",
-            "line2": "",
-            "city": "Springfield",
-            "region": "IL",
-            "postalCode": "62701",
-            "country": "US",
-            "phone": "+12175550100",
-        },
+        shippingAddress=ADDRESS,
     )
     payload["items"][1]["price"] = "10.00"
 
@@ -74,16 +76,7 @@ def test_create_with_every_field(api, account, customer, tee, mug):
         0.0,
     )
     assert order["currency"] == account.currency and order["notes"] == "Leave at the door"
-    assert order["shippingAddress"] == {
-        "name": "John Doe",
-        "line1": "123 Main St",
-        "line2": "",
-        "city": "Springfield",
-        "region": "IL",
-        "postalCode": "62701",
-        "country": "US",
-        "phone": "+12175550100",
-    }
+    assert order["shippingAddress"] == ADDRESS
     assert api.get(f"/api/orders/{order['id']}").json() == order
 
 
@@ -294,3 +287,18 @@ def test_scopes(make_client, account, customer, tee, scopes, method, status):
 
 def test_without_credentials_is_401(anonymous_client):
     assert_error(anonymous_client.get("/api/orders"), 401, "AUTHENTICATION_REQUIRED")
+
+
+def test_a_customer_id_with_a_nul_byte_is_404_and_writes_nothing(api, account, tee):
+    before = database_state(account)
+    payload = {"customerId": "cus_\x00x", "items": [{"productId": tee.pk, "quantity": 1}]}
+    assert_error(api.post("/api/orders", payload, format="json"), 404, "CUSTOMER_NOT_FOUND")
+    assert database_state(account) == before
+
+
+@pytest.mark.parametrize("key", ["order\x00key", "line\nbreak", " "])
+def test_an_idempotency_key_with_control_characters_is_400(api, account, customer, tee, key):
+    before = database_state(account)
+    response = api.post("/api/orders", body(customer, (tee, 1)), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert_error(response, 400, "INVALID_IDEMPOTENCY_KEY")
+    assert database_state(account) == before

@@ -1,4 +1,3 @@
-import time
 from collections import Counter
 
 import pytest
@@ -23,19 +22,19 @@ def demo_store():
     return account, user
 
 
-def test_demo_orders_are_plausible_consistent_and_idempotent(demo_store):
+def test_demo_orders_are_plausible_consistent_and_idempotent(demo_store, django_assert_max_num_queries):
     account, user = demo_store
     lines = []
 
-    started = time.perf_counter()
-    demo.seed(account, user=user, log=lines.append)
-    elapsed = time.perf_counter() - started
+    # Bulk writes: about two queries per order (its products marked ordered, stats per customer),
+    # where placing 400 orders one by one through the API would take thousands.
+    with django_assert_max_num_queries(1000):
+        demo.seed(account, user=user, log=lines.append)
     demo.seed(account, user=user, log=lines.append)
 
     orders = Order.objects.filter(account=account)
     assert orders.count() == demo.DEMO_ORDER_COUNT
     assert lines[-1] == f"Orders: {demo.DEMO_ORDER_COUNT} already there."
-    assert elapsed < 10, f"the demo took {elapsed:.1f}s"
     statuses = Counter(orders.values_list("status", flat=True))
     assert set(statuses) == {"pending", "processing", "shipped", "delivered", "cancelled", "refunded"}
     assert statuses["delivered"] > demo.DEMO_ORDER_COUNT / 2

@@ -78,6 +78,14 @@ def test_date_ranges_with_date_times_and_aliases(api, make_order):
     assert ids(api.get("/api/orders?endDate=2024-02-01T00:00:00Z")) == [feb.pk, jan.pk], "endDate is inclusive"
 
 
+def test_offsets_are_converted_to_utc_even_beyond_what_the_database_takes(api, make_order):
+    order = placed(make_order(), datetime.datetime(2024, 1, 15, 12, 0, tzinfo=datetime.UTC))
+    # +21:22 is a valid offset for Python, but not for PostgreSQL: it is turned into UTC first.
+    assert ids(api.get("/api/orders?createdAfter=2024-01-16T09:21:00%2B21:22")) == [order.pk]
+    assert ids(api.get("/api/orders?createdAfter=2024-01-16T09:23:00%2B21:22")) == []
+    assert ids(api.get("/api/orders?createdBefore=0572-01-25T18:04:15%2B21:22")) == []
+
+
 def test_dates_without_a_time_are_days_in_the_stores_time_zone(api, account, make_order):
     account.timezone = "America/New_York"  # UTC-5 in January
     account.save()
@@ -138,6 +146,8 @@ def test_equal_sort_keys_page_without_overlap(api, make_order, make_product):
         f"search={'x' * 201}",
         f"customerId={'c' * 41}",
         "search=%00",
+        "createdAfter=0001-01-01T00:00:00%2B05:00",
+        "endDate=9999-12-31",
     ],
 )
 def test_invalid_parameters_are_400_never_500(api, make_order, query):
@@ -182,3 +192,8 @@ def test_list_query_count_is_the_same_for_1_and_50_orders(
     with django_assert_max_num_queries(QUERY_BUDGET):
         response = api.get("/api/orders?limit=50&status=pending&search=o&ordering=-total&startDate=2020-01-01")
     assert len(response.json()) == count
+
+
+@pytest.mark.parametrize("path", ["/api/orders/ord_%00x", "/api/orders/ord_%00x/items", "/api/orders/%00/events"])
+def test_an_order_id_with_a_nul_byte_is_404_not_a_database_error(api, path):
+    assert_error(api.get(path), 404, "ORDER_NOT_FOUND")
