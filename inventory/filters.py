@@ -1,11 +1,7 @@
 """Query parameters of the inventory lists. An invalid value is a 400 INVALID_PARAMETER (shared FilterSet)."""
 
-import datetime
-
-from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
-from django_filters.fields import IsoDateTimeField
 
 from omnisales.api.filters import FilterSet, OrderingFilter
 
@@ -23,24 +19,6 @@ class BooleanChoiceFilter(filters.ChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", BOOLEAN_CHOICES)
         super().__init__(*args, **kwargs)
-
-
-class UtcIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 timestamp turned to UTC: any offset Python accepts (up to ±23:59) works on every database
-    (PostgreSQL refuses offsets past ±15:59), and one that cannot be expressed in UTC is a 400."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is None or value.tzinfo is None:
-            return value
-        try:
-            return value.astimezone(datetime.UTC)
-        except OverflowError:
-            raise forms.ValidationError("Out of range.", code="invalid") from None
-
-
-class UtcDateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = UtcIsoDateTimeField
 
 
 class WarehouseFilter(FilterSet):
@@ -108,8 +86,8 @@ class MovementFilter(FilterSet):
     type = filters.ChoiceFilter(choices=MovementType.choices)
     referenceType = filters.ChoiceFilter(field_name="reference_type", choices=ReferenceType.choices)
     referenceId = filters.CharFilter(field_name="reference_id", max_length=64)
-    createdAfter = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockMovement
@@ -121,8 +99,8 @@ class TransferFilter(FilterSet):
     warehouseId = filters.CharFilter(method="filter_warehouse", help_text="Either side of the transfer.", **_id)
     fromWarehouseId = filters.CharFilter(field_name="from_warehouse_id", **_id)
     toWarehouseId = filters.CharFilter(field_name="to_warehouse_id", **_id)
-    createdAfter = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockTransfer

@@ -30,6 +30,7 @@ from customers.services import (
     customer_reverse_order,
     customer_stats_set,
 )
+from inventory.services import stock_fulfil, stock_release, stock_reserve
 from omnisales.api.views import not_found
 from webhooks.services import event_emit
 
@@ -93,16 +94,33 @@ def allowed_transitions(from_status: str, *, internal: bool = False) -> list[str
 # --- inventory integration points --------------------------------------------------------------------
 
 
-def _reserve_stock(*, order: Order, lines: list[OrderItem]) -> None:
-    """Inventory integration point: reserve stock for the new order's lines (409 INSUFFICIENT_STOCK if short)."""
+def _stock_actor(actor: Actor) -> str:
+    """The ledger's actor string: a user's email, a credential's id (key_…, an OAuth client), or "system"."""
+    if actor.type == "user":
+        return actor.label or actor.id
+    return actor.id or SYSTEM.type
 
 
-def _release_stock(*, order: Order) -> None:
-    """Inventory integration point: release what was reserved for the order, which has just been cancelled."""
+def _reserve_stock(*, order: Order, lines: list[OrderItem], actor: Actor = SYSTEM) -> None:
+    """Reserves stock for the new order's lines; short stock is 409 INSUFFICIENT_STOCK and the whole order
+    rolls back. Products that do not track inventory are skipped; backorderable ones may reserve less."""
+    stock_reserve(
+        account=order.account,
+        reference_id=order.pk,
+        lines=[(line.product, line.quantity) for line in lines],
+        actor=_stock_actor(actor),
+    )
 
 
-def _fulfil_stock(*, order: Order) -> None:
-    """Inventory integration point: turn the order's reservations into sales, as it has just shipped."""
+def _release_stock(*, order: Order, actor: Actor = SYSTEM) -> None:
+    """Releases what was reserved for the order, which has just been cancelled."""
+    stock_release(account=order.account, reference_id=order.pk, actor=_stock_actor(actor))
+
+
+def _fulfil_stock(*, order: Order, actor: Actor = SYSTEM) -> None:
+    """Turns the order's reservations into sales, as it has just shipped (409 INSUFFICIENT_STOCK while
+    backordered units are still not in stock)."""
+    stock_fulfil(account=order.account, reference_id=order.pk, actor=_stock_actor(actor))
 
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -302,7 +320,7 @@ def order_create(
 
     Counts the order in the customer's stats, marks the products as ordered, reserves stock and
     emits `order.created`. Errors: CUSTOMER_NOT_FOUND / PRODUCT_NOT_FOUND (404), PRODUCT_NOT_AVAILABLE
-    and VALIDATION_ERROR (422), CUSTOMER_ANONYMIZED (409).
+    and VALIDATION_ERROR (422), CUSTOMER_ANONYMIZED and INSUFFICIENT_STOCK (409).
     """
     if customer.account_id != account.pk:
         raise not_found(Customer, customer.pk)
@@ -342,7 +360,7 @@ def order_create(
     order.save(force_insert=True)
     OrderItem.objects.bulk_create(lines)
 
-    _reserve_stock(order=order, lines=lines)
+    _reserve_stock(order=order, lines=lines, actor=actor)
     product_mark_ordered(account=account, product_ids=product_ids)
     customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at)
     _record_event(
@@ -390,10 +408,10 @@ def _apply_transition(order: Order, *, to_status: str, actor: Actor, note: str, 
         setattr(order, name, value)
 
     if to_status == OrderStatus.CANCELLED:
-        _release_stock(order=order)
+        _release_stock(order=order, actor=actor)
         _uncount(order)
     elif to_status == OrderStatus.SHIPPED:
-        _fulfil_stock(order=order)
+        _fulfil_stock(order=order, actor=actor)
 
     _record_event(
         order, kind=EventKind.STATUS_CHANGED, actor=actor, note=note, from_status=from_status, to_status=to_status

@@ -34,7 +34,12 @@ def _error(codes: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=codes)
 
 
-TRANSITION_CONFLICT = {409: _error("INVALID_STATUS_TRANSITION: details {from, to, allowed}")}
+TRANSITION_CONFLICT = {
+    409: _error(
+        "INVALID_STATUS_TRANSITION: details {from, to, allowed}; INSUFFICIENT_STOCK: shipping while backordered "
+        "units are not in stock"
+    )
+}
 
 
 @extend_schema_view(
@@ -134,7 +139,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         "`markShipped: true` also moves a processing order to shipped. The address is frozen once shipped and "
         "a cancelled order cannot change: 409 SHIPPING_LOCKED.",
         request=ShippingUpdateSerializer,
-        responses={200: ShippingSerializer, 409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION")},
+        responses={
+            200: ShippingSerializer,
+            409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION, INSUFFICIENT_STOCK"),
+        },
         tags=TAGS,
     )
     @shipping.mapping.put
@@ -145,7 +153,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         summary="Change part of an order's shipping",
         description="Like PUT, but only the fields sent change.",
         request=ShippingUpdateSerializer(partial=True),
-        responses={200: ShippingSerializer, 409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION")},
+        responses={
+            200: ShippingSerializer,
+            409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION, INSUFFICIENT_STOCK"),
+        },
         tags=TAGS,
     )
     @shipping.mapping.patch

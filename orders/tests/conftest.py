@@ -1,18 +1,17 @@
 import pytest
 
-from catalog.tests.factories import ProductFactory
 from customers.tests.factories import CustomerFactory
 
-from .factories import place_order
+from .factories import place_order, product_in_stock
 
 
 @pytest.fixture
 def make_product(account):
-    """make_product(price=..., status=..., account=...) -> an active product of `account` by default."""
+    """make_product(price=..., status=..., stock=..., account=...) -> an active product of `account` by default,
+    with 1000 units in stock unless `stock` says otherwise."""
 
     def build(**fields):
-        fields.setdefault("account", account)
-        return ProductFactory(**fields)
+        return product_in_stock(fields.pop("account", account), **fields)
 
     return build
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from catalog.tests.factories import ProductFactory
 from customers.tests.factories import CustomerFactory
 from orders import services
 from orders.models import Order, OrderPayment
 
+from .factories import product_in_stock
 from .utils import customer_stats
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def run_together(*calls):
 @pytest.fixture
 def processing_order(account):
     customer = CustomerFactory(account=account)
-    product = ProductFactory(account=account, price=Decimal("40.00"))
+    product = product_in_stock(account, price=Decimal("40.00"))
     order = services.order_create(account=account, customer=customer, items=[{"product_id": product.pk, "quantity": 2}])
     return services.order_transition(order=order, to_status="processing")
 
@@ -95,7 +95,7 @@ def test_payments_at_once_never_exceed_the_balance(make_client, account, process
 
 def test_orders_placed_at_once_for_one_customer_all_count(account):
     customer = CustomerFactory(account=account)
-    products = [ProductFactory(account=account, price=Decimal("10.00")) for _ in range(2)]
+    products = [product_in_stock(account, price=Decimal("10.00")) for _ in range(2)]
 
     def place(reverse: bool):
         chosen = list(reversed(products)) if reverse else products
