@@ -5,8 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 
 from customers.tests.factories import CustomerFactory
+from inventory.models import StockLevel, StockReservation
+from inventory.selectors import ledger_discrepancies
+from inventory.services import stock_adjust
+from inventory.tests.factories import WarehouseFactory
 from orders import services
 from orders.models import Order, OrderPayment
 
@@ -109,3 +114,33 @@ def test_orders_placed_at_once_for_one_customer_all_count(account):
     for product in products:
         product.refresh_from_db()
         assert product.order_count == 6
+
+
+def test_fifty_orders_for_ten_units_exactly_ten_are_placed(make_client, account):
+    """50 clients order the last 10 units at once: 10 orders, 40 × 409 INSUFFICIENT_STOCK, nothing oversold."""
+    product = product_in_stock(account, price=Decimal("5.00"), stock=6)
+    stock_adjust(
+        account=account, product=product, warehouse=WarehouseFactory(account=account), quantity=4, reason="received"
+    )
+    customers = [CustomerFactory(account=account) for _ in range(50)]
+    clients = [make_client(account) for _ in range(50)]
+    body = {"items": [{"productId": product.pk, "quantity": 1}]}
+
+    responses = run_together(
+        *[
+            lambda c=client, who=customer: c.post("/api/orders", {**body, "customerId": who.pk}, format="json")
+            for client, customer in zip(clients, customers, strict=True)
+        ]
+    )
+
+    codes = [getattr(response, "status_code", response) for response in responses]
+    assert sorted(codes) == [201] * 10 + [409] * 40, codes
+    assert {response.json()["code"] for response in responses if response.status_code == 409} == {"INSUFFICIENT_STOCK"}
+    assert Order.objects.filter(account=account).count() == 10
+    levels = StockLevel.objects.filter(product=product)
+    assert levels.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved")) == {"on_hand": 10, "reserved": 10}
+    assert all(0 <= level.reserved <= level.on_hand for level in levels)
+    placed = {response.json()["id"] for response in responses if response.status_code == 201}
+    assert set(StockReservation.objects.values_list("reference_id", flat=True)) == placed
+    assert ledger_discrepancies(account) == []
+    assert sum(customer_stats(customer)[0] for customer in customers) == 10, "refused orders are not counted"
