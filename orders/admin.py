@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from inventory.exceptions import InsufficientStock
+
 from . import services
 from .actors import actor_for_user
 from .exceptions import InvalidStatusTransition
@@ -163,12 +165,14 @@ class OrderAdmin(_ReadOnlyAdmin):
     @admin.action(description="Mark selected orders shipped", permissions=["transition"])
     def mark_shipped(self, request, queryset):
         actor = actor_for_user(request.user)
-        shipped, skipped = [], []
+        shipped, skipped, short = [], [], []
         for order in queryset.order_by("pk"):
             try:
                 services.order_transition(order=order, to_status=OrderStatus.SHIPPED, actor=actor)
             except InvalidStatusTransition as exc:
                 skipped.append(f"{order.pk} ({exc.details['from']})")
+            except InsufficientStock:
+                short.append(order.pk)
             else:
                 shipped.append(order.pk)
         if shipped:
@@ -177,6 +181,12 @@ class OrderAdmin(_ReadOnlyAdmin):
             self.message_user(
                 request,
                 f"{len(skipped)} order(s) skipped, only processing orders can ship: {', '.join(skipped)}",
+                messages.WARNING,
+            )
+        if short:
+            self.message_user(
+                request,
+                f"{len(short)} order(s) not shipped, backordered units are not in stock yet: {', '.join(short)}",
                 messages.WARNING,
             )
 

@@ -2,7 +2,9 @@
 that cannot be stocked is refused whole. After each scenario the inventory ledger sums to the stock."""
 
 import pytest
+from django.urls import reverse
 
+from accounts.models import User
 from inventory import services as inventory_services
 from inventory.models import StockLevel, StockMovement, StockReservation
 from inventory.selectors import ledger_discrepancies
@@ -148,3 +150,22 @@ def test_stock_is_taken_from_the_first_warehouse_then_the_next(api, account, cus
     order_id = place(api, customer, (tee, 3))
     reserved = dict(StockReservation.objects.filter(reference_id=order_id).values_list("warehouse__code", "quantity"))
     assert reserved == {"NEAR": 1, "MAIN": 2}
+
+
+def test_the_admin_ship_action_reports_orders_waiting_for_stock(client, settings, api, customer, make_product):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    client.force_login(User.objects.create_superuser(email="admin@example.com", password="a-long-admin-password"))
+    preorder = make_product(allow_backorder=True, stock=0)
+    order_id = place(api, customer, (preorder, 1))
+    set_status(api, order_id, "processing")
+    response = client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "mark_shipped", "_selected_action": [order_id]},
+        follow=True,
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("backordered units are not in stock yet" in message and order_id in message for message in messages)
+    assert Order.objects.get(pk=order_id).status == "processing"
