@@ -4,9 +4,9 @@ import pytest
 from catalog.tests.conftest import make_product  # noqa: F401
 from catalog.tests.test_admin import admin_client  # noqa: F401
 from customers.tests.test_schema import schema  # noqa: F401
-from inventory import selectors, services
-from inventory.models import AdjustmentReason
+from inventory import selectors
 
+from . import factories
 from .factories import WarehouseFactory
 
 
@@ -24,18 +24,7 @@ def make_warehouse(account):
 @pytest.fixture
 def receive():
     """receive(product, warehouse, quantity) -> the receipt movement (stock arrives through the service)."""
-
-    def build(product, warehouse, quantity, **kwargs):
-        return services.stock_adjust(
-            account=product.account,
-            product=product,
-            warehouse=warehouse,
-            quantity=quantity,
-            reason=AdjustmentReason.RECEIVED,
-            **kwargs,
-        )
-
-    return build
+    return factories.receive
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,8 @@ from decimal import Decimal
 from catalog.tests.factories import ProductFactory
 from customers.tests.factories import CustomerFactory
 from inventory import services as inventory_services
-from inventory.models import AdjustmentReason, Warehouse
+from inventory.models import Warehouse
+from inventory.tests.factories import receive
 from orders import services
 
 IN_STOCK = 1000  # units of every test product, unless a test says otherwise
@@ -16,13 +17,7 @@ def receive_stock(product, quantity: int = IN_STOCK):
     warehouse = Warehouse.objects.filter(account=product.account, code="MAIN", archived_at__isnull=True).first()
     if warehouse is None:
         warehouse = inventory_services.warehouse_create(account=product.account, name="Main", code="MAIN")
-    inventory_services.stock_adjust(
-        account=product.account,
-        product=product,
-        warehouse=warehouse,
-        quantity=quantity,
-        reason=AdjustmentReason.RECEIVED,
-    )
+    receive(product, warehouse, quantity)
     return product
 
 
