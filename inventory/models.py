@@ -1,1 +1,287 @@
-from django.db import models  # noqa: F401
+"""Inventory: warehouses, a stock level per product per warehouse, reservations, transfers and the ledger.
+
+Invariants (checked by `selectors.ledger_discrepancies`, enforced by CHECK constraints where a row can
+hold them on its own):
+
+- `0 <= reserved <= on_hand` on every stock level: stock is never oversold. Backordered units are never
+  part of a stock level; they are reservation rows without a warehouse (see `StockReservation`).
+- For every stock level, the sum of its movements' `on_hand_change` is `on_hand`, and the sum of their
+  `reserved_change` is `reserved`. Movements are only ever inserted.
+- `reserved` is the sum of the active, allocated reservations of that product in that warehouse.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import TenantModel
+from catalog.models import Product
+from omnisales.api.ids import PrefixedIdField
+
+MAX_QUANTITY = 1_000_000_000  # any single quantity; keeps sums far inside a 64-bit integer
+NOTE_MAX_LENGTH = 500
+# What the API, the admin and the services may set on a warehouse.
+WAREHOUSE_FIELDS = (
+    "name",
+    "code",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "is_active",
+    "priority",
+)
+
+
+class Warehouse(TenantModel):
+    """A place stock is kept. Allocation takes active warehouses by ascending `priority`."""
+
+    id = PrefixedIdField(kind="warehouse")
+    name = models.CharField(max_length=120)
+    code = models.CharField(
+        max_length=32,
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", "Letters, digits, '-' and '_' only.")],
+        help_text="Short code, unique within the account among warehouses that are not archived; upper-cased.",
+    )
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True, help_text="State, province or county.")
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "An ISO 3166-1 alpha-2 code such as US.")],
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive warehouses are never allocated from.")
+    priority = models.IntegerField(
+        default=100,
+        validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
+        help_text="Lower is allocated first.",
+    )
+    archived_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set when a warehouse with history is deleted."
+    )
+
+    class Meta:
+        ordering = ["priority", "code", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "code"], condition=Q(archived_at__isnull=True), name="warehouse_unique_account_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "is_active", "priority"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class StockLevelQuerySet(models.QuerySet):
+    def with_available(self):
+        return self.annotate(available_quantity=F("on_hand") - F("reserved"))
+
+
+class StockLevel(TenantModel):
+    """How many units of one product one warehouse holds, and how many of those are promised to orders.
+
+    `on_hand` and `reserved` change only through `inventory.services`, each change with its movement.
+    """
+
+    id = PrefixedIdField(kind="stock_level")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    on_hand = models.BigIntegerField(default=0, editable=False)
+    reserved = models.BigIntegerField(default=0, editable=False)
+    reorder_point = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_QUANTITY)],
+        help_text="Available at or below this is low stock (0: only when sold out).",
+    )
+    reorder_quantity = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_QUANTITY)], help_text="How much to order when low."
+    )
+    below_reorder_point = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="available <= reorder_point, kept in the statement that changes the quantities; "
+        "inventory.low_stock fires when it turns true.",
+    )
+
+    objects = StockLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product_id", "warehouse_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "product"], name="stock_level_unique_warehouse_product"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_level_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_level_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stock_level_reserved_within_on_hand"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "product"]),
+            models.Index(fields=["account", "below_reorder_point"]),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} @ {self.warehouse_id}: {self.on_hand} on hand, {self.reserved} reserved"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MovementType(models.TextChoices):
+    RECEIPT = "receipt"
+    SALE = "sale"
+    RESERVATION = "reservation"
+    RELEASE = "release"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    TRANSFER_IN = "transfer_in"
+    TRANSFER_OUT = "transfer_out"
+
+
+class AdjustmentReason(models.TextChoices):
+    RECEIVED = "received"
+    DAMAGED = "damaged"
+    LOST = "lost"
+    COUNT_CORRECTION = "count_correction"
+    RETURNED = "returned"
+    OTHER = "other"
+
+
+class ReferenceType(models.TextChoices):
+    ORDER = "order"
+    RETURN = "return"
+    TRANSFER = "transfer"
+    ADJUSTMENT = "adjustment"
+
+
+class StockMovementQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Stock movements are append-only")
+
+    def delete(self):
+        raise TypeError("Stock movements are append-only")
+
+
+class StockMovement(TenantModel):
+    """One line of the append-only ledger: a change to one stock level.
+
+    `on_hand_change` and `reserved_change` are the exact effects on the stock level; `quantity` is the one
+    number people read: the effect on reserved for reservations and releases, on on-hand otherwise.
+    """
+
+    id = PrefixedIdField(kind="stock_movement")
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(max_length=16, choices=MovementType.choices)
+    quantity = models.BigIntegerField()
+    on_hand_change = models.BigIntegerField()
+    reserved_change = models.BigIntegerField()
+    on_hand_after = models.BigIntegerField()
+    reserved_after = models.BigIntegerField()
+    reference_type = models.CharField(max_length=16, choices=ReferenceType.choices, blank=True)
+    reference_id = models.CharField(max_length=64, blank=True, db_index=True)
+    reason = models.CharField(max_length=32, choices=AdjustmentReason.choices, blank=True)
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
+    actor = models.CharField(max_length=254, help_text='User email, API key id (key_…) or "system".')
+
+    objects = StockMovementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "product", "created_at"]),
+            models.Index(fields=["account", "warehouse", "created_at"]),
+            models.Index(fields=["stock_level", "type", "created_at"]),
+            models.Index(fields=["account", "type", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.quantity:+d} ({self.id})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Stock movements are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Stock movements are append-only")
+
+
+class ReservationStatus(models.TextChoices):
+    ACTIVE = "active"
+    RELEASED = "released"
+    FULFILLED = "fulfilled"
+
+
+class StockReservation(TenantModel):
+    """Units of a product promised to a reference (an order), from one warehouse.
+
+    A row without a warehouse is a backorder: units of a product that allows backorders, promised while no
+    stock was available. They are allocated from stock when the reference is fulfilled.
+    """
+
+    id = PrefixedIdField(kind="stock_reservation")
+    reference_type = models.CharField(max_length=16, choices=ReferenceType.choices, default=ReferenceType.ORDER)
+    reference_id = models.CharField(max_length=64)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="stock_reservation_quantity_positive"),
+            models.UniqueConstraint(
+                fields=["account", "reference_type", "reference_id", "product", "warehouse"],
+                condition=Q(status="active"),
+                name="stock_reservation_unique_active_allocation",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "reference_type", "reference_id", "status"]),
+            models.Index(fields=["account", "product", "warehouse", "status"]),
+        ]
+
+    def __str__(self):
+        where = self.warehouse_id or "backorder"
+        return f"{self.reference_id}: {self.quantity} × {self.product_id} @ {where} ({self.status})"
+
+    @property
+    def is_backorder(self) -> bool:
+        return self.warehouse_id is None
+
+
+class StockTransfer(TenantModel):
+    """Available stock moved from one warehouse to another in one transaction (two movements)."""
+
+    id = PrefixedIdField(kind="stock_transfer")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    from_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    to_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
+    actor = models.CharField(max_length=254)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="stock_transfer_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_warehouse=F("to_warehouse")), name="stock_transfer_distinct_warehouses"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "product", "created_at"])]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_id}: {self.from_warehouse_id} → {self.to_warehouse_id}"

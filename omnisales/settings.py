@@ -221,6 +221,11 @@ SPECTACULAR_SETTINGS = {
         "omnisales.api.schema.add_security_schemes",
     ],
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "OrderPaymentMethodEnum": "orders.models.PaymentMethod",
+        "ManualPaymentMethodEnum": "orders.serializers.MANUAL_PAYMENT_METHODS",
+    },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
 

@@ -1,1 +1,240 @@
-from django.db import models  # noqa: F401
+"""Orders: what a customer bought (a snapshot of the products at the time), what it cost, how it moves
+from pending to delivered, the money recorded against it, and its timeline.
+
+Every figure that customers see or that other apps rely on is written by `orders.services` only:
+totals, status, payment status and amounts, and `counted_in_stats` (whether the order still counts in
+the customer's totalOrders / totalSpent).
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import TenantModel
+from catalog.models import Product
+from customers.models import Customer
+from omnisales.api.ids import PrefixedIdField
+
+MAX_QUANTITY = 10_000
+MAX_ITEMS = 100
+NOTE_MAX_LENGTH = 2000
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    MOBILE = "mobile"
+    PHONE = "phone"
+    SHOPEE = "shopee"
+    LAZADA = "lazada"
+    FACEBOOK = "facebook"
+
+
+class PaymentMethod(models.TextChoices):
+    CREDIT_CARD = "credit_card"
+    CASH = "cash"
+    BANK_TRANSFER = "bank_transfer"
+    CARD_TERMINAL = "card_terminal"
+    COD = "cod"
+    MARKETPLACE = "marketplace"
+    OTHER = "other"
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+class Order(TenantModel):
+    """One order of one customer. Amounts are in `currency` (the account's when the order was placed).
+
+    `created_at` is when the order was placed: now for orders made through the API, the original date
+    for imported ones (marketplace sync, demo data), so it is settable here unlike other models.
+    """
+
+    id = PrefixedIdField(kind="order")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.ONLINE)
+    payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+
+    subtotal = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    shipping_amount = models.DecimalField(**MONEY, default=ZERO)
+    total = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, help_text="Percent, from the account.")
+    prices_include_tax = models.BooleanField(default=False)
+    tax_shipping = models.BooleanField(default=False)
+
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID)
+    amount_paid = models.DecimalField(**MONEY, default=ZERO, help_text="Succeeded payments less refunds.")
+    amount_refunded = models.DecimalField(**MONEY, default=ZERO)
+    counted_in_stats = models.BooleanField(
+        default=True, help_text="Counts in the customer's totalOrders/totalSpent (not cancelled or fully refunded)."
+    )
+
+    notes = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
+    shipping_address = models.JSONField(null=True, blank=True)
+    shipping_method = models.CharField(max_length=100, blank=True, default="")
+    carrier = models.CharField(max_length=100, blank=True, default="")
+    tracking_number = models.CharField(max_length=100, blank=True, default="")
+    tracking_url = models.URLField(max_length=500, blank=True, default="")
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_not_negative"),
+            models.CheckConstraint(condition=Q(tax__gte=0), name="order_tax_not_negative"),
+            models.CheckConstraint(condition=Q(shipping_amount__gte=0), name="order_shipping_not_negative"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            # Only column-to-column comparisons: SQLite keeps decimals as floats, so sums would be inexact.
+            models.CheckConstraint(
+                condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=models.F("total")),
+                name="order_amount_paid_within_total",
+            ),
+            models.CheckConstraint(condition=Q(amount_refunded__gte=0), name="order_amount_refunded_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="order_account_created"),
+            models.Index(fields=["account", "status", "-created_at"], name="order_account_status_created"),
+            models.Index(fields=["account", "customer", "-created_at"], name="order_account_customer_created"),
+            models.Index(fields=["account", "channel", "-created_at"], name="order_account_channel_created"),
+        ]
+
+    def __str__(self):
+        return self.id
+
+    @property
+    def balance(self) -> Decimal:
+        """What can still be paid: the total less everything ever paid (refunded money is not owed again)."""
+        return self.total - self.amount_paid - self.amount_refunded
+
+
+class OrderItem(TenantModel):
+    """One line: the product as it was when ordered (name, SKU, unit price) and the quantity."""
+
+    id = PrefixedIdField(kind="order_item")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Line order, as sent.")
+    product_name = models.CharField(max_length=255)
+    sku = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="order_item_quantity_in_range"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_item_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name}"
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+class PaymentRecordStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class OrderPayment(TenantModel):
+    """Money in (`payment`) or out (`refund`) for an order. Only succeeded rows move the order's amounts.
+
+    `provider` says who moved the money ("manual" for cash, terminal and transfers recorded by the
+    merchant, "stripe" for card payments); `provider_reference` is the provider's id (a PaymentIntent,
+    a refund), unique per account, provider and kind so a provider's retried notification is recorded once.
+    """
+
+    id = PrefixedIdField(kind="order_payment")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(max_length=8, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
+    status = models.CharField(max_length=10, choices=PaymentRecordStatus.choices, default=PaymentRecordStatus.SUCCEEDED)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    provider = models.CharField(max_length=32, default="manual")
+    provider_reference = models.CharField(max_length=255, blank=True, default="")
+    reference = models.CharField(max_length=255, blank=True, default="", help_text="The merchant's own reference.")
+    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
+    refunded_payment = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["account", "provider", "kind", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="order_payment_unique_provider_reference",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    NOTE = "note"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    SHIPPING_UPDATED = "shipping_updated"
+
+
+class OrderEvent(TenantModel):
+    """The order's timeline. `actor_*` name the credential that did it (a user, an API key, an OAuth app),
+    or "system" for work done by the platform itself."""
+
+    id = PrefixedIdField(kind="order_event")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True, default="")
+    to_status = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True, default="")
+    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    actor_type = models.CharField(max_length=16, default="system")
+    actor_id = models.CharField(max_length=100, blank=True, default="")
+    actor_label = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_order_created")]
+
+    def __str__(self):
+        return f"{self.kind} {self.order_id}"

@@ -2,13 +2,15 @@
 
 - `FilterSet`: an invalid filter value (`minPrice=abc`, `status=bogus`, an unknown `ordering`) is a
   400 `INVALID_PARAMETER` whose details map each query parameter to its messages — never a 500 and
-  never a silently ignored filter. An empty value is allowed only for text filters. Name filters in
+  never a silently ignored filter. An empty value is allowed only for text filters. Date-times are
+  turned into UTC before they reach the database. Name filters in
   camelCase, like the fields: `customerId = filters.CharFilter(field_name="customer_id")`.
 - `OrderingFilter`: `ordering=-price,name`, with the primary key as the last tie-breaker so
   limit/offset pages never overlap or skip rows.
 - `JSONArrayContainsFilter`: `tag=sale` on a JSON list column, evaluated in SQL on PostgreSQL and SQLite.
 """
 
+import datetime
 import json
 
 import django_filters
@@ -32,6 +34,18 @@ class FilterSet(django_filters.FilterSet):
             names = ", ".join(sorted(details))
             raise InvalidQueryParameter(f"Invalid query parameter: {names}", details=details)
         return super().is_valid()
+
+    def filter_queryset(self, queryset):
+        # Date-times in UTC: Python takes offsets (+21:22) that PostgreSQL refuses (at most ±15:59).
+        for name, value in self.form.cleaned_data.items():
+            if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                try:
+                    self.form.cleaned_data[name] = value.astimezone(datetime.UTC)
+                except OverflowError:
+                    raise InvalidQueryParameter(
+                        f"Invalid query parameter: {name}", details={name: ["The date-time is out of range."]}
+                    ) from None
+        return super().filter_queryset(queryset)
 
     @property
     def qs(self):

@@ -66,9 +66,12 @@ def claim(request) -> Claim | None:
     if request.method != "POST" or key is None:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    # Control characters (NUL above all) cannot be stored in PostgreSQL text and have no place in a key.
+    if not key or len(key) > MAX_KEY_LENGTH or any(ord(char) < 32 or ord(char) == 127 for char in key):
         raise IdempotencyError(
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", code="INVALID_IDEMPOTENCY_KEY", status_code=400
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters",
+            code="INVALID_IDEMPOTENCY_KEY",
+            status_code=400,
         )
     scope = credential_key(request)
     fingerprint = hashlib.sha256(

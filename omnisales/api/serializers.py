@@ -46,6 +46,8 @@ class TenantRelatedField(serializers.RelatedField):
         if not isinstance(data, str):
             self.fail("incorrect_type", data_type=type(data).__name__)
         queryset = self.get_queryset()
+        if "\x00" in data:  # no id holds NUL, and PostgreSQL refuses it in a query
+            raise not_found(queryset.model, data.replace("\x00", "\\x00"))
         try:
             return queryset.get(pk=data)
         except queryset.model.DoesNotExist:

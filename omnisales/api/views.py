@@ -86,6 +86,8 @@ class TenantScopedMixin:
     def get_object(self):
         lookup = self.lookup_url_kwarg or self.lookup_field
         object_id = self.kwargs[lookup]
+        if "\x00" in object_id:  # no id holds NUL, and PostgreSQL refuses it in a query
+            raise not_found(self.get_queryset().model, object_id.replace("\x00", "\\x00"))
         queryset = self.filter_queryset(self.get_queryset()) if self.filter_on_detail else self.get_queryset()
         try:
             obj = queryset.get(**{self.lookup_field: self.lookup_value(object_id)})

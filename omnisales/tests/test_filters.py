@@ -49,3 +49,14 @@ def test_valid_values_filter_and_ordering_breaks_ties_on_the_primary_key():
 
 def test_an_unbound_filterset_is_not_an_error():
     assert AccountFilter(queryset=Account.objects.none()).qs.count() == 0
+
+
+def test_date_times_reach_the_database_in_utc_whatever_their_offset():
+    # +21:22 is a valid offset to Python but not to PostgreSQL (at most ±15:59).
+    account = AccountFactory()
+    filterset = AccountFilter({"createdAfter": "2000-01-01T09:21:00+21:22"}, queryset=Account.objects.all())
+    assert list(filterset.qs) == [account]
+    assert filterset.form.cleaned_data["createdAfter"].utcoffset().total_seconds() == 0
+    with pytest.raises(InvalidQueryParameter) as raised:
+        AccountFilter({"createdAfter": "0001-01-01T00:00:00+05:00"}, queryset=Account.objects.all()).qs  # noqa: B018
+    assert set(raised.value.details) == {"createdAfter"}

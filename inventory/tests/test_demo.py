@@ -1,0 +1,28 @@
+import pytest
+
+from accounts.tests.factories import UserFactory
+from catalog import demo as catalog_demo
+from inventory import demo
+from inventory.models import MovementType, StockLevel, StockMovement, Warehouse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_stocks_every_tracked_product_with_a_matching_ledger_and_is_idempotent(account, assert_ledger):
+    user = UserFactory()
+    lines = []
+    catalog_demo.seed(account, user=user, log=lines.append)
+    demo.seed(account, user=user, log=lines.append)
+
+    assert sorted(Warehouse.objects.filter(account=account).values_list("code", flat=True)) == ["EAST", "MAIN", "WEST"]
+    levels = StockLevel.objects.filter(account=account)
+    assert levels.count() == 50 * 3
+    low = levels.filter(below_reorder_point=True).count()
+    assert 5 <= low <= 60, low
+    assert StockMovement.objects.filter(type=MovementType.TRANSFER_OUT).count() == 2
+    assert_ledger()
+    snapshot = sorted(levels.values_list("id", "on_hand", "reserved", "reorder_point"))
+
+    demo.seed(account, user=user, log=lines.append)
+    assert sorted(levels.values_list("id", "on_hand", "reserved", "reorder_point")) == snapshot
+    assert lines[-1] == "  inventory: stock levels unchanged"

@@ -1,0 +1,62 @@
+"""Order reads that own their joins and aggregates."""
+
+import datetime
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Prefetch, QuerySet, Sum
+
+from .models import Order, OrderEvent, OrderItem, OrderPayment
+
+
+def orders_with_items(queryset: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """Orders with their customer joined and their items in one more query, whatever the page size."""
+    queryset = Order.objects.all() if queryset is None else queryset
+    return queryset.select_related("customer").prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.order_by("position", "id"))
+    )
+
+
+def orders_of(*, account) -> QuerySet[Order]:
+    return orders_with_items(Order.objects.filter(account=account))
+
+
+def order_items(*, order: Order) -> QuerySet[OrderItem]:
+    return OrderItem.objects.filter(order=order).order_by("position", "id")
+
+
+def order_payments(*, order: Order) -> QuerySet[OrderPayment]:
+    return OrderPayment.objects.filter(order=order).order_by("created_at", "id")
+
+
+def order_events(*, order: Order) -> QuerySet[OrderEvent]:
+    return OrderEvent.objects.filter(order=order).order_by("created_at", "id")
+
+
+def counting_order_dates(
+    *, customer_id: str, excluding_order_id: str
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """(earliest, latest) placed-at of the customer's other orders that still count in its stats."""
+    dates = (
+        Order.objects.filter(customer_id=customer_id, counted_in_stats=True)
+        .exclude(pk=excluding_order_id)
+        .aggregate(first=Min("created_at"), last=Max("created_at"))
+    )
+    return dates["first"], dates["last"]
+
+
+def customer_stats_from_orders(*, account) -> QuerySet:
+    """Per customer with counting orders: total_orders, total_spent (totals less refunds), first and last
+    order dates — what `customers` keeps as its stats, computed in one aggregate query."""
+    spent = ExpressionWrapper(
+        F("total") - F("amount_refunded"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+    return (
+        Order.objects.filter(account=account, counted_in_stats=True)
+        .values("customer_id")
+        .annotate(
+            total_orders=Count("id"),
+            total_spent=Sum(spent),
+            first_order_at=Min("created_at"),
+            last_order_at=Max("created_at"),
+        )
+        .order_by("customer_id")
+    )

@@ -1,0 +1,131 @@
+"""Orders admin: read-only pages, filters and search, the bulk "mark shipped" action, CSV export."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from accounts.models import User
+from orders import services
+from orders.models import OrderEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_user(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return User.objects.create_superuser(email="admin@example.com", password="a-long-admin-password")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def orders(make_order, make_customer):
+    ada = make_order(customer=make_customer(name="Ada Lovelace", email="ada@example.com"), channel="phone")
+    alan = make_order(customer=make_customer(name="Alan Turing", email="alan@example.com"), shipping=Decimal("5"))
+    services.order_transition(order=alan, to_status="processing")
+    services.order_payment_record(order=alan, amount=Decimal("5.00"), method="cash")
+    return ada, alan
+
+
+CHANGELIST = "admin:orders_order_changelist"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"ada", "alan"}),
+        ({"q": "lovelace"}, {"ada"}),
+        ({"q": "alan@example"}, {"alan"}),
+        ({"status__exact": "processing"}, {"alan"}),
+        ({"channel__exact": "phone"}, {"ada"}),
+        ({"payment_status__exact": "partially_paid"}, {"alan"}),
+        ({"created_at__gte": "2000-01-01 00:00:00+00:00"}, {"ada", "alan"}),
+    ],
+)
+def test_changelist_filters_and_searches(admin_client, orders, params, expected):
+    by_name = {"ada": orders[0].pk, "alan": orders[1].pk}
+    response = admin_client.get(reverse(CHANGELIST), params)
+    assert response.status_code == 200
+    assert {order.pk for order in response.context["cl"].result_list} == {by_name[name] for name in expected}
+
+
+def test_search_by_order_id(admin_client, orders):
+    response = admin_client.get(reverse(CHANGELIST), {"q": orders[0].pk})
+    assert [order.pk for order in response.context["cl"].result_list] == [orders[0].pk]
+
+
+def test_order_page_shows_lines_payments_and_timeline_read_only(admin_client, orders):
+    order = orders[1]
+    response = admin_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    item = order.items.get()
+    assert item.sku in content and "Status Changed" in content and "Cash" in content
+    assert "Save" not in content, "orders are not edited by hand"
+    assert admin_client.get(reverse("admin:orders_order_add")).status_code == 403
+
+
+@pytest.mark.parametrize("model", ["orderpayment", "orderitem", "orderevent"])
+def test_related_changelists_load(admin_client, orders, model):
+    assert admin_client.get(reverse(f"admin:orders_{model}_changelist")).status_code == 200
+
+
+def test_mark_shipped_ships_processing_orders_and_reports_the_rest(admin_client, admin_user, orders):
+    ada, alan = orders
+    response = admin_client.post(
+        reverse(CHANGELIST), {"action": "mark_shipped", "_selected_action": [ada.pk, alan.pk]}, follow=True
+    )
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert "1 order(s) marked shipped." in messages
+    assert any(ada.pk in message and "skipped" in message and "(pending)" in message for message in messages)
+    ada.refresh_from_db()
+    alan.refresh_from_db()
+    assert (ada.status, alan.status) == ("pending", "shipped")
+    event = OrderEvent.objects.get(order=alan, to_status="shipped")
+    assert (event.actor_type, event.actor_label) == ("user", admin_user.email)
+
+
+def test_mark_shipped_needs_the_change_permission(client, admin_user, orders):
+    staff = User.objects.create_user(email="viewer@example.com", password="x-long-password", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(staff)
+    response = client.post(reverse(CHANGELIST), {"action": "mark_shipped", "_selected_action": [orders[1].pk]})
+    orders[1].refresh_from_db()
+    assert orders[1].status == "processing"
+    assert response.status_code in (200, 302)
+
+
+def test_export_csv(admin_client, orders):
+    ada, alan = orders
+    response = admin_client.post(reverse(CHANGELIST), {"action": "export_csv", "_selected_action": [ada.pk, alan.pk]})
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["id"] for row in rows] == [alan.pk, ada.pk]
+    assert rows[0]["customerName"] == "Alan Turing" and rows[0]["customerEmail"] == "alan@example.com"
+    assert (rows[0]["status"], rows[0]["paymentStatus"], rows[0]["amountPaid"]) == (
+        "processing",
+        "partially_paid",
+        "5.00",
+    )
+    assert rows[0]["total"] == str(alan.total) and rows[0]["items"] == f"1 x {alan.items.get().sku}"
+
+
+def test_export_defuses_spreadsheet_formulas(admin_client, make_order, make_customer):
+    order = make_order(customer=make_customer(name='=HYPERLINK("http://evil")'))
+    response = admin_client.post(reverse(CHANGELIST), {"action": "export_csv", "_selected_action": [order.pk]})
+    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["customerName"].startswith("'=")

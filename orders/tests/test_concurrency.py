@@ -1,0 +1,146 @@
+"""Real concurrent requests on PostgreSQL: row locks and conditional updates decide, never luck."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from customers.tests.factories import CustomerFactory
+from inventory.models import StockLevel, StockReservation
+from inventory.selectors import ledger_discrepancies
+from inventory.services import stock_adjust
+from inventory.tests.factories import WarehouseFactory
+from orders import services
+from orders.models import Order, OrderPayment
+
+from .factories import product_in_stock
+from .utils import customer_stats
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*calls):
+    """Runs each call in its own thread and database connection, released at the same moment.
+    Returns each call's response (or the exception it raised)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.fixture
+def processing_order(account):
+    customer = CustomerFactory(account=account)
+    product = product_in_stock(account, price=Decimal("40.00"))
+    order = services.order_create(account=account, customer=customer, items=[{"product_id": product.pk, "quantity": 2}])
+    return services.order_transition(order=order, to_status="processing")
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_cancel_and_ship_at_once_exactly_one_wins(make_client, account, processing_order, attempt):
+    clients = [make_client(account), make_client(account)]
+    url = f"/api/orders/{processing_order.pk}/status"
+
+    cancel, ship = run_together(
+        lambda: clients[0].put(url, {"status": "cancelled"}, format="json"),
+        lambda: clients[1].put(url, {"status": "shipped"}, format="json"),
+    )
+
+    assert sorted([cancel.status_code, ship.status_code]) == [200, 409], (cancel.content, ship.content)
+    loser = cancel if cancel.status_code == 409 else ship
+    assert loser.json()["code"] == "INVALID_STATUS_TRANSITION"
+    order = Order.objects.get(pk=processing_order.pk)
+    customer = order.customer
+    if cancel.status_code == 200:
+        assert (order.status, order.shipped_at, order.counted_in_stats) == ("cancelled", None, False)
+        assert customer_stats(customer) == (0, Decimal("0.00"), None, None)
+    else:
+        assert (order.status, order.cancelled_at, order.counted_in_stats) == ("shipped", None, True)
+        assert customer_stats(customer)[:2] == (1, Decimal("80.00"))
+    assert order.events.filter(kind="status_changed").count() == 2  # processing, then the winner
+
+
+def test_two_cancels_at_once_reverse_the_stats_once(make_client, account, processing_order):
+    clients = [make_client(account), make_client(account)]
+    url = f"/api/orders/{processing_order.pk}/status"
+
+    results = run_together(*[lambda c=c: c.put(url, {"status": "cancelled"}, format="json") for c in clients])
+
+    assert sorted(r.status_code for r in results) == [200, 409]
+    assert customer_stats(processing_order.customer) == (0, Decimal("0.00"), None, None)
+
+
+def test_payments_at_once_never_exceed_the_balance(make_client, account, processing_order):
+    clients = [make_client(account) for _ in range(3)]
+    url = f"/api/orders/{processing_order.pk}/payments"
+
+    results = run_together(*[lambda c=c: c.post(url, {"amount": 50, "method": "cash"}, format="json") for c in clients])
+
+    assert sorted(r.status_code for r in results) == [201, 409, 409]
+    order = Order.objects.get(pk=processing_order.pk)
+    assert (order.amount_paid, order.payment_status) == (Decimal("50.00"), "partially_paid")
+    assert OrderPayment.objects.filter(order=order).count() == 1
+
+
+def test_orders_placed_at_once_for_one_customer_all_count(account):
+    customer = CustomerFactory(account=account)
+    products = [product_in_stock(account, price=Decimal("10.00")) for _ in range(2)]
+
+    def place(reverse: bool):
+        chosen = list(reversed(products)) if reverse else products
+        items = [{"product_id": product.pk, "quantity": 1} for product in chosen]
+        return services.order_create(account=account, customer=customer, items=items)
+
+    results = run_together(*[lambda r=bool(n % 2): place(r) for n in range(6)])
+
+    assert all(isinstance(result, Order) for result in results), results
+    assert customer_stats(customer)[:2] == (6, Decimal("120.00"))
+    for product in products:
+        product.refresh_from_db()
+        assert product.order_count == 6
+
+
+def test_fifty_orders_for_ten_units_exactly_ten_are_placed(make_client, account):
+    """50 clients order the last 10 units at once: 10 orders, 40 × 409 INSUFFICIENT_STOCK, nothing oversold."""
+    product = product_in_stock(account, price=Decimal("5.00"), stock=6)
+    stock_adjust(
+        account=account, product=product, warehouse=WarehouseFactory(account=account), quantity=4, reason="received"
+    )
+    customers = [CustomerFactory(account=account) for _ in range(50)]
+    clients = [make_client(account) for _ in range(50)]
+    body = {"items": [{"productId": product.pk, "quantity": 1}]}
+
+    responses = run_together(
+        *[
+            lambda c=client, who=customer: c.post("/api/orders", {**body, "customerId": who.pk}, format="json")
+            for client, customer in zip(clients, customers, strict=True)
+        ]
+    )
+
+    codes = [getattr(response, "status_code", response) for response in responses]
+    assert sorted(codes) == [201] * 10 + [409] * 40, codes
+    assert {response.json()["code"] for response in responses if response.status_code == 409} == {"INSUFFICIENT_STOCK"}
+    assert Order.objects.filter(account=account).count() == 10
+    levels = StockLevel.objects.filter(product=product)
+    assert levels.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved")) == {"on_hand": 10, "reserved": 10}
+    assert all(0 <= level.reserved <= level.on_hand for level in levels)
+    placed = {response.json()["id"] for response in responses if response.status_code == 201}
+    assert set(StockReservation.objects.values_list("reference_id", flat=True)) == placed
+    assert ledger_discrepancies(account) == []
+    assert sum(customer_stats(customer)[0] for customer in customers) == 10, "refused orders are not counted"

@@ -1,0 +1,220 @@
+"""Order endpoints: parse, call one service or selector, render. The order in the path is always looked
+up (404 for another account's) before the body is read."""
+
+from djangorestframework_camel_case.parser import CamelCaseJSONParser
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.views import TenantViewSet
+
+from . import selectors, services
+from .actors import actor_from_auth
+from .filters import OrderFilter
+from .models import Order
+from .serializers import (
+    NoteCreateSerializer,
+    OrderCreateSerializer,
+    OrderEventSerializer,
+    OrderItemSerializer,
+    OrderSerializer,
+    PaymentCreateSerializer,
+    PaymentSerializer,
+    ShippingSerializer,
+    ShippingUpdateSerializer,
+    StatusUpdateSerializer,
+)
+
+TAGS = ["orders"]
+
+
+def _error(codes: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=codes)
+
+
+TRANSITION_CONFLICT = {
+    409: _error(
+        "INVALID_STATUS_TRANSITION: details {from, to, allowed}; INSUFFICIENT_STOCK: shipping while backordered "
+        "units are not in stock"
+    )
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders", responses={200: OrderSerializer(many=True)}, tags=TAGS),
+    retrieve=extend_schema(summary="Get an order", responses={200: OrderSerializer}, tags=TAGS),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Orders across every sales channel, newest first."""
+
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    scope_area = "orders"
+    lookup_url_kwarg = "orderId"
+    parser_classes = [CamelCaseJSONParser]
+
+    def get_queryset(self):
+        return selectors.orders_with_items(super().get_queryset())
+
+    def _render(self, order: Order, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=order.pk)
+        return Response(OrderSerializer(fresh).data, status=status_code)
+
+    def _payload(self, serializer_class, **kwargs):
+        payload = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
+
+    @property
+    def actor(self):
+        return actor_from_auth(self.auth_context)
+
+    def _paginated(self, queryset, serializer_class) -> Response:
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(
+        summary="Create an order",
+        description="Prices default to the catalog's; name and SKU are copied onto each line; subtotal, tax, "
+        "shipping and total are computed with the store's tax settings (docs/orders.md). Only active products "
+        "can be ordered (422 PRODUCT_NOT_AVAILABLE); one line per product. Send an Idempotency-Key to retry "
+        "safely.",
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer, 409: _error("CUSTOMER_ANONYMIZED, INSUFFICIENT_STOCK")},
+        tags=TAGS,
+    )
+    def create(self, request):
+        data = self._payload(OrderCreateSerializer)
+        order = services.order_create(
+            account=self.account,
+            customer=data["customer"],
+            items=data["items"],
+            channel=data["channel"],
+            shipping=data["shipping"],
+            shipping_address=data["shipping_address"],
+            notes=data["notes"],
+            payment_method=data["payment_method"],
+            actor=self.actor,
+        )
+        return self._render(order, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Update an order's status",
+        description="pending → processing → shipped → delivered; cancelled from pending or processing. "
+        "Anything else is 409 INVALID_STATUS_TRANSITION with details {from, to, allowed}. `refunded` is set "
+        "by refunds, not here.",
+        request=StatusUpdateSerializer,
+        responses={200: OrderSerializer, **TRANSITION_CONFLICT},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["put"], url_path="status", url_name="status")
+    def update_status(self, request, orderId=None):
+        order = self.get_object()
+        data = self._payload(StatusUpdateSerializer)
+        services.order_transition(order=order, to_status=data["status"], note=data["note"], actor=self.actor)
+        return self._render(order)
+
+    @extend_schema(
+        summary="Get an order's items",
+        description="Every line of the order (at most 100), in the order they were sent; not paged.",
+        responses={200: OrderItemSerializer(many=True)},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path="items", url_name="items", pagination_class=None, filter_backends=[])
+    def items(self, request, orderId=None):
+        order = self.get_object()
+        return Response(OrderItemSerializer(order.items.all(), many=True).data)
+
+    @extend_schema(summary="Get an order's shipping", responses={200: ShippingSerializer}, tags=TAGS)
+    @action(detail=True, methods=["get"], url_path="shipping", url_name="shipping")
+    def shipping(self, request, orderId=None):
+        return Response(ShippingSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Set an order's shipping",
+        description="Replaces address, method, carrier, trackingNumber and trackingUrl (left out = cleared). "
+        "`markShipped: true` also moves a processing order to shipped. The address is frozen once shipped and "
+        "a cancelled order cannot change: 409 SHIPPING_LOCKED.",
+        request=ShippingUpdateSerializer,
+        responses={
+            200: ShippingSerializer,
+            409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION, INSUFFICIENT_STOCK"),
+        },
+        tags=TAGS,
+    )
+    @shipping.mapping.put
+    def replace_shipping(self, request, orderId=None):
+        return self._update_shipping(partial=False)
+
+    @extend_schema(
+        summary="Change part of an order's shipping",
+        description="Like PUT, but only the fields sent change.",
+        request=ShippingUpdateSerializer(partial=True),
+        responses={
+            200: ShippingSerializer,
+            409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION, INSUFFICIENT_STOCK"),
+        },
+        tags=TAGS,
+    )
+    @shipping.mapping.patch
+    def patch_shipping(self, request, orderId=None):
+        return self._update_shipping(partial=True)
+
+    def _update_shipping(self, *, partial: bool) -> Response:
+        order = self.get_object()
+        data = dict(self._payload(ShippingUpdateSerializer, partial=partial))
+        mark_shipped = data.pop("mark_shipped", False)
+        order = services.order_shipping_update(order=order, changes=data, mark_shipped=mark_shipped, actor=self.actor)
+        return Response(ShippingSerializer(order).data)
+
+    @extend_schema(
+        summary="List an order's payments and refunds",
+        responses={200: PaymentSerializer(many=True)},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path="payments", url_name="payments", filter_backends=[])
+    def payments(self, request, orderId=None):
+        return self._paginated(selectors.order_payments(order=self.get_object()), PaymentSerializer)
+
+    @extend_schema(
+        summary="Record a payment taken outside the platform",
+        description="Cash, card terminal, bank transfer, cash on delivery or other. At most the outstanding "
+        "balance (409 PAYMENT_EXCEEDS_BALANCE); not on cancelled or refunded orders (409 ORDER_NOT_PAYABLE). "
+        "Updates the order's amountPaid and paymentStatus.",
+        request=PaymentCreateSerializer,
+        responses={201: PaymentSerializer, 409: _error("PAYMENT_EXCEEDS_BALANCE, ORDER_NOT_PAYABLE")},
+        tags=TAGS,
+    )
+    @payments.mapping.post
+    def record_payment(self, request, orderId=None):
+        order = self.get_object()
+        data = self._payload(PaymentCreateSerializer)
+        payment = services.order_payment_record(order=order, provider="manual", actor=self.actor, **data)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="An order's timeline",
+        description="Creation, status changes (from/to), notes, payments, refunds and shipping updates, oldest "
+        "first, each with the credential that did it.",
+        responses={200: OrderEventSerializer(many=True)},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path="events", url_name="events", filter_backends=[])
+    def events(self, request, orderId=None):
+        return self._paginated(selectors.order_events(order=self.get_object()), OrderEventSerializer)
+
+    @extend_schema(
+        summary="Add a note to an order's timeline",
+        request=NoteCreateSerializer,
+        responses={201: OrderEventSerializer},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], url_path="notes", url_name="notes")
+    def notes(self, request, orderId=None):
+        order = self.get_object()
+        data = self._payload(NoteCreateSerializer)
+        event = services.order_note_add(order=order, note=data["note"], actor=self.actor)
+        return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
