@@ -9,6 +9,7 @@ subscriptions) is applied from verified webhooks in `billing.stripe_events`, thr
 functions below, so a redelivered or late event never rolls state back.
 """
 
+import logging
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +22,10 @@ from accounts.models import Account
 from omnisales.api.errors import ApplicationError
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.money import from_minor_units, to_minor_units
+from omnisales.api.views import not_found
+from orders.models import Order, PaymentRecordStatus
+from orders.models import PaymentMethod as OrderPaymentMethod
+from orders.services import order_payment_record, order_payment_refund
 from webhooks.services import event_emit
 
 from .exceptions import (
@@ -71,6 +76,8 @@ def _field_error(exc: ProviderRejectedRequest, fields: dict[str, str]) -> Applic
 
 
 # --- Payments -----------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
 
 _INTENT_STATUS = {
     "succeeded": PaymentStatus.SUCCEEDED,
@@ -132,9 +139,38 @@ def _notify_order_of_payment(payment: Payment) -> None:
 
     The single call site for the hand-off to orders: `payment_changed` calls it for every change of
     the status or refunded amount of a payment that names an order, inside that change's transaction
-    (the caller holds the payment's row lock). `payment.order_reference` is the `ord_…` id given to
-    /api/payments/process. Until the orders app is wired here there is nothing to update.
+    (the caller holds the payment's row lock). Both order services are idempotent on the provider
+    reference, so Stripe's retried and duplicated notifications change the order once. An order that
+    cannot take the money (cancelled, or already paid in full) keeps its state; the payment is still
+    recorded here and the mismatch is logged for the merchant to settle.
     """
+    order = Order.objects.filter(account_id=payment.account_id, pk=payment.order_reference).first()
+    if order is None:
+        return
+    captured = payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+    try:
+        with transaction.atomic():
+            if captured or payment.status == PaymentStatus.FAILED:
+                record = order_payment_record(
+                    order=order,
+                    amount=payment.amount,
+                    method=OrderPaymentMethod.CREDIT_CARD,
+                    provider="stripe",
+                    provider_reference=payment.id,
+                    status=PaymentRecordStatus.SUCCEEDED if captured else PaymentRecordStatus.FAILED,
+                )
+                refunded_on_order = sum((refund.amount for refund in record.refunds.all()), Decimal("0.00"))
+                missing = payment.amount_refunded - refunded_on_order
+                if captured and missing > 0:
+                    order_payment_refund(
+                        order=order,
+                        amount=missing,
+                        payment=record,
+                        provider="stripe",
+                        provider_reference=f"{payment.id}:refunded:{payment.amount_refunded}",
+                    )
+    except ApplicationError as exc:
+        logger.warning("Payment %s could not be applied to order %s: %s", payment.id, order.pk, exc.message)
 
 
 def payment_changed(
@@ -268,6 +304,8 @@ def payment_process(
       `payment_intent.succeeded` webhook creates the Payment from the PaymentIntent's metadata.
     """
     stripe_gateway.ensure_configured()
+    if order_reference and not Order.objects.filter(account=account, pk=order_reference).exists():
+        raise not_found(Order, order_reference)
     payment_id = new_id(PREFIXES["payment"])
     metadata = {"payment_id": payment_id, "account_id": account.id}
     if customer_reference:

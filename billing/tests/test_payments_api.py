@@ -11,6 +11,7 @@ from billing.models import Payment, PaymentStatus
 from billing.services import payment_record_intent
 from billing.tests.factories import PaymentFactory
 from omnisales.api.money import from_minor_units, to_minor_units
+from orders.tests.factories import place_order
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -74,11 +75,38 @@ class TestProcess:
         (logged,) = stripe_fake.requests_to("POST", "/v1/payment_intents")
         assert logged["idempotency_key"] == f"{payment_id}:payment-intent"
 
-    def test_order_id_is_kept_as_a_reference(self, api, stripe_fake):
-        response = api.post(URL, {**BODY, "orderId": "ord_0354ABC"}, format="json")
-        assert response.json()["orderId"] == "ord_0354ABC"
-        assert Payment.objects.get().order_reference == "ord_0354ABC"
-        assert stripe_fake.get(response.json()["stripePaymentIntentId"])["metadata"]["order_id"] == "ord_0354ABC"
+    def test_card_payment_pays_the_order(self, api, account, stripe_fake):
+        order = place_order(account, prices=["100.00"])
+        amount = to_minor_units(order.total, "usd")
+        response = api.post(URL, {**BODY, "amount": amount, "orderId": order.pk}, format="json")
+        assert response.status_code == 200
+        assert response.json()["orderId"] == order.pk
+        assert stripe_fake.get(response.json()["stripePaymentIntentId"])["metadata"]["order_id"] == order.pk
+        shown = api.get(f"/api/orders/{order.pk}").json()
+        assert shown["paymentStatus"] == "paid"
+        assert shown["amountPaid"] == float(order.total)
+        payments = api.get(f"/api/orders/{order.pk}/payments").json()
+        assert [(p["method"], p["status"]) for p in payments] == [("credit_card", "succeeded")]
+
+    def test_refund_of_a_card_payment_reaches_the_order(self, api, account, stripe_fake):
+        order = place_order(account, prices=["100.00"])
+        amount = to_minor_units(order.total, "usd")
+        payment_id = api.post(URL, {**BODY, "amount": amount, "orderId": order.pk}, format="json").json()["id"]
+        refund = api.post(f"/api/payments/{payment_id}/refund", {"amountCents": 2500}, format="json")
+        assert refund.status_code == 201
+        shown = api.get(f"/api/orders/{order.pk}").json()
+        assert shown["paymentStatus"] == "partially_refunded"
+        assert shown["amountPaid"] == float(order.total - Decimal("25.00"))
+
+    @pytest.mark.parametrize("order_id", ["ord_0354ABCmissing", "other-account"])
+    def test_unknown_or_foreign_order_is_404_and_charges_nothing(self, api, other_account, stripe_fake, order_id):
+        if order_id == "other-account":
+            order_id = place_order(other_account).pk
+        response = api.post(URL, {**BODY, "orderId": order_id}, format="json")
+        assert response.status_code == 404
+        assert response.json()["code"] == "ORDER_NOT_FOUND"
+        assert not Payment.objects.exists()
+        assert stripe_fake.requests_to("POST", "/v1/payment_intents") == []
 
     def test_currency_is_lowercased(self, api, stripe_fake):
         response = api.post(URL, {**BODY, "currency": "EUR"}, format="json")
