@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
+PYTEST_ARGS ?= -n 2
 STAMP := $(VENV)/.installed
 
 .PHONY: run install migrate demo serve test lint format pytest clean worker beat

@@ -20,7 +20,7 @@ def charged(api, stripe_fake):
     """A real $100.00 charge made through the API against the local Stripe."""
     body = api.post(
         "/api/payments/process",
-        {"amount": 10000, "currency": "usd", "paymentMethodId": "pm_card_visa", "orderId": "ord_1"},
+        {"amount": 10000, "currency": "usd", "paymentMethodId": "pm_card_visa"},
         format="json",
     ).json()
     stripe_fake.pending.clear()

@@ -120,6 +120,8 @@ def add_security_schemes(result, generator, request, public):
             errors = dict(ERROR_RESPONSES)
             if method in ("post", "put", "patch", "delete"):
                 errors["409"] = "Conflict: duplicate, invalid state transition, or an Idempotency-Key in flight"
+            if method in ("post", "put", "patch"):
+                errors["415"] = "Unsupported media type: send application/json (or the documented form type)"
             for status_code, description in errors.items():
                 responses.setdefault(
                     status_code,
