@@ -7,21 +7,11 @@ from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from omnisales.api.admin import ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
 from . import services
 from .models import WAREHOUSE_FIELDS, StockLevel, StockMovement, StockReservation, StockTransfer, Warehouse
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Warehouse)
@@ -160,7 +150,7 @@ class StockLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(ReadOnlyModelAdmin):
     list_display = [
         "created_at",
         "type",
@@ -180,7 +170,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StockReservation)
-class StockReservationAdmin(ReadOnlyAdmin):
+class StockReservationAdmin(ReadOnlyModelAdmin):
     list_display = ["reference_id", "reference_type", "product", "warehouse", "quantity", "status", "created_at"]
     list_filter = ["status", "reference_type", "account"]
     list_select_related = ["product", "warehouse"]

@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from inventory.exceptions import InsufficientStock
+from omnisales.api.admin import ReadOnlyModelAdmin
 
 from . import services
 from .actors import actor_for_user
@@ -121,24 +122,8 @@ class OrderEventInline(_ReadOnlyInline):
     fields = readonly_fields = ["created_at", "kind", "from_status", "to_status", "note", "actor_type", "actor_label"]
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the services only (payments by the API or the payment provider)."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Order)
-class OrderAdmin(_ReadOnlyAdmin):
+class OrderAdmin(ReadOnlyModelAdmin):
     """Read-only: orders change through the API and the actions below, never by editing fields."""
 
     list_display = [
@@ -199,7 +184,7 @@ class OrderAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(OrderPayment)
-class OrderPaymentAdmin(_ReadOnlyAdmin):
+class OrderPaymentAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "order", "kind", "status", "amount", "currency", "method", "provider", "created_at"]
     list_filter = ["kind", "status", "method", "provider", "created_at"]
     search_fields = ["id", "order__id", "provider_reference", "reference"]
@@ -207,14 +192,14 @@ class OrderPaymentAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(OrderItem)
-class OrderItemAdmin(_ReadOnlyAdmin):
+class OrderItemAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "order", "sku", "product_name", "quantity", "unit_price", "line_total"]
     search_fields = ["order__id", "sku", "product_name", "product__id"]
     list_select_related = ["order"]
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(_ReadOnlyAdmin):
+class OrderEventAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "order", "kind", "from_status", "to_status", "actor_type", "actor_label"]
     list_filter = ["kind", "to_status", "actor_type", "created_at"]
     search_fields = ["order__id", "actor_id", "actor_label", "note"]
