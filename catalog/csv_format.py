@@ -13,6 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+
+from omnisales.api.parsers import JsonTooDeep, free_form_problem, load_json
+
 from .exceptions import InvalidCsv
 from .models import PRODUCT_FIELDS, Product
 
@@ -148,9 +152,15 @@ def parse_cell(column: str, cell: str):
         if not text:
             return {}
         try:
-            return json.loads(text)
+            value = load_json(text, max_depth=settings.API_MAX_FREE_FORM_JSON_DEPTH)
+        except JsonTooDeep as exc:
+            raise CellError(f"Nested deeper than {exc.max_depth} levels.") from None
         except ValueError:
             raise CellError("Must be a JSON object.") from None
+        problem = free_form_problem(value)
+        if problem:
+            raise CellError(problem)
+        return value
     if column == "currency":
         return text.upper()
     if column == "status":

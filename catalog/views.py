@@ -213,6 +213,7 @@ class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
         url_path="import",
         url_name="import",
         parser_classes=[CamelCaseMultiPartParser, CamelCaseFormParser],
+        body_limit_setting="API_MAX_IMPORT_BODY_BYTES",  # a 20 MB file plus the multipart framing
     )
     def import_csv(self, request):
         payload = ProductImportSerializer(data=request.data)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "omnisales.api.body_size.BodySizeLimitMiddleware",  # 413 before any body is read (see "Strict input")
     "omnisales.api.middleware.ApiResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,11 +153,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "djangorestframework_camel_case.parser.CamelCaseJSONParser",
-        "djangorestframework_camel_case.parser.CamelCaseFormParser",
-        "djangorestframework_camel_case.parser.CamelCaseMultiPartParser",
-    ],
+    # JSON only (form/multipart bodies are a 415 unless an endpoint documents them, e.g. the CSV import).
+    "DEFAULT_PARSER_CLASSES": ["omnisales.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "omnisales.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "omnisales.api.schema.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",  # UTC, with a trailing Z
@@ -174,6 +172,17 @@ API_RATE_LIMITS = {
     "write": env.str("API_RATE_LIMIT_WRITE", default="100/hour"),
 }
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+# --- Strict input: body size, JSON nesting, free-form JSON fields -------------------------------------
+# Bodies over the limit are a 413 before they are read (omnisales/api/body_size.py). The CSV product
+# import uploads files up to 20 MB, so its multipart body has its own, larger limit.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_MAX_IMPORT_BODY_BYTES = env.int("API_MAX_IMPORT_BODY_BYTES", default=21 * 1024 * 1024)
+# A JSON body nested deeper than this is a 400 MALFORMED_REQUEST.
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+# Free-form JSON fields (product attributes, ...; also the CSV import's attributes cell): 422 beyond these.
+API_MAX_FREE_FORM_JSON_DEPTH = env.int("API_MAX_FREE_FORM_JSON_DEPTH", default=10)
+API_MAX_FREE_FORM_JSON_BYTES = env.int("API_MAX_FREE_FORM_JSON_BYTES", default=64 * 1024)
 DEFAULT_PRODUCT_LIMIT = env.int("DEFAULT_PRODUCT_LIMIT", default=100)  # accounts without a plan
 
 SIMPLE_JWT = {

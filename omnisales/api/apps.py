@@ -5,3 +5,8 @@ class ApiConfig(AppConfig):
     name = "omnisales.api"
     label = "api"
     verbose_name = "API plumbing"
+
+    def ready(self):
+        from .serializers import install_strict_input
+
+        install_strict_input()

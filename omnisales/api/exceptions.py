@@ -75,9 +75,9 @@ def exception_handler(exc, context):
         return _validation_response(exc)
 
     if isinstance(exc, RequestDataTooBig):
-        # Raised when a body has to be held in memory (form fields, or any body under an Idempotency-Key).
+        # Django's cap on a body held in memory, or reading past the API's body limit (body_size.py).
         set_rollback()
-        details = {"maxBytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        details = {"maxBytes": getattr(exc, "max_bytes", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
         return Response(envelope("Request body too large", "REQUEST_TOO_LARGE", details), status=413)
 
     if isinstance(exc, IntegrityError):

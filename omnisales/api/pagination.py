@@ -33,7 +33,13 @@ class LimitOffsetArrayPagination(LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     def get_limit(self, request):
-        return min(_non_negative_int(request, self.limit_query_param, self.default_limit), self.max_limit)
+        limit = _non_negative_int(request, self.limit_query_param, self.default_limit)
+        if limit > self.max_limit:
+            raise InvalidQueryParameter(
+                f"'{self.limit_query_param}' must be at most {self.max_limit}",
+                details={self.limit_query_param: [f"Got {limit}; the maximum is {self.max_limit}."]},
+            )
+        return limit
 
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0)

@@ -1,11 +1,15 @@
 """Serializer building blocks shared by every app."""
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from rest_framework import serializers
 
 from .errors import NotFoundError
-from .views import not_found
+from .parsers import free_form_problem
+from .views import UNKNOWN_FIELD, not_found
+
+READ_ONLY_FIELD = "This field is read-only."
 
 
 class MoneyField(serializers.DecimalField):
@@ -60,8 +64,78 @@ class TenantRelatedField(serializers.RelatedField):
         return value.pk
 
 
+def unknown_field_errors(serializer: serializers.Serializer, data) -> dict:
+    """{key: [message]} for every key of `data` the serializer does not accept as input.
+
+    Read-only fields are refused too (a client sending `status` or `createdAt` expects it to matter);
+    a PUT of a read-back object therefore sends only the writable fields. Keys are as parsed
+    (snake_case); the renderer camelCases them back to what the client sent.
+    """
+    if not isinstance(data, Mapping):
+        return {}
+    errors = {}
+    for key in data:
+        field = serializer.fields.get(key)
+        if field is None or isinstance(field, serializers.HiddenField):
+            errors[key] = [UNKNOWN_FIELD]
+        elif field.read_only:
+            errors[key] = [READ_ONLY_FIELD]
+    return errors
+
+
+def _strict_to_internal_value(original):
+    def to_internal_value(self, data):
+        unknown = unknown_field_errors(self, data)
+        try:
+            value = original(self, data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, Mapping):
+                raise serializers.ValidationError({**unknown, **exc.detail}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+    to_internal_value.strict_input = True
+    return to_internal_value
+
+
+def _free_form_to_internal_value(original):
+    def to_internal_value(self, data):
+        value = original(self, data)
+        problem = free_form_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+    to_internal_value.strict_input = True
+    return to_internal_value
+
+
+def install_strict_input() -> None:
+    """Every Serializer (nested ones and list items included) refuses keys it does not accept, and free-form
+    JSON fields (DictField, JSONField) refuse values nested too deep or too big. Called once, from ApiConfig."""
+    patches = (
+        (serializers.Serializer, _strict_to_internal_value),
+        (serializers.DictField, _free_form_to_internal_value),
+        (serializers.JSONField, _free_form_to_internal_value),
+    )
+    for klass, wrap in patches:
+        original = klass.__dict__["to_internal_value"]
+        if not getattr(original, "strict_input", False):
+            klass.to_internal_value = wrap(original)
+
+
 def quantize_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-__all__ = ["ErrorSerializer", "MoneyField", "NotFoundError", "TenantRelatedField", "quantize_money"]
+__all__ = [
+    "ErrorSerializer",
+    "MoneyField",
+    "NotFoundError",
+    "TenantRelatedField",
+    "install_strict_input",
+    "quantize_money",
+    "unknown_field_errors",
+]

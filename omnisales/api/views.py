@@ -1,5 +1,7 @@
 """Base classes every API view derives from: auth-then-throttle ordering, idempotency, tenancy."""
 
+from collections.abc import Mapping
+
 from django.db import models
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.views import APIView
@@ -7,6 +9,11 @@ from rest_framework.views import APIView
 from . import idempotency
 from .auth import get_auth_context
 from .errors import NotFoundError
+from .parsers import BufferedRequest
+
+UNKNOWN_FIELD = "Unknown field."
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_takes_no_body: dict[tuple[type, str], bool] = {}
 
 
 def not_found_code(model) -> str:
@@ -27,7 +34,37 @@ class ApiViewMixin:
     X-RateLimit-* headers; POSTs honour Idempotency-Key."""
 
     public = False  # True: no credentials needed (login, register, provider webhooks)
+    body_limit_setting = "API_MAX_BODY_BYTES"  # the setting that caps this view's request body (body_size.py)
     _idempotency_claim = None
+
+    def initialize_request(self, request, *args, **kwargs):
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        drf_request.__class__ = BufferedRequest  # same state, body read once and cached (parsers.py)
+        return drf_request
+
+    def _handler_takes_no_body(self, request) -> bool:
+        """True when the handler documents no request body (`extend_schema(request=None)`)."""
+        name = getattr(self, "action", None) or request.method.lower()
+        cache_key = (type(self), name)
+        if cache_key not in _takes_no_body:
+            schema_class = getattr(getattr(self, name, None), "kwargs", {}).get("schema")
+            takes_none = False
+            if schema_class is not None:
+                schema = schema_class()
+                schema.view, schema.method = self, request.method
+                takes_none = schema.get_request_serializer() is None
+            _takes_no_body[cache_key] = takes_none
+        return _takes_no_body[cache_key]
+
+    def _refuse_unexpected_body(self, request) -> None:
+        """A body sent to a write that takes none is refused like any unknown field, before anything runs."""
+        if request.method not in WRITE_METHODS or not self._handler_takes_no_body(request):
+            return
+        data = request.data
+        if isinstance(data, Mapping) and data:
+            raise exceptions.ValidationError({key: [UNKNOWN_FIELD] for key in data})
+        if data and not isinstance(data, Mapping):
+            raise exceptions.ValidationError({"non_field_errors": ["This endpoint takes no request body."]})
 
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
@@ -43,6 +80,7 @@ class ApiViewMixin:
             raise
         self.check_throttles(request)
         self.check_permissions(request)
+        self._refuse_unexpected_body(request)
         self._idempotency_claim = idempotency.claim(request)
 
     def handle_exception(self, exc):

@@ -1,4 +1,4 @@
-"""Tenant isolation, proven for every /api route at once.
+"""Tenant isolation and strict input, proven for every /api route at once.
 
 Each app lists, in `<app>/tests/sweep.py`, how to make an object of an account for every route that
 takes an id. This test creates them for the first account, then, as a second account with every
@@ -10,7 +10,9 @@ the first account's ids. A new route with a path parameter and no sweep entry fa
 import json
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 
 from .route_sweep import api_routes, sweep_registry
 
@@ -86,3 +88,46 @@ def test_second_account_cannot_see_change_or_delete_first_accounts_objects(accou
             continue
         leaked = owned_ids & _collect_ids(json.loads(response.content), set())
         assert not leaked, f"GET {url} as another account shows the first account's ids {leaked}"
+
+
+# --- second pass: strict input on every write ----------------------------------------------------------
+
+WRITE_METHODS = ("post", "put", "patch")
+UNKNOWN = "zzNotAField"
+# The provider's body, verified by signature, not ours to judge.
+EXEMPT_FROM_STRICT_INPUT = {"payment-webhook"}
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_every_write_refuses_an_unknown_field_and_writes_nothing(account, api):
+    registry = sweep_registry()
+    checked = []
+    for route in api_routes():
+        if route.name in EXEMPT_FROM_STRICT_INPUT:
+            continue
+        url = reverse(route.name, kwargs=registry[route.name](account) if route.params else None)
+        for method in WRITE_METHODS:
+            before = _row_counts()
+            response = getattr(api, method)(url, {UNKNOWN: 1}, format="json")
+            if response.status_code == 415:  # documented as multipart (the CSV import)
+                response = getattr(api, method)(url, {UNKNOWN: "1"}, format="multipart")
+            if response.status_code == 405:
+                continue
+            where = f"{method.upper()} {url}"
+            assert response.status_code == 422, f"{where}: {response.status_code} {response.content[:300]}"
+            body = response.json()
+            assert body["code"] == "VALIDATION_ERROR"
+            assert body["details"][UNKNOWN] == ["Unknown field."], f"{where}: {body}"
+            assert _row_counts() == before, f"{where} wrote rows"
+            checked.append(f"{method.upper()} {route.name}")
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in WRITE_METHODS and path != reverse("payment-webhook")
+    ]
+    assert len(checked) == len(documented), (sorted(checked), sorted(documented))

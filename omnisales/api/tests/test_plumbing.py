@@ -112,9 +112,10 @@ class TestPagination:
         assert len(response.json()) == 2
         assert 'rel="next"' not in response["Link"]
 
-    def test_limit_is_capped_at_250(self, api, keys):
+    def test_limit_above_250_is_400_not_silently_capped(self, api, keys):
         response = api.get("/api/auth/api-keys?limit=100000")
-        assert response.status_code == 200 and len(response.json()) == 7
+        assert (response.status_code, response.json()["code"]) == (400, "INVALID_PARAMETER")
+        assert api.get("/api/auth/api-keys?limit=250").status_code == 200
 
     @pytest.mark.parametrize("query", ["limit=abc", "limit=-1", "offset=x", "offset=-5"])
     def test_bad_paging_parameters_are_400(self, api, query):
