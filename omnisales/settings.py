@@ -199,6 +199,8 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "ROTATE_REFRESH_TOKEN": True,
+    # A refresh token dies this long after its access token expired (the toolkit's default: never).
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
     "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed rotated refresh token revokes its family
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
@@ -206,6 +208,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,  # no ?access_token=
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # the token column stays blank, lookups by checksum
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207 `iss` on the redirect (mix-up defence)
 }
 # Per client address on /o/token/, /o/revoke_token/, /o/introspect/: all requests, and failed
 # client authentications (wrong client id or secret) separately and much lower.

@@ -2,11 +2,17 @@
 stored, who may authorize an application, and how hard the token endpoint can be hammered."""
 
 import hashlib
+import importlib
 import secrets
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.test import Client
+from django.utils import timezone
+from freezegun import freeze_time
 from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 
 from accounts.models import Membership, OAuthClient, Role
@@ -228,6 +234,15 @@ def test_implicit_grant_is_refused(legacy_app, owner):
     assert AccessToken.objects.count() == 0
 
 
+def test_authorization_response_names_the_issuer(owner, partner):
+    client_row, _ = partner
+    _, challenge = _pkce_pair()
+    params = _authorize_params(client_row, challenge)
+    decision = _browser(owner).post("/o/authorize/", {**params, "allow": "Authorize"})
+    query = parse_qs(urlparse(decision["Location"]).query)
+    assert query["iss"] == ["http://testserver"] and query["code"]
+
+
 def test_authorization_code_flow_with_refresh_still_works(owner, partner, anonymous_client, account):
     client_row, secret = partner
     tokens = _issue_tokens(owner, client_row, secret)
@@ -383,6 +398,31 @@ def test_tokens_are_stored_only_as_checksums(owner, partner, anonymous_client):
     # and the stored forms still work
     assert _bearer(anonymous_client, tokens["access_token"]).get("/api/auth/me").status_code == 200
     assert _refresh(client_row, secret, tokens["refresh_token"]).status_code == 200
+
+
+def test_tokens_stored_in_plaintext_before_the_switch_are_redacted(owner, partner, anonymous_client, settings):
+    client_row, secret = partner
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": False}
+    tokens = _issue_tokens(owner, client_row, secret)
+    assert AccessToken.objects.get().token == tokens["access_token"]  # as stored by the old setting
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True}
+
+    migration = importlib.import_module("accounts.migrations.0003_redact_stored_oauth_tokens")
+    with connection.schema_editor() as schema_editor:
+        migration.redact_stored_tokens(apps, schema_editor)
+
+    assert AccessToken.objects.get().token == "" and RefreshToken.objects.get().token == ""
+    assert _bearer(anonymous_client, tokens["access_token"]).get("/api/auth/me").status_code == 200
+    assert _refresh(client_row, secret, tokens["refresh_token"]).status_code == 200
+
+
+def test_refresh_tokens_expire(owner, partner):
+    client_row, secret = partner
+    tokens = _issue_tokens(owner, client_row, secret)
+    with freeze_time(timezone.now() + timedelta(days=31, hours=2)):  # default: 30 days after the access token
+        response = _refresh(client_row, secret, tokens["refresh_token"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
 
 
 # --- Consent ------------------------------------------------------------------------------------------
