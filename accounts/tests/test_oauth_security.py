@@ -254,6 +254,18 @@ def test_authorization_code_flow_with_refresh_still_works(owner, partner, anonym
     assert me.json()["authMethod"] == "oauth2"
 
 
+def test_revocation_endpoint_revokes_a_token_stored_as_a_checksum(owner, partner, anonymous_client):
+    client_row, secret = partner
+    tokens = _issue_tokens(owner, client_row, secret)
+    response = Client(enforce_csrf_checks=True, REMOTE_ADDR=_fresh_address()).post(
+        "/o/revoke_token/",
+        {"token": tokens["refresh_token"], "client_id": client_row.application.client_id, "client_secret": secret},
+    )
+    assert response.status_code == 200
+    assert _bearer(anonymous_client, tokens["access_token"]).get("/api/auth/me").status_code == 401
+    assert _refresh(client_row, secret, tokens["refresh_token"]).status_code == 400
+
+
 # --- Token endpoint rate limits -----------------------------------------------------------------------
 
 
