@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication as DotOAuth2Authentication
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -91,10 +92,8 @@ class OAuth2Authentication(DotOAuth2Authentication):
     never more than the authorizing member's role allows."""
 
     def authenticate(self, request):
-        result = super().authenticate(request)
+        result = self._verify_authorization_header(request)
         if result is None:
-            if request.headers.get("Authorization", "").startswith("Bearer "):
-                raise exceptions.AuthenticationFailed("Invalid or expired token")
             return None
         user, token = result
         client = getattr(token.application, "omnisales_client", None)
@@ -117,3 +116,25 @@ class OAuth2Authentication(DotOAuth2Authentication):
             role=membership.role,
         )
         return user, context
+
+    def _verify_authorization_header(self, request):
+        """(user, access token) for a valid `Authorization: Bearer` header, None without one.
+
+        The toolkit's own check hands oauthlib the whole request, reading `request.POST`: on a DRF
+        request that parses the body before authentication (a malformed body answered 400 instead of
+        401, and the consumed stream broke Idempotency-Key). oauthlib gets the header and the path only.
+        """
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        django_request = getattr(request, "_request", request)
+        valid, oauth_request = get_oauthlib_core().server.verify_request(
+            django_request.build_absolute_uri(django_request.path),  # absolute: RFC 8707 audience checks
+            django_request.method,
+            body=None,
+            headers={"Authorization": header},
+            scopes=[],
+        )
+        if not valid:
+            raise exceptions.AuthenticationFailed("Invalid or expired token")
+        return oauth_request.user, oauth_request.access_token

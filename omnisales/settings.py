@@ -143,6 +143,7 @@ LOGGING = {
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.oauth_transport.RefuseAccessTokenParameter",  # tokens only in the Authorization header
         "accounts.authentication.JWTAuthentication",
         "accounts.authentication.ApiKeyAuthentication",
         "accounts.authentication.OAuth2Authentication",
@@ -195,12 +196,33 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
 
+# --- OAuth 2.0 provider ----------------------------------------------------------------------
+# Authorization code with PKCE (S256) and rotating refresh tokens, nothing else; tokens stored as
+# SHA-256 checksums only. The /o/ endpoints mounted are listed in accounts/oauth_urls.py.
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "accounts.oauth.ScopesBackend",
+    # The authorization-code grant (+ refresh) with PKCE S256 only: no password, client
+    # credentials, implicit or device grants, whatever an application row says.
+    "OAUTH2_SERVER_CLASS": "accounts.oauth_server.AuthorizationCodeServer",
     "PKCE_REQUIRED": True,
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "ROTATE_REFRESH_TOKEN": True,
+    # A refresh token dies this long after its access token expired (the toolkit's default: never).
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed rotated refresh token revokes its family
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only, "plain" refused
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,  # no ?access_token=
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # the token column stays blank, lookups by checksum
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207 `iss` on the redirect (mix-up defence)
 }
+# Per client address on /o/token/, /o/revoke_token/, /o/introspect/: all requests, and failed
+# client authentications (wrong client id or secret) separately and much lower.
+OAUTH_TOKEN_RATE_LIMIT = env.str("OAUTH_TOKEN_RATE_LIMIT", default="60/minute")
+OAUTH_TOKEN_FAILURE_RATE_LIMIT = env.str("OAUTH_TOKEN_FAILURE_RATE_LIMIT", default="20/hour")
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
