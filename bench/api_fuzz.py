@@ -125,6 +125,14 @@ def main() -> int:
         if not match:
             raise SystemExit(f"seed_demo printed no API key:\n{seeded.stdout}")
         api_key = match.group(1)
+        # The demo's card payments name Stripe objects that exist only in the real Stripe's demo, so the
+        # local Stripe would answer 404 for them: drop them, and create the plans' prices in the local Stripe.
+        prune = (
+            "from billing.models import Payment; "
+            "Payment.objects.filter(stripe_payment_intent_id__startswith='pi_demo_').delete()"
+        )
+        subprocess.run([*manage, "shell", "-c", prune], env=env, check=True, capture_output=True)
+        subprocess.run([*manage, "stripe_sync_plans"], env=env, check=True, capture_output=True)
         credentials = re.search(r"Login:\s+(\S+) / (\S+)", seeded.stdout).groups()
 
         server = subprocess.Popen(
