@@ -165,6 +165,8 @@ class ShippingSerializer(serializers.ModelSerializer):
     address = OrderAddressSerializer(source="shipping_address", allow_null=True, read_only=True)
     method = serializers.CharField(source="shipping_method", read_only=True)
     shipping = MoneyField(source="shipping_amount", read_only=True, help_text="Shipping charged.")
+    # Empty until the order has one, so not documented as a URI (an empty string is not one).
+    tracking_url = serializers.CharField(read_only=True, help_text="An http(s) URL, or empty.")
 
     class Meta:
         model = Order
