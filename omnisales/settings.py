@@ -313,3 +313,24 @@ BILLING_SUCCESS_URL = env.str(
 )
 BILLING_CANCEL_URL = env.str("BILLING_CANCEL_URL", default=f"{PUBLIC_BASE_URL}/billing/cancel")
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+
+# --- Security: secrets at rest, TLS and cookies (README "Configuration", docs/security.md) --------
+# Responses that carry a secret (omnisales.api.secrets.SecretField) are marked Cache-Control: no-store.
+MIDDLEWARE += ["omnisales.api.secrets.NoStoreSecretsMiddleware"]
+# Fernet keys for encrypted model fields (omnisales.api.encryption), comma-separated: the first
+# encrypts, all decrypt, so a new key goes first and `manage.py rotate_field_encryption` moves rows to
+# it. Development and tests derive one from SECRET_KEY; production must set it.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+if not FIELD_ENCRYPTION_KEY and not (DEBUG or TESTING):
+    raise environ.ImproperlyConfigured("FIELD_ENCRYPTION_KEY is required when DEBUG is off.")
+# HTTPS only, on by default whenever DEBUG is off. Behind a TLS-terminating proxy set
+# BEHIND_TLS_PROXY=true (above) so Django sees the original scheme. /healthz stays reachable over
+# plain HTTP for load-balancer checks.
+_SECURE_BY_DEFAULT = not (DEBUG or TESTING)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE_BY_DEFAULT)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _SECURE_BY_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_SECURE_BY_DEFAULT)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_SECURE_BY_DEFAULT)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
