@@ -225,6 +225,9 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "OrderPaymentMethodEnum": "orders.models.PaymentMethod",
         "ManualPaymentMethodEnum": "orders.serializers.MANUAL_PAYMENT_METHODS",
+        # pending/succeeded/failed: webhook deliveries and order payment records share the choices
+        "ResultStatusEnum": "webhooks.models.DeliveryStatus",
+        "StripePaymentStatusEnum": "billing.models.PaymentStatus",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
@@ -334,3 +337,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_SECURE_BY_DEFAULT)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
+# OAuth 2.0 Security BCP (RFC 9700): no implicit or password grant, S256 PKCE only, tokens only in
+# the Authorization header, `iss` in authorization responses, tokens stored hashed, a replayed
+# refresh token revokes its family, https redirect URIs (http only when OAUTH_ALLOW_HTTP_REDIRECTS).
+OAUTH2_PROVIDER.update(
+    {
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+        "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+        "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+        "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+        "REFRESH_TOKEN_REUSE_PROTECTION": True,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"]
+        if env.bool("OAUTH_ALLOW_HTTP_REDIRECTS", default=DEBUG)
+        else ["https"],
+    }
+)
