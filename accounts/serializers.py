@@ -3,6 +3,7 @@ from oauth2_provider.models import Application
 from rest_framework import serializers
 
 from omnisales.api import scopes
+from omnisales.api.secrets import SecretField
 
 from .models import Account, ApiKey, OAuthClient, User
 
@@ -24,12 +25,12 @@ class TokenObtainSerializer(serializers.Serializer):
 
 
 class TokenRefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = SecretField(write_only=True)
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = SecretField()
+    refresh = SecretField()
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -92,7 +93,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(read_only=True, help_text="The secret. Shown only in this response.")
+    key = SecretField(help_text="The secret. Shown only in this response.")
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
@@ -125,7 +126,7 @@ class OAuthApplicationSerializer(serializers.ModelSerializer):
 
 
 class OAuthApplicationCreatedSerializer(OAuthApplicationSerializer):
-    client_secret = serializers.CharField(read_only=True, help_text="Shown only in this response.")
+    client_secret = SecretField(help_text="Shown only in this response.")
 
     class Meta(OAuthApplicationSerializer.Meta):
         fields = [*OAuthApplicationSerializer.Meta.fields, "client_secret"]

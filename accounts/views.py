@@ -47,7 +47,7 @@ class TokenObtainView(BaseAPIView):
     def post(self, request):
         payload = serializers.TokenObtainSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return Response(services.token_obtain(**payload.validated_data))
+        return Response(serializers.TokenPairSerializer(services.token_obtain(**payload.validated_data)).data)
 
 
 class TokenRefreshView(BaseAPIView):
@@ -67,7 +67,7 @@ class TokenRefreshView(BaseAPIView):
             refresher.is_valid(raise_exception=True)
         except (TokenError, InvalidToken) as exc:
             raise InvalidCredentials("Invalid or expired refresh token") from exc
-        return Response(refresher.validated_data)
+        return Response(serializers.TokenPairSerializer(refresher.validated_data).data)
 
 
 class MeView(BaseAPIView):

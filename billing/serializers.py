@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from omnisales.api.money import to_minor_units
+from omnisales.api.secrets import SecretField
 
 from .models import Payment, Plan, Refund, RefundReason, Subscription
 
@@ -107,8 +108,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentProcessResponseSerializer(PaymentSerializer):
-    client_secret = serializers.CharField(
-        read_only=True,
+    client_secret = SecretField(
         allow_null=True,
         help_text="Set when status is requires_action: finish 3-D Secure with Stripe.js, then the webhook "
         "records the outcome.",

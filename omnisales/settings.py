@@ -256,6 +256,9 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "OrderPaymentMethodEnum": "orders.models.PaymentMethod",
         "ManualPaymentMethodEnum": "orders.serializers.MANUAL_PAYMENT_METHODS",
+        # pending/succeeded/failed: webhook deliveries and order payment records share the choices
+        "ResultStatusEnum": "webhooks.models.DeliveryStatus",
+        "StripePaymentStatusEnum": "billing.models.PaymentStatus",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
@@ -344,3 +347,41 @@ BILLING_SUCCESS_URL = env.str(
 )
 BILLING_CANCEL_URL = env.str("BILLING_CANCEL_URL", default=f"{PUBLIC_BASE_URL}/billing/cancel")
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+
+# --- Security: secrets at rest, TLS and cookies (README "Configuration", docs/security.md) --------
+# Responses that carry a secret (omnisales.api.secrets.SecretField) are marked Cache-Control: no-store.
+MIDDLEWARE += ["omnisales.api.secrets.NoStoreSecretsMiddleware"]
+# Fernet keys for encrypted model fields (omnisales.api.encryption), comma-separated: the first
+# encrypts, all decrypt, so a new key goes first and `manage.py rotate_field_encryption` moves rows to
+# it. Development and tests derive one from SECRET_KEY; production must set it.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+if not FIELD_ENCRYPTION_KEY and not (DEBUG or TESTING):
+    raise environ.ImproperlyConfigured("FIELD_ENCRYPTION_KEY is required when DEBUG is off.")
+# HTTPS only, on by default whenever DEBUG is off. Behind a TLS-terminating proxy set
+# BEHIND_TLS_PROXY=true (above) so Django sees the original scheme. /healthz stays reachable over
+# plain HTTP for load-balancer checks.
+_SECURE_BY_DEFAULT = not (DEBUG or TESTING)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE_BY_DEFAULT)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _SECURE_BY_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_SECURE_BY_DEFAULT)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_SECURE_BY_DEFAULT)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
+# OAuth 2.0 Security BCP (RFC 9700): no implicit or password grant, S256 PKCE only, tokens only in
+# the Authorization header, `iss` in authorization responses, tokens stored hashed, a replayed
+# refresh token revokes its family, https redirect URIs (http only when OAUTH_ALLOW_HTTP_REDIRECTS).
+OAUTH2_PROVIDER.update(
+    {
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+        "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+        "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+        "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+        "REFRESH_TOKEN_REUSE_PROTECTION": True,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"]
+        if env.bool("OAUTH_ALLOW_HTTP_REDIRECTS", default=DEBUG)
+        else ["https"],
+    }
+)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from omnisales.api import exceptions, system_views
 
@@ -11,7 +11,7 @@ API_APPS = [app.split(".")[-1] for app in settings.LOCAL_APPS if app != "omnisal
 urlpatterns = [
     path("healthz", system_views.healthz, name="healthz"),
     path("swagger.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
-    path("api-docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("api-docs", system_views.ApiDocsView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("postman-collection.json", system_views.PostmanCollectionView.as_view(), name="postman-collection"),
     path("admin/", admin.site.urls),
     path("accounts/login", auth_views.LoginView.as_view(), name="login"),

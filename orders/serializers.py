@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -207,6 +207,7 @@ class ShippingUpdateSerializer(serializers.Serializer):
 # --- payments -------------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="OrderPayment")  # "Payment" is the Stripe payment (billing)
 class PaymentSerializer(serializers.ModelSerializer):
     order_id = serializers.CharField(read_only=True)
     amount = MoneyField(read_only=True)

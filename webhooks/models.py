@@ -1,6 +1,7 @@
 from django.db import models
 
 from accounts.models import TenantModel
+from omnisales.api.encryption import EncryptedTextField
 from omnisales.api.ids import PrefixedIdField
 
 from .events import ALL_EVENTS
@@ -9,8 +10,9 @@ from .events import ALL_EVENTS
 class WebhookEndpoint(TenantModel):
     """A merchant URL subscribed to event types; `secret` signs every delivery to it.
 
-    The secret is stored as written because signing needs it; it is shown to the merchant only at
-    creation and rotation. During a rotation `previous_secret` still signs until it expires.
+    Signing needs the secret itself, so it is stored encrypted (FIELD_ENCRYPTION_KEY), not hashed; it
+    is shown to the merchant only at creation and rotation. During a rotation `previous_secret` still
+    signs until it expires.
     """
 
     id = PrefixedIdField(kind="webhook_endpoint")
@@ -18,8 +20,8 @@ class WebhookEndpoint(TenantModel):
     description = models.CharField(max_length=500, blank=True)
     events = models.JSONField(default=list, help_text='Subscribed event types; "*" means every event.')
     is_active = models.BooleanField(default=True)
-    secret = models.CharField(max_length=80)
-    previous_secret = models.CharField(max_length=80, blank=True)
+    secret = EncryptedTextField()
+    previous_secret = EncryptedTextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(
         null=True, blank=True, help_text="First failed attempt since the last successful one."

@@ -1,6 +1,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from omnisales.api.secrets import SecretField
+
 from . import events
 from .models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from .transport import ALLOWED_SCHEMES
@@ -39,9 +41,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 
 class WebhookWithSecretSerializer(WebhookSerializer):
-    secret = serializers.CharField(
-        read_only=True, help_text="Signing secret (whsec_…). Shown only when created or rotated."
-    )
+    secret = SecretField(help_text="Signing secret (whsec_…). Shown only when created or rotated.")
 
     class Meta(WebhookSerializer.Meta):
         fields = [*WebhookSerializer.Meta.fields, "secret"]

@@ -29,11 +29,48 @@ RESPONSE_EXCERPT_BYTES = 1000
 ALLOWED_SCHEMES = ("http", "https")
 
 
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        address = mapped
-    return address.is_global and not address.is_multicast
+# Ranges Python's `is_global` (3.11) still calls global but that must never receive a webhook:
+# deprecated IPv4-compatible and site-local IPv6, the local-use NAT64 prefix, SRv6 segment ids,
+# IPv6 documentation (3fff::/20), IETF protocol assignments (192.0.0.0/24: dummy, relay and
+# anycast service addresses) and the retired 6to4 relay anycast block.
+NOT_PUBLIC = [
+    ipaddress.ip_network(network)
+    for network in (
+        "::/96",
+        "fec0::/10",
+        "64:ff9b:1::/48",
+        "5f00::/16",
+        "3fff::/20",
+        "192.0.0.0/24",
+        "192.88.99.0/24",
+    )
+]
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address leads to: NAT64 (64:ff9b::/96, RFC 6052), 6to4 (2002::/16)
+    and both ends of Teredo (2001::/32). IPv4-mapped addresses are checked as IPv4 instead."""
+    found = []
+    if address in NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    return found
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Allow-list: only globally routable unicast, and for IPv6 only if every IPv4 address embedded
+    in it is globally routable unicast too."""
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return is_public(address.ipv4_mapped)
+    if not address.is_global or address.is_multicast or any(address in network for network in NOT_PUBLIC):
+        return False
+    if address.version == 6:
+        return all(is_public(inner) for inner in embedded_ipv4(address))
+    return True
 
 
 def checked_addresses(host: str, port: int) -> list[str]:
@@ -49,7 +86,7 @@ def checked_addresses(host: str, port: int) -> list[str]:
     addresses = []
     for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])
-        if not settings.WEBHOOKS_ALLOW_PRIVATE_URLS and not _is_public(address):
+        if not settings.WEBHOOKS_ALLOW_PRIVATE_URLS and not is_public(address):
             raise WebhookUrlNotAllowed.because(
                 f"The host {host!r} resolves to {address}, which is not a public address."
             )

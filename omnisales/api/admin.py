@@ -24,7 +24,7 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ["key", "scope", "status_code", "created_at"]
     list_filter = ["status_code", "created_at"]
     search_fields = ["key", "scope"]
-    readonly_fields = ["scope", "key", "fingerprint", "status_code", "body", "created_at"]
+    readonly_fields = ["scope", "key", "fingerprint", "status_code", "body", "secrets_omitted", "created_at"]
 
     def has_add_permission(self, request):
         return False

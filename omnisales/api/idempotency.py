@@ -1,4 +1,9 @@
-"""Idempotency-Key for POSTs: the same key and body within 24 h replays the first response."""
+"""Idempotency-Key for POSTs: the same key and body within 24 h replays the first response.
+
+Secrets are never stored: a response field marked secret (omnisales.api.secrets.SecretField) is left
+out of the stored body, and the replay names the omitted fields in `Idempotent-Secrets-Omitted`. A
+client that lost the first response then knows to revoke and re-issue (new API key, rotate secret).
+"""
 
 import hashlib
 from datetime import timedelta
@@ -12,6 +17,7 @@ from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
 from .errors import ApplicationError
 from .models import IdempotencyRecord
+from .secrets import SECRETS_OMITTED_HEADER, without_secrets
 from .throttling import credential_key
 
 HEADER = "Idempotency-Key"
@@ -40,13 +46,17 @@ class Claim:
 
     def finish(self, response) -> None:
         if 200 <= response.status_code < 300:
-            body = CamelCaseJSONRenderer().render(response.data).decode() if response.data is not None else ""
+            body, omitted = "", []
+            if response.data is not None:
+                data, omitted = without_secrets(response.data)
+                body = CamelCaseJSONRenderer().render(data).decode()
             IdempotencyRecord.objects.create(
                 scope=self.scope,
                 key=self.key,
                 fingerprint=self.fingerprint,
                 status_code=response.status_code,
                 body=body,
+                secrets_omitted=omitted,
             )
             transaction.on_commit(self.release)
         else:
@@ -98,4 +108,7 @@ def claim(request) -> Claim | None:
 def replay_response(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(record.body, status=record.status_code, content_type="application/json")
     response["Idempotent-Replayed"] = "true"
+    if record.secrets_omitted:
+        response[SECRETS_OMITTED_HEADER] = ", ".join(record.secrets_omitted)
+        response["Cache-Control"] = "no-store"
     return response

@@ -12,7 +12,10 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
     status_code = models.PositiveSmallIntegerField()
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text="The response body without its secret fields.")
+    secrets_omitted = models.JSONField(
+        default=list, blank=True, help_text="camelCase paths of the secret fields left out of the body."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from django.db import connection
 from kombu import pools
 
+from omnisales.api import encryption
 from omnisales.celery import app
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -104,6 +105,7 @@ class WorkerProcess:
             "DATABASE_URL": self.database,
             "CELERY_BROKER_URL": self.broker_url,
             "SECRET_KEY": os.environ.get("SECRET_KEY") or "worker-" + uuid.uuid4().hex,
+            "FIELD_ENCRYPTION_KEY": ",".join(encryption.keys()),  # reads what the tests encrypted
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }

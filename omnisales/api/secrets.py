@@ -1,0 +1,94 @@
+"""Secret response fields: one marker, so no layer can keep or cache a secret by mistake.
+
+Every serializer field that carries a secret (an API key, an OAuth client secret, a webhook signing
+secret, a JWT) is a `SecretField`. Its value leaves the serializer as a `SecretValue`, a `str` that
+renders like any other string but can be recognised afterwards, wherever the data goes:
+
+- the idempotency layer stores a response with every secret value removed and says on replay which
+  fields it left out (`Idempotent-Secrets-Omitted`);
+- every response that carries a secret gets `Cache-Control: no-store`.
+
+Fields whose names look like secrets must use the marker (or be write-only); a test walks every
+serializer in the project to hold that line.
+"""
+
+import re
+
+from djangorestframework_camel_case.settings import api_settings as camel_settings
+from djangorestframework_camel_case.util import camelize
+from rest_framework import serializers
+
+SECRETS_OMITTED_HEADER = "Idempotent-Secrets-Omitted"
+
+# Field names that look like they carry a secret: "key", "client_secret", "tokens", "refresh", ...
+SECRET_NAME = re.compile(r"(^|_)(key|secret|token|tokens|access|refresh|password)(_|$)")
+
+
+class SecretValue(str):
+    """A secret on its way out. Behaves as a plain string; only its type tells it apart."""
+
+    __slots__ = ()
+
+
+class SecretField(serializers.CharField):
+    """A string field whose value is a secret: never stored in replays, never cached by clients.
+
+    Read-only unless told otherwise; as input it behaves exactly like a CharField.
+    """
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("write_only"):
+            kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return SecretValue(super().to_representation(value))
+
+
+def contains_secret(data) -> bool:
+    if isinstance(data, SecretValue):
+        return True
+    if isinstance(data, dict):
+        return any(contains_secret(value) for value in data.values())
+    if isinstance(data, (list, tuple)):
+        return any(contains_secret(item) for item in data)
+    return False
+
+
+def without_secrets(data) -> tuple[object, list[str]]:
+    """(`data` in its camelCase wire form with every secret value removed, the dotted paths removed).
+
+    Items of a list are addressed as `field[]`.
+    """
+    omitted: list[str] = []
+
+    def strip(value, path: str):
+        if isinstance(value, dict):
+            kept = {}
+            for key, item in value.items():
+                item_path = f"{path}.{key}" if path else str(key)
+                if isinstance(item, SecretValue):
+                    if item_path not in omitted:
+                        omitted.append(item_path)
+                    continue
+                kept[key] = strip(item, item_path)
+            return kept
+        if isinstance(value, (list, tuple)):
+            return [strip(item, f"{path}[]") for item in value]
+        return value
+
+    return strip(camelize(data, **camel_settings.JSON_UNDERSCOREIZE), ""), omitted
+
+
+class NoStoreSecretsMiddleware:
+    """`Cache-Control: no-store` on every response whose data holds a SecretValue."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if contains_secret(getattr(response, "data", None)):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
