@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnisales.settings")
 os.environ.setdefault("SECRET_KEY", "fuzzing-only-not-secret")
 
+from cryptography.fernet import Fernet  # noqa: E402
+
 from billing.tests.stripe_server import FakeStripe  # noqa: E402
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -98,7 +100,7 @@ def main() -> int:
             **os.environ,
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
-            "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY", ""),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
             "SESSION_COOKIE_SECURE": "false",
@@ -114,8 +116,6 @@ def main() -> int:
             "CELERY_BROKER_URL": "",
             "JWT_ACCESS_MINUTES": "600",
         }
-        if not env["FIELD_ENCRYPTION_KEY"]:
-            env.pop("FIELD_ENCRYPTION_KEY")
         manage = [python, str(ROOT / "manage.py")]
         recreate_database(database_url)
         subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, capture_output=True)
