@@ -130,12 +130,8 @@ def api_key_create(
         if expires_at is None:
             expires_at = creator_expiry
         elif expires_at > creator_expiry:
-            raise ValidationFailed(
-                "Validation failed",
-                details={
-                    "expires_at": [f"Must not be later than the creating key's expiry ({creator_expiry.isoformat()})."]
-                },
-            )
+            message = f"Must not be later than the creating key's expiry ({creator_expiry.isoformat()})."
+            raise ValidationFailed("Validation failed", details={"expires_at": [message]})
     return ApiKey.objects.create_key(
         account=account, name=name, scopes=granted, created_by=created_by, expiry_date=expires_at
     )

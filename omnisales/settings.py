@@ -256,6 +256,7 @@ AXES_USERNAME_FORM_FIELD = "username"  # the key every login surface passes to a
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_CLIENT_IP_CALLABLE = "omnisales.api.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure stays listed in the admin after its lockout expired
 
 # --- Background work ---------------------------------------------------------------------
 # Without CELERY_BROKER_URL tasks run in-process when they are enqueued (development), and always

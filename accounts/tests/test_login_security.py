@@ -56,7 +56,7 @@ def html_login_failed(response) -> bool:
 
 class TestApiLoginLockout:
     # Real commits: an error response must not roll back the failure records of its request.
-    @pytest.mark.django_db(transaction=True)
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_the_failure_at_the_limit_locks_and_the_right_password_is_then_refused(self, member, limit):
         email = member.user.email
         statuses = [api_login(email, WRONG).status_code for _ in range(limit - 1)]
@@ -179,6 +179,9 @@ class TestLoginPagesLockout:
         assert listing.status_code == 200
         assert member.user.email.encode() in listing.content
         assert b"203.0.113.7" in listing.content
+        history = admin.get("/admin/axes/accessfailurelog/?q=" + member.user.email)
+        assert history.status_code == 200
+        assert member.user.email.encode() in history.content
 
 
 class TestWebLoginRedirect:
@@ -200,7 +203,7 @@ class TestWebLoginRedirect:
 
 class TestRefreshRotationRace:
     @pytest.mark.postgres
-    @pytest.mark.django_db(transaction=True)
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_one_refresh_token_sent_at_once_rotates_exactly_once(self, member):
         pair = api_login(member.user.email, PASSWORD).json()
         attempts = 6
