@@ -1,3 +1,5 @@
+from rest_framework.exceptions import Throttled
+
 from omnisales.api.errors import ApplicationError, ConflictError, ForbiddenError, ValidationFailed
 
 
@@ -14,4 +16,13 @@ class ScopeNotAllowed(ForbiddenError):
     code = "INSUFFICIENT_SCOPE"
 
 
-__all__ = ["DuplicateEmail", "InvalidCredentials", "ScopeNotAllowed", "ValidationFailed"]
+class TooManyLoginAttempts(Throttled):
+    """429 with Retry-After: the email or the client address is locked out after repeated failures."""
+
+    error_code = "TOO_MANY_LOGIN_ATTEMPTS"
+
+    def __init__(self, wait: int):
+        super().__init__(wait=wait, detail="Too many failed login attempts; try again later")
+
+
+__all__ = ["DuplicateEmail", "InvalidCredentials", "ScopeNotAllowed", "TooManyLoginAttempts", "ValidationFailed"]

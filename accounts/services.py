@@ -4,16 +4,22 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from oauth2_provider.models import Application
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from omnisales.api import scopes as scope_registry
 from omnisales.api.models import IdempotencyRecord
+from omnisales.api.throttling import client_address
 
 from .authentication import ACCOUNT_CLAIM
-from .exceptions import DuplicateEmail, InvalidCredentials, ScopeNotAllowed, ValidationFailed
+from .exceptions import DuplicateEmail, InvalidCredentials, ScopeNotAllowed, TooManyLoginAttempts, ValidationFailed
+from .lockout import failures_forgive, lockout_seconds
 from .models import Account, ApiKey, Membership, OAuthClient, Role, User
 
 
@@ -49,8 +55,17 @@ def account_register(*, email: str, password: str, name: str, store_name: str, c
     }
 
 
-def token_obtain(*, email: str, password: str, account_id: str | None = None) -> dict:
-    user = authenticate(username=email.strip().lower(), password=password)
+def token_obtain(*, request, email: str, password: str, account_id: str | None = None) -> dict:
+    """Checks the password through django.contrib.auth with the request, so failed logins are counted
+    per email and per client address and a locked-out login is refused even with the right password.
+
+    The failure records are written in the caller's transaction, which must commit them even when
+    the login is refused (see TokenObtainView.handle_exception).
+    """
+    email = email.strip().lower()
+    user = authenticate(request, username=email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise TooManyLoginAttempts(wait=lockout_seconds())
     if user is None or not user.is_active:
         raise InvalidCredentials("Invalid email or password")
     memberships = Membership.objects.select_related("account").filter(user=user, account__is_active=True)
@@ -59,7 +74,26 @@ def token_obtain(*, email: str, password: str, account_id: str | None = None) ->
     membership = memberships.order_by("created_at").first()
     if membership is None:
         raise InvalidCredentials("This user has no access to the requested account")
-    return tokens_for(user=user, account=membership.account)
+    with transaction.atomic():
+        failures_forgive(username=email, ip_address=client_address(request))
+        return tokens_for(user=user, account=membership.account)
+
+
+@transaction.atomic
+def token_refresh(*, refresh: str) -> dict:
+    """Rotates a refresh token: the old one is blacklisted, a new pair is issued, exactly once.
+
+    The old token's outstanding row is locked first, so of several requests sending the same token
+    at once one rotates it and the others, once it is committed, find it blacklisted.
+    """
+    try:
+        jti = RefreshToken(refresh)["jti"]
+        OutstandingToken.objects.select_for_update().filter(jti=jti).first()
+        rotation = TokenRefreshSerializer(data={"refresh": refresh})
+        rotation.is_valid(raise_exception=True)
+    except (TokenError, InvalidToken, KeyError, ObjectDoesNotExist) as exc:
+        raise InvalidCredentials("Invalid or expired refresh token") from exc
+    return rotation.validated_data
 
 
 def _check_grantable(requested: list[str], grantor_scopes: frozenset[str]) -> list[str]:
@@ -83,9 +117,21 @@ def api_key_create(
     grantor_scopes: frozenset[str],
     created_by: User | None = None,
     expires_at: datetime | None = None,
+    created_by_key: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
-    """Returns the key row and the secret, which is never stored and cannot be shown again."""
+    """Returns the key row and the secret, which is never stored and cannot be shown again.
+
+    A key made with another key never outlives it: without an expiry it gets its creator's,
+    and a later expiry than its creator's is refused.
+    """
     granted = _check_grantable(scopes, grantor_scopes)
+    creator_expiry = created_by_key.expiry_date if created_by_key is not None else None
+    if creator_expiry is not None:
+        if expires_at is None:
+            expires_at = creator_expiry
+        elif expires_at > creator_expiry:
+            message = f"Must not be later than the creating key's expiry ({creator_expiry.isoformat()})."
+            raise ValidationFailed("Validation failed", details={"expires_at": [message]})
     return ApiKey.objects.create_key(
         account=account, name=name, scopes=granted, created_by=created_by, expiry_date=expires_at
     )

@@ -266,6 +266,35 @@ SPECTACULAR_SETTINGS = {
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
 
+# --- Client addresses and login protection (django-axes) -----------------------------------
+# How many reverse proxies of our own sit in front of the app. 0: X-Forwarded-For is ignored and
+# REMOTE_ADDR is the client; n: the n-th X-Forwarded-For entry from the right is the client (see
+# omnisales.api.throttling.client_address, used for rate limits and login lockouts alike).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lockout on an HTML login page into the lockout page
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out email or address before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_REDIRECT_URL = "/api-docs"
+# Failed logins on every surface that calls authenticate() (/api/auth/token, /accounts/login,
+# /admin/login/) are recorded in the database (shared by all processes, listed in the admin).
+# An email or an address with AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME is refused, even
+# with the right password, until AXES_COOLOFF_TIME after the failure that locked it.
+AXES_HANDLER = "accounts.lockout.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends on time, however often it is hit
+AXES_RESET_ON_SUCCESS = True  # only this email's failures from this address; see LoginAttemptHandler
+AXES_USERNAME_FORM_FIELD = "username"  # the key every login surface passes to authenticate()
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_CLIENT_IP_CALLABLE = "omnisales.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure stays listed in the admin after its lockout expired
+
 # --- Background work ---------------------------------------------------------------------
 # Without CELERY_BROKER_URL tasks run in-process when they are enqueued (development), and always
 # under pytest (tests that need a real worker start one: omnisales/tests/celery_worker.py).

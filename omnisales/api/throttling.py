@@ -5,6 +5,7 @@ natively, so limits hold across processes. The numbers for the X-RateLimit-* hea
 the request; ApiResponseHeadersMiddleware writes them onto every /api response, errors included.
 """
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -22,13 +23,34 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period.strip()[0]]
 
 
+def client_address(request) -> str:
+    """The caller's IP address, as far as the deployment's own proxies vouch for it.
+
+    With TRUSTED_PROXY_COUNT = 0 the app faces clients directly and X-Forwarded-For is ignored: any
+    client can write it. With n trusted proxies, each appends the address it received the request
+    from, so the n-th entry from the right was written by our outermost proxy; entries further left
+    came from the client. A header too short for n hops, or an entry that is not an IP address,
+    falls back to REMOTE_ADDR.
+    """
+    remote_address = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote_address
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < hops:
+        return remote_address
+    candidate = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote_address
+
+
 def credential_key(request) -> str:
     context = get_auth_context(request) if hasattr(request, "_request") else None
     if context is not None:
         return f"{context.method}:{context.credential_id}"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
-    return f"anon:{address}"
+    return f"anon:{client_address(request)}"
 
 
 def check_rate(request, kind: str) -> tuple[bool, int]:
