@@ -177,3 +177,16 @@ def test_refunds_never_exceed_what_was_paid_and_are_refused_before_stripe(api, a
     assert len(stripe_fake.requests_to("POST", "/v1/refunds")) == 1
     order.refresh_from_db()
     assert (order.amount_paid, order.amount_refunded) == (Decimal("0.00"), order.total)
+
+
+def test_a_canceled_payment_intent_releases_the_held_amount(api, account, stripe_fake):
+    from billing.stripe_events import stripe_event_process
+
+    order = place_order(account, prices=["100.00"])
+    waiting = api.post(URL, _body(order, paymentMethodId="pm_card_authenticationRequired"), format="json").json()
+    intent = {**stripe_fake.get(waiting["stripePaymentIntentId"]), "status": "canceled"}
+    stripe_event_process(event=stripe_fake.event("payment_intent.canceled", intent))
+
+    assert Payment.objects.get(pk=waiting["id"]).status == "canceled"
+    assert api.post(URL, _body(order), format="json").status_code == 200
+    assert _order_state(order)[:2] == (order.total, "paid")
