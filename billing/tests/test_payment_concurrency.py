@@ -7,7 +7,9 @@ from omnisales.api.money import to_minor_units
 from orders.tests.factories import place_order
 from orders.tests.test_concurrency import run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback like the other transactional billing tests: a plain flush would recreate the
+# content types under new ids, which the next serialized test then cannot restore.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_two_charges_for_the_whole_balance_reach_stripe_once(account, make_client, stripe_fake):
