@@ -552,7 +552,9 @@ def _payment_succeeded(order: Order, payment: OrderPayment, actor: Actor) -> Non
 
 
 def _replayed_payment(existing: OrderPayment, *, order: Order, amount: Decimal, status: str, actor: Actor):
-    """A provider reference seen before: the same notification again, or a pending payment settling."""
+    """A provider reference seen before: the same notification again, a pending payment settling, or a
+    failed payment succeeding after all (a card payment the customer completed later at the provider;
+    it is checked against the balance again, as it held nothing while failed)."""
     if existing.order_id != order.pk or existing.amount != amount:
         raise PaymentReferenceConflict(
             "This provider reference is already recorded for another order or amount",
@@ -560,7 +562,8 @@ def _replayed_payment(existing: OrderPayment, *, order: Order, amount: Decimal, 
         )
     if existing.status == status:
         return existing
-    if existing.status != PaymentRecordStatus.PENDING:
+    completed_later = existing.status == PaymentRecordStatus.FAILED and status == PaymentRecordStatus.SUCCEEDED
+    if existing.status != PaymentRecordStatus.PENDING and not completed_later:
         raise PaymentReferenceConflict(
             f"A {existing.status} payment cannot become {status}",
             details={"paymentId": existing.pk, "status": existing.status},

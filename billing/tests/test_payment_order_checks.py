@@ -190,3 +190,20 @@ def test_a_canceled_payment_intent_releases_the_held_amount(api, account, stripe
     assert Payment.objects.get(pk=waiting["id"]).status == "canceled"
     assert api.post(URL, _body(order), format="json").status_code == 200
     assert _order_state(order)[:2] == (order.total, "paid")
+
+
+def test_a_failed_payment_that_later_succeeds_at_stripe_pays_the_order(api, account, stripe_fake, webhook_client):
+    from billing.stripe_events import stripe_event_process
+
+    order = place_order(account, prices=["100.00"])
+    waiting = api.post(URL, _body(order, paymentMethodId="pm_card_authenticationRequired"), format="json").json()
+    stripe_fake.authenticate(waiting["stripePaymentIntentId"], succeed=False)
+    stripe_fake.deliver(webhook_client)
+    assert _order_state(order) == (Decimal("0.00"), "unpaid", ["failed"])
+
+    # The customer completes the same PaymentIntent with Stripe.js afterwards.
+    intent = {**stripe_fake.get(waiting["stripePaymentIntentId"]), "status": "succeeded", "latest_charge": "ch_later"}
+    stripe_event_process(event=stripe_fake.event("payment_intent.succeeded", intent, created=stripe_fake.now() + 5))
+
+    assert Payment.objects.get(pk=waiting["id"]).status == "succeeded"
+    assert _order_state(order) == (order.total, "paid", ["succeeded"])

@@ -206,6 +206,17 @@ def test_a_pending_payment_holds_its_amount_until_it_settles_or_is_released(orde
     assert (order.amount_paid, order.payment_status, order.payments.count()) == (D("60.00"), "paid", 1)
 
 
+def test_a_failed_provider_payment_that_succeeds_later_counts_if_the_balance_allows(order):
+    card = {"order": order, "amount": D("60.00"), "method": "credit_card", "provider": "stripe"}
+    services.order_payment_record(status="failed", provider_reference="pay_late", **card)
+    services.order_payment_record(status="failed", provider_reference="pay_over", **card)
+    services.order_payment_record(status="succeeded", provider_reference="pay_late", **card)
+    order.refresh_from_db()
+    assert (order.amount_paid, order.payment_status) == (D("60.00"), "paid")
+    with pytest.raises(PaymentExceedsBalance):
+        services.order_payment_record(status="succeeded", provider_reference="pay_over", **card)
+
+
 @pytest.mark.parametrize("currency", ["EUR", "jpy"])
 def test_a_payment_in_another_currency_than_the_orders_is_refused(order, currency):
     with pytest.raises(ValidationFailed) as refused:
