@@ -1,18 +1,8 @@
 import django_filters
 
-from omnisales.api.pagination import InvalidQueryParameter
+from omnisales.api.filters import DateTimeFilter, FilterSet
 
 from .models import Payment, PaymentStatus, Plan, Subscription, SubscriptionStatus
-
-
-class FilterSet(django_filters.FilterSet):
-    """An invalid filter value is a 400 INVALID_PARAMETER naming the parameter, never a 500 or ignored."""
-
-    def is_valid(self) -> bool:
-        if self.is_bound and self.errors:
-            details = {name: [str(message) for message in messages] for name, messages in self.errors.items()}
-            raise InvalidQueryParameter(f"Invalid query parameter: {', '.join(sorted(details))}", details=details)
-        return super().is_valid()
 
 
 class PaymentFilter(FilterSet):
@@ -20,8 +10,8 @@ class PaymentFilter(FilterSet):
     customerId = django_filters.CharFilter(field_name="customer_reference", max_length=40)
     orderId = django_filters.CharFilter(field_name="order_reference", max_length=40)
     currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact", max_length=3)
-    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Payment

@@ -71,7 +71,10 @@ class PaymentProcessSerializer(serializers.Serializer):
         return value.lower()
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class CardPaymentSerializer(serializers.ModelSerializer):
+    """A card payment through Stripe (GET /api/payments). Named apart from the order payments of
+    orders.serializers.PaymentSerializer: the schema names a component after its serializer class."""
+
     stripe_charge_id = OptionalStringField()
     stripe_payment_intent_id = OptionalStringField()
     amount_cents = MinorUnitsField(source="amount")
@@ -107,15 +110,15 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentProcessResponseSerializer(PaymentSerializer):
+class PaymentProcessResponseSerializer(CardPaymentSerializer):
     client_secret = SecretField(
         allow_null=True,
         help_text="Set when status is requires_action: finish 3-D Secure with Stripe.js, then the webhook "
         "records the outcome.",
     )
 
-    class Meta(PaymentSerializer.Meta):
-        fields = [*PaymentSerializer.Meta.fields, "client_secret"]
+    class Meta(CardPaymentSerializer.Meta):
+        fields = [*CardPaymentSerializer.Meta.fields, "client_secret"]
         read_only_fields = fields
 
 

@@ -19,13 +19,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from accounts.models import Account
+from customers.models import Customer
 from omnisales.api.errors import ApplicationError
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.money import from_minor_units, to_minor_units
 from omnisales.api.views import not_found
 from orders.models import Order, PaymentRecordStatus
 from orders.models import PaymentMethod as OrderPaymentMethod
-from orders.services import order_payment_record, order_payment_refund
+from orders.services import order_payment_record, order_payment_refund, order_payment_release
 from webhooks.services import event_emit
 
 from .exceptions import (
@@ -141,8 +142,10 @@ def _notify_order_of_payment(payment: Payment) -> None:
     the status or refunded amount of a payment that names an order, inside that change's transaction
     (the caller holds the payment's row lock). Both order services are idempotent on the provider
     reference, so Stripe's retried and duplicated notifications change the order once. An order that
-    cannot take the money (cancelled, or already paid in full) keeps its state; the payment is still
-    recorded here and the mismatch is logged for the merchant to settle.
+    cannot take the money keeps its state; the payment is still recorded here and the mismatch is
+    logged for the merchant to settle. Through the API that cannot happen: `payment_process` holds
+    the amount on the order before charging, and this hand-off settles that pending payment (a
+    failed or canceled charge gives the amount back). Only a charge made elsewhere can reach it.
     """
     order = Order.objects.filter(account_id=payment.account_id, pk=payment.order_reference).first()
     if order is None:
@@ -150,7 +153,7 @@ def _notify_order_of_payment(payment: Payment) -> None:
     captured = payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
     try:
         with transaction.atomic():
-            if captured or payment.status == PaymentStatus.FAILED:
+            if captured or payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
                 record = order_payment_record(
                     order=order,
                     amount=payment.amount,
@@ -281,6 +284,33 @@ def payment_record_intent(
         return payment, applied
 
 
+def _order_payment_hold(
+    *, account: Account, order_reference: str, payment_id: str, amount: Decimal, currency: str
+) -> Order | None:
+    """Checks that the order can take the payment and holds the amount on it, before Stripe is called.
+
+    One short transaction under the order's row lock, with the rules of every payment on an order
+    (`order_payment_record`): the pending payment it records keeps the amount out of the balance
+    until Stripe's answer settles it (or `order_payment_release` gives it back), so two charges
+    racing for one balance cannot both reach Stripe.
+    """
+    if not order_reference:
+        return None
+    order = Order.objects.filter(account=account, pk=order_reference).first()
+    if order is None:
+        raise not_found(Order, order_reference)
+    order_payment_record(
+        order=order,
+        amount=amount,
+        currency=currency,
+        method=OrderPaymentMethod.CREDIT_CARD,
+        provider="stripe",
+        provider_reference=payment_id,
+        status=PaymentRecordStatus.PENDING,
+    )
+    return order
+
+
 def payment_process(
     *,
     account: Account,
@@ -296,6 +326,10 @@ def payment_process(
     Returns (payment, client_secret); the client secret is given only when the card needs 3-D Secure
     (status requires_action), for the client to finish with Stripe.js.
 
+    - Before Stripe is called: the customer must be the account's (404 CUSTOMER_NOT_FOUND), and the
+      order the account's (404 ORDER_NOT_FOUND) and able to take the amount, by the rules of every
+      payment on an order (409 ORDER_NOT_PAYABLE / PAYMENT_EXCEEDS_BALANCE, 422 on a currency other
+      than the order's); the amount is then held on the order until Stripe's answer settles it.
     - The PaymentIntent's Idempotency-Key is derived from the new payment's id, so retries of this
       call (the SDK's included) can never charge twice.
     - A decline is recorded as a failed Payment, with its `payment.failed` event, and committed; then
@@ -304,9 +338,16 @@ def payment_process(
       `payment_intent.succeeded` webhook creates the Payment from the PaymentIntent's metadata.
     """
     stripe_gateway.ensure_configured()
-    if order_reference and not Order.objects.filter(account=account, pk=order_reference).exists():
-        raise not_found(Order, order_reference)
+    if customer_reference and not Customer.objects.filter(account=account, pk=customer_reference).exists():
+        raise not_found(Customer, customer_reference)
     payment_id = new_id(PREFIXES["payment"])
+    order = _order_payment_hold(
+        account=account,
+        order_reference=order_reference,
+        payment_id=payment_id,
+        amount=from_minor_units(amount_cents, currency),
+        currency=currency,
+    )
     metadata = {"payment_id": payment_id, "account_id": account.id}
     if customer_reference:
         metadata["customer_id"] = customer_reference
@@ -335,8 +376,14 @@ def payment_process(
         )
         exc.details = {**(exc.details or {}), "payment_id": payment.id}
         raise
-    except ProviderRejectedRequest as exc:
-        raise _field_error(exc, _PAYMENT_PARAM_FIELDS) from exc
+    except Exception as exc:
+        # Stripe refused the request or could not be reached: no charge was made (a charge Stripe made
+        # anyway is recorded from its webhook), so the order's balance is no longer held.
+        if order is not None:
+            order_payment_release(order=order, provider="stripe", provider_reference=payment_id)
+        if isinstance(exc, ProviderRejectedRequest):
+            raise _field_error(exc, _PAYMENT_PARAM_FIELDS) from exc
+        raise
     payment, _ = payment_record_intent(account=account, payment_id=payment_id, intent=intent, defaults=defaults)
     client_secret = intent.get("client_secret") if payment.status == PaymentStatus.REQUIRES_ACTION else None
     return payment, client_secret

@@ -15,6 +15,7 @@ from accounts.models import Account
 from omnisales.api.money import from_minor_units
 from webhooks.services import event_emit
 
+from .exceptions import MalformedEvent
 from .models import (
     ENTITLED_STATUSES,
     FINAL_STATUSES,
@@ -34,6 +35,7 @@ from .services import (
     stripe_id,
     timestamp_to_datetime,
 )
+from .stripe_event_schema import event_shape_error
 
 logger = logging.getLogger("omnisales.billing.stripe")
 
@@ -67,10 +69,12 @@ def _on_payment_intent(*, obj: dict, created: datetime, event_type: str):
     account = _account(metadata.get("account_id"))
     payment_id = metadata.get("payment_id")
     currency = obj.get("currency")
-    if account is None or not isinstance(payment_id, str) or not payment_id.startswith("pay_") or not currency:
+    if account is None or not isinstance(payment_id, str) or not payment_id.startswith("pay_"):
+        return None, IGNORED
+    if not currency or not obj.get("amount"):
         return None, IGNORED
     defaults = {
-        "amount": from_minor_units(int(obj.get("amount") or 0), currency),
+        "amount": from_minor_units(int(obj["amount"]), currency),
         "currency": currency,
         "description": (obj.get("description") or "")[:500],
         "customer_reference": str(metadata.get("customer_id") or "")[:40],
@@ -275,6 +279,7 @@ def _on_invoice(*, obj: dict, created: datetime, event_type: str):
 HANDLERS = {
     "payment_intent.succeeded": _on_payment_intent,
     "payment_intent.payment_failed": _on_payment_intent,
+    "payment_intent.canceled": _on_payment_intent,
     "charge.refunded": _on_charge_refunded,
     "checkout.session.completed": _on_checkout_completed,
     "customer.subscription.created": _on_subscription,
@@ -290,7 +295,15 @@ def stripe_event_process(*, event: dict) -> tuple[StripeEvent, bool]:
 
     Returns (record, is_new). A redelivery (same id, sequentially or concurrently) changes nothing but
     the record's delivery count. An exception rolls the record back too, so Stripe's retry reapplies.
+
+    An event whose shape its handler cannot read (`billing.stripe_event_schema`) is logged and refused
+    with MalformedEvent (400) before anything is written: retrying it could never succeed.
     """
+    problem = event_shape_error(event)
+    if problem is not None:
+        event_id = event.get("id") if isinstance(event, dict) else None
+        logger.warning("Refused Stripe event %r: %s at %s", event_id, problem["message"], problem["path"])
+        raise MalformedEvent("The signed body is not a Stripe event we can read", details=problem)
     with transaction.atomic():
         record = StripeEvent(
             stripe_event_id=event["id"],

@@ -51,7 +51,7 @@ class ProviderCallMixin:
 )
 class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     queryset = selectors.payment_list()
-    serializer_class = serializers.PaymentSerializer
+    serializer_class = serializers.CardPaymentSerializer
     filterset_class = PaymentFilter
     scope_area = "billing"
     lookup_url_kwarg = "paymentId"

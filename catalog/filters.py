@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from omnisales.api.filters import FilterSet, JSONArrayContainsFilter, OrderingFilter
+from omnisales.api.filters import DateTimeFilter, FilterSet, JSONArrayContainsFilter, OrderingFilter
 
 from . import selectors
 from .models import Category, Product, ProductStatus
@@ -22,9 +22,9 @@ class ProductFilter(FilterSet):
     minPrice = filters.NumberFilter(field_name="price", lookup_expr="gte", **_money)
     maxPrice = filters.NumberFilter(field_name="price", lookup_expr="lte", **_money)
     tag = JSONArrayContainsFilter(field_name="tags", max_length=64, help_text="Products carrying this exact tag.")
-    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updatedAfter = filters.IsoDateTimeFilter(
+    createdAfter = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updatedAfter = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="For syncing: products changed since."
     )
     ordering = OrderingFilter(

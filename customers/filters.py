@@ -9,7 +9,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from omnisales.api.auth import get_auth_context
 from omnisales.api.errors import NotFoundError
-from omnisales.api.filters import FilterSet, JSONArrayContainsFilter, OrderingFilter
+from omnisales.api.filters import DateTimeFilter, FilterSet, JSONArrayContainsFilter, OrderingFilter
 from omnisales.api.pagination import InvalidQueryParameter
 
 from . import selectors
@@ -79,8 +79,8 @@ class CustomerFilterSet(AccountFilterSet):
     )
     acceptsEmailMarketing = StrictBooleanFilter(field_name="accepts_email_marketing")
     acceptsSmsMarketing = StrictBooleanFilter(field_name="accepts_sms_marketing")
-    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     includeAnonymized = StrictBooleanFilter(method="keep", help_text="Also list deleted (anonymized) customers.")
     ordering = NullsLastOrderingFilter(
         fields=(

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from omnisales.api.filters import FilterSet, OrderingFilter
+from omnisales.api.filters import DateTimeFilter, FilterSet, OrderingFilter
 
 from . import selectors
 from .models import MovementType, ReferenceType, StockLevel, StockMovement, StockTransfer, Warehouse
@@ -86,8 +86,8 @@ class MovementFilter(FilterSet):
     type = filters.ChoiceFilter(choices=MovementType.choices)
     referenceType = filters.ChoiceFilter(field_name="reference_type", choices=ReferenceType.choices)
     referenceId = filters.CharFilter(field_name="reference_id", max_length=64)
-    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockMovement
@@ -99,8 +99,8 @@ class TransferFilter(FilterSet):
     warehouseId = filters.CharFilter(method="filter_warehouse", help_text="Either side of the transfer.", **_id)
     fromWarehouseId = filters.CharFilter(field_name="from_warehouse_id", **_id)
     toWarehouseId = filters.CharFilter(field_name="to_warehouse_id", **_id)
-    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockTransfer

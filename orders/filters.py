@@ -4,14 +4,13 @@ import datetime
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
 from customers.selectors import account_zone
-from omnisales.api.filters import FilterSet, OrderingFilter
+from omnisales.api.filters import FilterSet, OrderingFilter, as_utc
 
 from .models import Channel, Order, OrderStatus, PaymentStatus
 
@@ -31,8 +30,8 @@ class MomentField(forms.Field):
             moment = None if day else parse_datetime(text)
         except ValueError:
             moment = day = None
-        if moment is not None:  # the shared FilterSet turns it into UTC
-            return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+        if moment is not None:
+            return as_utc(moment)
         if day is not None and day < datetime.date.max:  # the day after must exist too
             return day
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")

@@ -207,7 +207,7 @@ class ShippingUpdateSerializer(serializers.Serializer):
 # --- payments -------------------------------------------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="OrderPayment")  # "Payment" is the Stripe payment (billing)
+@extend_schema_serializer(component_name="OrderPayment")  # beside billing's CardPayment
 class PaymentSerializer(serializers.ModelSerializer):
     order_id = serializers.CharField(read_only=True)
     amount = MoneyField(read_only=True)

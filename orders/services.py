@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Account
@@ -499,16 +500,44 @@ def _set_amounts(order: Order, *, paid_delta: Decimal, refunded_delta: Decimal =
     _save(order, ["amount_paid", "amount_refunded", "payment_status", "payment_method"])
 
 
-def _check_balance(order: Order, amount: Decimal) -> None:
-    if amount > order.balance:
+def _payable_balance(order: Order, *, excluding: OrderPayment | None = None) -> Decimal:
+    """The balance less what pending payments hold: a card payment waiting for the provider's answer
+    keeps its amount until it succeeds or fails, so two payments cannot both take the same balance."""
+    pending = OrderPayment.objects.filter(order=order, kind=PaymentKind.PAYMENT, status=PaymentRecordStatus.PENDING)
+    if excluding is not None:
+        pending = pending.exclude(pk=excluding.pk)
+    return order.balance - (pending.aggregate(total=Sum("amount"))["total"] or Decimal("0.00"))
+
+
+def _check_balance(order: Order, amount: Decimal, *, excluding: OrderPayment | None = None) -> None:
+    balance = _payable_balance(order, excluding=excluding)
+    if amount > balance:
         raise PaymentExceedsBalance(
             "The payment is more than the order's outstanding balance",
-            details={"amount": amount, "balance": order.balance},
+            details={"amount": amount, "balance": balance},
         )
 
 
+def order_payment_check(*, order: Order, amount: Decimal, currency: str | None = None) -> Decimal:
+    """Refuses a payment the order cannot take; returns the amount, quantized to cents.
+
+    The one set of rules for money in, whoever takes it: merchants recording payments and card payments
+    before the provider is asked to charge. Caller holds the order's row lock (see `_lock`) and found
+    the order inside the paying account. Errors: 422 VALIDATION_ERROR (amount, or `currency` other
+    than the order's), 409 ORDER_NOT_PAYABLE (cancelled or refunded), 409 PAYMENT_EXCEEDS_BALANCE
+    (more than the balance less pending payments).
+    """
+    amount = _positive_amount(amount)
+    if currency is not None and currency.upper() != order.currency.upper():
+        raise _invalid({"currency": [f"Must be the order's currency, {order.currency}."]})
+    if order.status in NOT_PAYABLE:
+        raise OrderNotPayable(f"A {order.status} order cannot take payments", details={"status": order.status})
+    _check_balance(order, amount)
+    return amount
+
+
 def _payment_succeeded(order: Order, payment: OrderPayment, actor: Actor) -> None:
-    _check_balance(order, payment.amount)
+    _check_balance(order, payment.amount, excluding=payment)
     if order.payment_method is None:
         order.payment_method = payment.method
     _set_amounts(order, paid_delta=payment.amount)
@@ -523,7 +552,9 @@ def _payment_succeeded(order: Order, payment: OrderPayment, actor: Actor) -> Non
 
 
 def _replayed_payment(existing: OrderPayment, *, order: Order, amount: Decimal, status: str, actor: Actor):
-    """A provider reference seen before: the same notification again, or a pending payment settling."""
+    """A provider reference seen before: the same notification again, a pending payment settling, or a
+    failed payment succeeding after all (a card payment the customer completed later at the provider;
+    it is checked against the balance again, as it held nothing while failed)."""
     if existing.order_id != order.pk or existing.amount != amount:
         raise PaymentReferenceConflict(
             "This provider reference is already recorded for another order or amount",
@@ -531,7 +562,8 @@ def _replayed_payment(existing: OrderPayment, *, order: Order, amount: Decimal, 
         )
     if existing.status == status:
         return existing
-    if existing.status != PaymentRecordStatus.PENDING:
+    completed_later = existing.status == PaymentRecordStatus.FAILED and status == PaymentRecordStatus.SUCCEEDED
+    if existing.status != PaymentRecordStatus.PENDING and not completed_later:
         raise PaymentReferenceConflict(
             f"A {existing.status} payment cannot become {status}",
             details={"paymentId": existing.pk, "status": existing.status},
@@ -554,6 +586,7 @@ def order_payment_record(
     status: str = PaymentRecordStatus.SUCCEEDED,
     reference: str = "",
     note: str = "",
+    currency: str | None = None,
     actor: Actor = SYSTEM,
 ) -> OrderPayment:
     """The one entry point for money received against an order: cash, terminal and bank transfers
@@ -565,9 +598,12 @@ def order_payment_record(
     with the same `provider_reference` and a new status settles a pending payment, and a repeat of
     the same call returns the payment already recorded (provider notifications are retried).
 
-    Errors (409): ORDER_NOT_PAYABLE on cancelled or refunded orders, PAYMENT_EXCEEDS_BALANCE when the
-    amount is more than total - paid, PAYMENT_REFERENCE_CONFLICT when the reference was used for
-    another order or amount.
+    A `pending` payment holds its amount against the balance until it settles (billing records one
+    before asking the provider to charge, see `order_payment_release`). `currency`, when given, must
+    be the order's.
+
+    Errors: those of `order_payment_check` (not for `failed` rows, which are only kept for the
+    record), and 409 PAYMENT_REFERENCE_CONFLICT when the reference was used for another order or amount.
     """
     amount = _positive_amount(amount)
     if method not in PaymentMethod.values:
@@ -579,10 +615,10 @@ def order_payment_record(
         existing = _recorded(order, provider=provider, kind=PaymentKind.PAYMENT, reference=provider_reference)
         if existing is not None:
             return _replayed_payment(existing, order=order, amount=amount, status=status, actor=actor)
-    if order.status in NOT_PAYABLE:
-        raise OrderNotPayable(f"A {order.status} order cannot take payments", details={"status": order.status})
     if status != PaymentRecordStatus.FAILED:
-        _check_balance(order, amount)
+        order_payment_check(order=order, amount=amount, currency=currency)
+    elif order.status in NOT_PAYABLE:
+        raise OrderNotPayable(f"A {order.status} order cannot take payments", details={"status": order.status})
     payment = OrderPayment(
         account_id=order.account_id,
         order=order,
@@ -606,6 +642,24 @@ def order_payment_record(
     if status == PaymentRecordStatus.SUCCEEDED:
         _payment_succeeded(order, payment, actor)
     return payment
+
+
+@transaction.atomic
+def order_payment_release(*, order: Order, provider: str, provider_reference: str) -> bool:
+    """Deletes the pending payment `provider_reference`, giving its amount back to the balance.
+
+    For a charge the provider never made (unreachable, or it refused the request): nothing about it is
+    kept. A payment that settled meanwhile stays. Returns whether a pending payment was removed.
+    """
+    order = _lock(order)
+    deleted, _ = OrderPayment.objects.filter(
+        order=order,
+        kind=PaymentKind.PAYMENT,
+        provider=provider,
+        provider_reference=provider_reference,
+        status=PaymentRecordStatus.PENDING,
+    ).delete()
+    return bool(deleted)
 
 
 @transaction.atomic

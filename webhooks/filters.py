@@ -1,6 +1,6 @@
 from django_filters import rest_framework as filters
 
-from omnisales.api.filters import FilterSet
+from omnisales.api.filters import DateTimeFilter, FilterSet
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -18,8 +18,8 @@ class WebhookFilter(FilterSet):
 class DeliveryFilter(FilterSet):
     status = filters.ChoiceFilter(choices=DeliveryStatus.choices)
     eventType = filters.CharFilter(field_name="event__event_type")  # query parameters are camelCase
-    createdAfter = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = WebhookDelivery

@@ -152,10 +152,23 @@ class TestWebhookSignature:
             stripe_gateway.webhook_event_verify(payload=self.BODY, signature_header=header)
         assert (caught.value.status_code, caught.value.code) == (400, "INVALID_SIGNATURE")
 
-    def test_signed_but_not_an_event_is_malformed(self):
-        for body in (b"not json", b"[1, 2]", b'{"id": "evt_1", "type": "x"}'):
+    def test_signed_but_not_json_is_malformed(self):
+        body = b"not json"
+        with pytest.raises(MalformedEvent):
+            stripe_gateway.webhook_event_verify(payload=body, signature_header=signature_header(body, "whsec_unit"))
+
+    @pytest.mark.django_db
+    def test_signed_json_that_is_not_an_event_is_malformed_before_anything_is_written(self):
+        from billing.models import StripeEvent
+        from billing.stripe_events import stripe_event_process
+
+        for body in (b"[1, 2]", b'{"id": "evt_1", "type": "x"}', b'{"id": 1, "type": "x", "data": {"object": {}}}'):
+            event = stripe_gateway.webhook_event_verify(
+                payload=body, signature_header=signature_header(body, "whsec_unit")
+            )
             with pytest.raises(MalformedEvent):
-                stripe_gateway.webhook_event_verify(payload=body, signature_header=signature_header(body, "whsec_unit"))
+                stripe_event_process(event=event)
+        assert not StripeEvent.objects.exists()
 
     def test_without_a_secret_webhooks_are_not_configured(self, settings):
         settings.STRIPE_WEBHOOK_SECRET = ""

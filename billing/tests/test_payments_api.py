@@ -10,6 +10,7 @@ from django.utils import timezone
 from billing.models import Payment, PaymentStatus
 from billing.services import payment_record_intent
 from billing.tests.factories import PaymentFactory
+from customers.tests.factories import CustomerFactory
 from omnisales.api.money import from_minor_units, to_minor_units
 from orders.tests.factories import place_order
 from webhooks.models import WebhookEvent
@@ -42,6 +43,12 @@ def _events(event_type):
 
 def _nothing_written():
     return Payment.objects.count() == 0 and WebhookEvent.objects.count() == 0
+
+
+@pytest.fixture(autouse=True)
+def known_customer(account):
+    """The customer BODY names, one of the account's."""
+    return CustomerFactory(account=account, id="cus_123456")
 
 
 class TestProcess:

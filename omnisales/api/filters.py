@@ -5,6 +5,8 @@
   never a silently ignored filter. An empty value is allowed only for text filters. Date-times are
   turned into UTC before they reach the database. Name filters in
   camelCase, like the fields: `customerId = filters.CharFilter(field_name="customer_id")`.
+- `DateTimeFilter`: the one date-time filter (`createdAfter=2024-01-15T10:30:00Z`; no offset means
+  UTC). Its field hands the value on in UTC, and an offset or year PostgreSQL cannot take is a 400.
 - `OrderingFilter`: `ordering=-price,name`, with the primary key as the last tie-breaker so
   limit/offset pages never overlap or skip rows.
 - `JSONArrayContainsFilter`: `tag=sale` on a JSON list column, evaluated in SQL on PostgreSQL and SQLite.
@@ -14,11 +16,38 @@ import datetime
 import json
 
 import django_filters
+from django import forms
 from django.db import NotSupportedError
 from django.db.models import F, Lookup
 from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import IsoDateTimeField
 
 from .pagination import InvalidQueryParameter
+
+
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    """An aware date-time in UTC. Python takes offsets (+21:22) that PostgreSQL refuses (at most
+    ±15:59), and a date-time near year 1 or 9999 may not exist in UTC: that is a ValidationError."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise forms.ValidationError("The date-time is out of range.", code="invalid") from None
+
+
+class DateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, returned in UTC (see `as_utc`)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return None if value is None else as_utc(value)
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Every date-time query parameter (`createdAfter`, `updatedAfter`, ...) of every list."""
+
+    field_class = DateTimeField
 
 
 class FilterSet(django_filters.FilterSet):
@@ -36,14 +65,14 @@ class FilterSet(django_filters.FilterSet):
         return super().is_valid()
 
     def filter_queryset(self, queryset):
-        # Date-times in UTC: Python takes offsets (+21:22) that PostgreSQL refuses (at most ±15:59).
+        # Date-times in UTC, also from filters other than DateTimeFilter (see `as_utc`).
         for name, value in self.form.cleaned_data.items():
-            if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            if isinstance(value, datetime.datetime):
                 try:
-                    self.form.cleaned_data[name] = value.astimezone(datetime.UTC)
-                except OverflowError:
+                    self.form.cleaned_data[name] = as_utc(value)
+                except forms.ValidationError as exc:
                     raise InvalidQueryParameter(
-                        f"Invalid query parameter: {name}", details={name: ["The date-time is out of range."]}
+                        f"Invalid query parameter: {name}", details={name: exc.messages}
                     ) from None
         return super().filter_queryset(queryset)
 

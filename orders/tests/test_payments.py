@@ -5,7 +5,13 @@ from decimal import Decimal
 import pytest
 
 from orders import services
-from orders.exceptions import OrderNotPayable, PaymentExceedsBalance, PaymentReferenceConflict, RefundExceedsPaid
+from orders.exceptions import (
+    OrderNotPayable,
+    PaymentExceedsBalance,
+    PaymentReferenceConflict,
+    RefundExceedsPaid,
+    ValidationFailed,
+)
 from orders.models import OrderPayment
 
 from .utils import assert_error, customer_stats, database_state, webhooks
@@ -178,6 +184,46 @@ def test_the_service_enforces_the_same_rules_as_the_api(order):
     services.order_transition(order=order, to_status="cancelled")
     with pytest.raises(OrderNotPayable):
         services.order_payment_record(order=order, amount=D("1.00"), method="credit_card", provider="stripe")
+
+
+def test_a_pending_payment_holds_its_amount_until_it_settles_or_is_released(order):
+    card = {"order": order, "method": "credit_card", "provider": "stripe", "status": "pending"}
+    services.order_payment_record(amount=D("40.00"), provider_reference="pay_1", **card)
+    with pytest.raises(PaymentExceedsBalance) as refused:
+        services.order_payment_record(amount=D("20.01"), provider_reference="pay_2", **card)
+    assert refused.value.details["balance"] == D("20.00")
+    with pytest.raises(PaymentExceedsBalance):
+        services.order_payment_record(order=order, amount=D("20.01"), method="cash")
+
+    assert services.order_payment_release(order=order, provider="stripe", provider_reference="pay_1") is True
+    services.order_payment_record(amount=D("60.00"), provider_reference="pay_3", **card)
+    settled = services.order_payment_record(
+        **{**card, "status": "succeeded"}, amount=D("60.00"), provider_reference="pay_3"
+    )
+    assert settled.status == "succeeded"
+    assert services.order_payment_release(order=order, provider="stripe", provider_reference="pay_3") is False
+    order.refresh_from_db()
+    assert (order.amount_paid, order.payment_status, order.payments.count()) == (D("60.00"), "paid", 1)
+
+
+def test_a_failed_provider_payment_that_succeeds_later_counts_if_the_balance_allows(order):
+    card = {"order": order, "amount": D("60.00"), "method": "credit_card", "provider": "stripe"}
+    services.order_payment_record(status="failed", provider_reference="pay_late", **card)
+    services.order_payment_record(status="failed", provider_reference="pay_over", **card)
+    services.order_payment_record(status="succeeded", provider_reference="pay_late", **card)
+    order.refresh_from_db()
+    assert (order.amount_paid, order.payment_status) == (D("60.00"), "paid")
+    with pytest.raises(PaymentExceedsBalance):
+        services.order_payment_record(status="succeeded", provider_reference="pay_over", **card)
+
+
+@pytest.mark.parametrize("currency", ["EUR", "jpy"])
+def test_a_payment_in_another_currency_than_the_orders_is_refused(order, currency):
+    with pytest.raises(ValidationFailed) as refused:
+        services.order_payment_record(order=order, amount=D("10.00"), method="credit_card", currency=currency)
+    assert list(refused.value.details) == ["currency"]
+    assert not OrderPayment.objects.exists()
+    services.order_payment_record(order=order, amount=D("10.00"), method="credit_card", currency="usd")
 
 
 # --- refunds --------------------------------------------------------------------------------------------
