@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from omnisales.api import scopes
 from omnisales.api.secrets import SecretField
+from omnisales.api.serializers import CurrencyField
 
 from .models import Account, ApiKey, OAuthClient, User
 
@@ -15,7 +16,7 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
     name = serializers.CharField(max_length=150)
     store_name = serializers.CharField(max_length=200)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, default="USD", max_length=3)
+    currency = CurrencyField(required=False, default="USD")
 
 
 class TokenObtainSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from omnisales.api.money import to_minor_units
 from omnisales.api.secrets import SecretField
+from omnisales.api.serializers import CurrencyField
 
 from .models import Payment, Plan, Refund, RefundReason, Subscription
 
@@ -55,9 +56,7 @@ class PaymentProcessSerializer(serializers.Serializer):
     amount = StrictIntegerField(
         min_value=1, max_value=MAX_AMOUNT_CENTS, help_text="Integer minor units (cents; yen for jpy)."
     )
-    currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$", help_text="ISO 4217 code, any case; stored lowercase.", min_length=3, max_length=3
-    )
+    currency = CurrencyField(case="lower", help_text="ISO 4217 code, any case; stored lowercase.")
     payment_method_id = serializers.CharField(max_length=255, help_text="Stripe PaymentMethod id (pm_…).")
     customer_id = serializers.CharField(
         max_length=40, required=False, allow_blank=True, validators=[_prefixed_id("cus")], help_text="Our cus_… id."
@@ -66,9 +65,6 @@ class PaymentProcessSerializer(serializers.Serializer):
         max_length=40, required=False, allow_blank=True, validators=[_prefixed_id("ord")], help_text="Our ord_… id."
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-
-    def validate_currency(self, value: str) -> str:
-        return value.lower()
 
 
 class CardPaymentSerializer(serializers.ModelSerializer):

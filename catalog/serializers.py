@@ -6,7 +6,7 @@ Defaults declared here are what PUT resets an omitted field to (DRF skips defaul
 
 from rest_framework import serializers
 
-from omnisales.api.serializers import MoneyField, TenantRelatedField
+from omnisales.api.serializers import CurrencyField, MoneyField, TenantRelatedField
 
 from .csv_format import MAX_ROWS
 from .models import PRODUCT_FIELDS, Category, Product, ProductStatus
@@ -62,12 +62,7 @@ class ProductSerializer(serializers.ModelSerializer):
     price = MoneyField(min_value=0)
     compare_at_price = MoneyField(min_value=0, allow_null=True, default=None, help_text="Never below price.")
     cost = MoneyField(min_value=0, allow_null=True, default=None, help_text="Unit cost, for margin analytics.")
-    currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$",
-        max_length=3,
-        default=AccountCurrencyDefault(),
-        help_text="ISO 4217; the account's by default.",
-    )
+    currency = CurrencyField(default=AccountCurrencyDefault(), help_text="ISO 4217; the account's by default.")
     status = serializers.ChoiceField(choices=ProductStatus.choices, default=ProductStatus.DRAFT)
     description = serializers.CharField(max_length=10_000, allow_blank=True, default="")
     barcode = serializers.CharField(max_length=64, allow_blank=True, default="")

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from rest_framework import serializers
 
 from .errors import NotFoundError
+from .money import is_currency
 from .parsers import free_form_problem
 from .views import UNKNOWN_FIELD, not_found
 
@@ -20,6 +21,27 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", False)
         super().__init__(**kwargs)
+
+
+class CurrencyField(serializers.RegexField):
+    """An ISO 4217 currency code in use, any case in, `upper` or `lower` case out.
+
+    Checked against the ISO list here, so a made-up code (`AAA`) is a 422 before anything reaches a
+    payment provider, which would refuse it after the fact.
+    """
+
+    default_error_messages = {"unknown": "Not an ISO 4217 currency code: {value}."}
+
+    def __init__(self, *, case: str = "upper", **kwargs):
+        self.case = case
+        kwargs.setdefault("help_text", "ISO 4217 code, any case.")
+        super().__init__(r"^[A-Za-z]{3}$", min_length=3, max_length=3, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not is_currency(value):
+            self.fail("unknown", value=value)
+        return value.upper() if self.case == "upper" else value.lower()
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -131,6 +153,7 @@ def quantize_money(value: Decimal) -> Decimal:
 
 
 __all__ = [
+    "CurrencyField",
     "ErrorSerializer",
     "MoneyField",
     "NotFoundError",
