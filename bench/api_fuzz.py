@@ -128,8 +128,9 @@ def main() -> int:
         # The demo's card payments name Stripe objects that exist only in the real Stripe's demo, so the
         # local Stripe would answer 404 for them: drop them, and create the plans' prices in the local Stripe.
         prune = (
-            "from billing.models import Payment; "
-            "Payment.objects.filter(stripe_payment_intent_id__startswith='pi_demo_').delete()"
+            "from billing.models import Payment, Refund; "
+            "demo = Payment.objects.filter(stripe_payment_intent_id__startswith='pi_demo_'); "
+            "Refund.objects.filter(payment__in=demo).delete(); demo.delete()"
         )
         subprocess.run([*manage, "shell", "-c", prune], env=env, check=True, capture_output=True)
         subprocess.run([*manage, "stripe_sync_plans"], env=env, check=True, capture_output=True)
