@@ -86,6 +86,11 @@ class OrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
+        if any(not param or param == "-" for param in value):  # `ordering=,` or `ordering=name,,-price`
+            raise InvalidQueryParameter(
+                f"Invalid query parameter: {self.field_name}",
+                details={self.field_name: ["Every ordering term must name a field."]},
+            )
         ordering = [self.get_ordering_value(param) for param in value]
         return qs.order_by(*ordering, "pk")
 

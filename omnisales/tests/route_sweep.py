@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_filters.rest_framework import DjangoFilterBackend
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,23 @@ def sweep_registry() -> dict:
         assert not overlap, f"Route names registered twice in the sweep: {overlap}"
         registry.update(module.SWEEP)
     return registry
+
+
+def filtered_get_views() -> dict:
+    """(route name, filterset class) of every /api route whose GET runs a django-filter FilterSet."""
+    found = {}
+    for pattern, regex in _walk(get_resolver().url_patterns):
+        view_class = getattr(pattern.callback, "cls", None)
+        if not regex.startswith("api/") or view_class is None:
+            continue
+        actions = getattr(pattern.callback, "actions", None)
+        if actions is not None and "get" not in actions:
+            continue
+        if actions is None and not hasattr(view_class, "get"):
+            continue
+        initkwargs = getattr(pattern.callback, "initkwargs", {})
+        backends = initkwargs.get("filter_backends", getattr(view_class, "filter_backends", ()))
+        filterset_class = initkwargs.get("filterset_class", getattr(view_class, "filterset_class", None))
+        if filterset_class is not None and any(issubclass(backend, DjangoFilterBackend) for backend in backends):
+            found[pattern.name] = filterset_class
+    return found

@@ -9,37 +9,14 @@ import re
 import pytest
 from django import forms
 from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 
 from omnisales.api.filters import DateTimeFilter, FilterSet
 
-from .route_sweep import _walk, api_routes, sweep_registry
+from .route_sweep import api_routes, filtered_get_views, sweep_registry
 
 pytestmark = pytest.mark.django_db
 
 DATE_PARAMETER = re.compile(r"(After|Before|Since|Until|Date|At|Of)$")
-
-
-def _filtered_get_views():
-    """(route name, filterset class) of every /api route whose GET runs a django-filter FilterSet."""
-    from django.urls import get_resolver
-
-    found = {}
-    for pattern, regex in _walk(get_resolver().url_patterns):
-        view_class = getattr(pattern.callback, "cls", None)
-        if not regex.startswith("api/") or view_class is None:
-            continue
-        actions = getattr(pattern.callback, "actions", None)
-        if actions is not None and "get" not in actions:
-            continue
-        if actions is None and not hasattr(view_class, "get"):
-            continue
-        initkwargs = getattr(pattern.callback, "initkwargs", {})
-        backends = initkwargs.get("filter_backends", getattr(view_class, "filter_backends", ()))
-        filterset_class = initkwargs.get("filterset_class", getattr(view_class, "filterset_class", None))
-        if filterset_class is not None and any(issubclass(backend, DjangoFilterBackend) for backend in backends):
-            found[pattern.name] = filterset_class
-    return found
 
 
 def _is_date_filter(name, filter_) -> bool:
@@ -49,7 +26,7 @@ def _is_date_filter(name, filter_) -> bool:
 
 DATE_FILTERS = sorted(
     (route, name)
-    for route, filterset_class in _filtered_get_views().items()
+    for route, filterset_class in filtered_get_views().items()
     for name, filter_ in filterset_class.base_filters.items()
     if _is_date_filter(name, filter_)
 )
@@ -82,13 +59,13 @@ def test_any_offset_or_year_is_200_or_400_never_500(api, account, route, paramet
         assert list(response.json()["details"]) == [parameter]
 
 
-@pytest.mark.parametrize("route", sorted(_filtered_get_views()))
+@pytest.mark.parametrize("route", sorted(filtered_get_views()))
 def test_every_filterset_derives_from_the_shared_one(route):
-    assert issubclass(_filtered_get_views()[route], FilterSet)
+    assert issubclass(filtered_get_views()[route], FilterSet)
 
 
 @pytest.mark.parametrize(("route", "parameter"), DATE_FILTERS)
 def test_every_date_time_filter_is_the_shared_one(route, parameter):
-    filter_ = _filtered_get_views()[route].base_filters[parameter]
+    filter_ = filtered_get_views()[route].base_filters[parameter]
     if issubclass(filter_.field_class, forms.DateTimeField):
         assert isinstance(filter_, DateTimeFilter)
