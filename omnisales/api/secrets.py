@@ -16,6 +16,7 @@ import re
 
 from djangorestframework_camel_case.settings import api_settings as camel_settings
 from djangorestframework_camel_case.util import camelize
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 SECRETS_OMITTED_HEADER = "Idempotent-Secrets-Omitted"
@@ -30,6 +31,12 @@ class SecretValue(str):
     __slots__ = ()
 
 
+# How the schema shows a secret: `x-secret: true`, and never required in a response, because an
+# Idempotency-Key replay leaves it out (see `secrets_not_required`).
+SECRET_SCHEMA_EXTENSION = "x-secret"
+
+
+@extend_schema_field({"type": "string", SECRET_SCHEMA_EXTENSION: True})
 class SecretField(serializers.CharField):
     """A string field whose value is a secret: never stored in replays, never cached by clients.
 
@@ -92,3 +99,24 @@ class NoStoreSecretsMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+def secrets_not_required(result, generator, request, public):
+    """drf-spectacular post-processing hook: a secret property is documented but not required, since a
+    replayed response omits it (and names it in Idempotent-Secrets-Omitted)."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        properties = component.get("properties", {})
+        secret = {
+            name
+            for name, schema in properties.items()
+            if schema.get(SECRET_SCHEMA_EXTENSION) and not schema.get("writeOnly")  # inputs stay as they are
+        }
+        if secret and "required" in component:
+            component["required"] = [name for name in component["required"] if name not in secret]
+            if not component["required"]:
+                del component["required"]
+        for name in secret:
+            note = f"Left out of an Idempotency-Key replay (named in {SECRETS_OMITTED_HEADER})."
+            description = properties[name].get("description", "")
+            properties[name]["description"] = f"{description} {note}".strip()
+    return result

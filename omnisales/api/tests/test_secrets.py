@@ -209,3 +209,35 @@ def test_the_secret_name_pattern_finds_the_known_secret_fields():
     names = ["key", "client_secret", "secret", "tokens", "access", "refresh", "password", "api_key"]
     assert all(SECRET_NAME.search(name) for name in names)
     assert not any(SECRET_NAME.search(name) for name in ["keyword", "monkey", "accessed_at", "prefix"])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "component"),
+    [
+        ("/api/auth/api-keys", {"name": "ci", "scopes": ["read:orders"]}, "ApiKeyCreated"),
+        (
+            "/api/oauth/applications",
+            {"name": "Reporting", "redirectUris": [REDIRECT], "scopes": ["read:orders"]},
+            "OAuthApplicationCreated",
+        ),
+    ],
+)
+def test_a_replay_without_its_secret_still_matches_the_documented_schema(api, path, body, component):
+    schema = api.get("/swagger.json").json()["components"]["schemas"][component]
+    _, replay = _post_twice(api, path, body, f"schema-{component}")
+    omitted = replay["Idempotent-Secrets-Omitted"]
+
+    assert schema["properties"][omitted]["x-secret"] is True
+    assert set(schema.get("required", [])) <= set(replay.json()), "a required property is missing from the replay"
+
+
+def test_every_documented_secret_is_marked_and_never_required_in_a_response(api):
+    schemas = api.get("/swagger.json").json()["components"]["schemas"]
+    secrets = [
+        (name, prop)
+        for name, component in schemas.items()
+        for prop, schema in component.get("properties", {}).items()
+        if schema.get("x-secret") and not schema.get("writeOnly")
+    ]
+    assert {("ApiKeyCreated", "key"), ("TokenPair", "access"), ("WebhookWithSecret", "secret")} <= set(secrets)
+    assert [(name, prop) for name, prop in secrets if prop in schemas[name].get("required", [])] == []
