@@ -11,7 +11,8 @@ What it does:
    bulk creation of bench/orders_list.py), a product with stock for the POST, and an admin API key.
 2. Starts two gunicorns on free 127.0.0.1 ports, 2 sync workers each, DEBUG off: the project
    (omnisales.settings) and the bare view (bench.http_bare_settings: the same settings with a
-   one-view URLconf, bench/http_bare_urls.py).
+   one-view URLconf, bench/http_bare_urls.py). The bare view opts out of ATOMIC_REQUESTS, so it
+   touches no database: it is the floor of the stack (middleware, routing, JSON), not of a query.
 3. Runs wrk -t2 -c16 for --duration seconds per run, interleaved — bare, endpoint, bare, endpoint, …,
    bare — and compares each endpoint with the mean of the two bare runs either side of it, so drift
    of the shared machine cancels out.
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,6 +70,9 @@ def configure_environment() -> None:
         sys.exit("DATABASE_URL must name a PostgreSQL database (postgres://user@host:port/name); SQLite is refused.")
     from cryptography.fernet import Fernet
 
+    # WhiteNoise warns once per process that STATIC_ROOT is missing (no collectstatic); irrelevant to an API.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "omnisales.settings",
@@ -76,6 +81,7 @@ def configure_environment() -> None:
             "API_RATE_LIMIT_READ": HUGE_RATE,
             "API_RATE_LIMIT_WRITE": HUGE_RATE,
             "LOG_LEVEL": "WARNING",
+            "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
         }
     )
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + Fernet.generate_key().decode())
@@ -185,10 +191,13 @@ def statement_counts(endpoints: list[dict], key: str) -> dict[str, int]:
     """SQL statements per request of each endpoint: in-process, the second of two requests."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     client = Client(HTTP_X_API_KEY=key)
     counts = {}
+    with override_settings(ROOT_URLCONF="bench.http_bare_urls"), CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/bare").status_code == 200
+    counts["bare view"] = len(queries)
     for endpoint in endpoints:
         for _ in range(2):
             with CaptureQueriesContext(connection) as queries:
@@ -396,6 +405,7 @@ def measure(args: argparse.Namespace, wrk: str, store: dict) -> None:
                 f"{measured['socket_errors']:8d} {statements[endpoint['name']]:8d}"
                 + (f"  (bare runs: {bare_errors} errors)" if bare_errors else "")
             )
+        print(f"SQL statements per request of the bare view: {statements['bare view']}")
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     finally:
         for process in processes:
