@@ -3,9 +3,9 @@
 Imports N generated rows (default 10,000) into a fresh account three times — all new, all changed,
 all unchanged — and prints rows/second for each pass. Migrates the database first.
 
-    /work/main/.venv/bin/python bench/catalog_import.py                 # SQLite in a temporary file
+    .venv/bin/python bench/catalog_import.py                 # SQLite in a temporary file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/omnisales_catalog_bench \\
-        /work/main/.venv/bin/python bench/catalog_import.py --rows 10000
+        .venv/bin/python bench/catalog_import.py --rows 10000
 
 The account it creates is deleted at the end (--keep to leave it).
 """

@@ -6,8 +6,8 @@ filtering, serialization) with the test client, and prints requests/second and p
 scenario: several offsets, a status filter, a customer filter and a search. Migrates the database first.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/omnisales_orders_bench \\
-        /work/main/.venv/bin/python bench/orders_list.py --orders 10000 --requests 200
-    /work/main/.venv/bin/python bench/orders_list.py          # SQLite in a temporary file
+        .venv/bin/python bench/orders_list.py --orders 10000 --requests 200
+    .venv/bin/python bench/orders_list.py          # SQLite in a temporary file
 
 The account it creates is deleted at the end (--keep to leave it).
 """
