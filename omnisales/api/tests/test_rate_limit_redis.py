@@ -3,6 +3,7 @@ processes (cache clients) share a credential, with the same X-RateLimit-* header
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -84,20 +85,18 @@ def test_the_counter_is_the_caches_own_key_and_expires_with_the_window(api):
 def test_counts_are_exact_across_processes_and_threads():
     """Eight threads, each with its own cache client and connection pool, increment one counter."""
     key = "ratelimit:read:test:0"
-    counts, start = [], threading.Barrier(8)
+    start = threading.Barrier(8)
 
-    def increment():
+    def increment(_):
         backend = RedisCache(os.environ["REDIS_URL"], {})
         start.wait()
-        for _ in range(25):
-            counts.append(throttling.redis_count(backend, key, timeout=65))
-        backend.close()
+        try:
+            return [throttling.redis_count(backend, key, timeout=65) for _ in range(25)]
+        finally:
+            backend.close()
 
-    threads = [threading.Thread(target=increment) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = [result for results in pool.map(increment, range(8)) for result in results]
     assert sorted(count for count, _ in counts) == list(range(1, 201))
     assert all(0 < ttl <= 65 for _, ttl in counts)
     assert caches["default"].get(key) == 200
