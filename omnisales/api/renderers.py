@@ -61,9 +61,16 @@ def camelize(data, ignore_fields: frozenset | None = None, ignore_keys: frozense
                 if isinstance(key, Promise):
                     key = force_str(key)
                 new_key = camel_key(key) if isinstance(key, str) else key
-                if key not in ignore_fields and new_key not in ignore_fields:
+                kind = type(item)
+                if kind in _PLAIN:  # most values: no call
+                    pass
+                elif kind is decimal.Decimal:
+                    item = float(item)
+                elif key not in ignore_fields and new_key not in ignore_fields:
                     item = walk(item)
-                result[key if key in ignore_keys or new_key in ignore_keys else new_key] = item
+                if ignore_keys and (key in ignore_keys or new_key in ignore_keys):
+                    new_key = key
+                result[new_key] = item
             return result
         if isinstance(value, (list, tuple)):
             return [walk(item) for item in value]
