@@ -89,7 +89,13 @@ WSGI_APPLICATION = "omnisales.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# Persistent connections: a request reuses its process's connection for up to DATABASE_CONN_MAX_AGE
+# seconds instead of paying a new PostgreSQL handshake each time; CONN_HEALTH_CHECKS pings a reused
+# connection once per request before use, so one dropped by the server or a proxy is replaced instead
+# of failing the request. Celery workers follow the same rules (omnisales/celery.py). 0 = close after
+# every request.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -153,7 +159,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "omnisales.api.pagination.LimitOffsetArrayPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
+    # camelCase JSON like djangorestframework-camel-case's renderer, written by orjson in one pass.
+    "DEFAULT_RENDERER_CLASSES": ["omnisales.api.renderers.CamelCaseJSONRenderer"],
     # JSON only (form/multipart bodies are a 415 unless an endpoint documents them, e.g. the CSV import).
     "DEFAULT_PARSER_CLASSES": ["omnisales.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "omnisales.api.exceptions.exception_handler",
