@@ -1,7 +1,8 @@
 """Rate limits for the OAuth 2.0 endpoints that authenticate clients (token, revoke, introspect).
 
 Counted per client address in the shared cache, in fixed windows like the API's per-credential
-limits: every request counts against OAUTH_TOKEN_RATE_LIMIT, and a failed client authentication
+limits (the client address from `omnisales.api.throttling.client_address`, which trusts only the
+configured proxies): every request counts against OAUTH_TOKEN_RATE_LIMIT, and a failed client authentication
 (a 401: wrong client id or secret) also counts against the much lower OAUTH_TOKEN_FAILURE_RATE_LIMIT,
 so the token endpoint is no oracle for guessing client secrets.
 """
@@ -14,17 +15,6 @@ from django.core.cache import cache
 from omnisales.api import throttling
 
 
-def client_address(request) -> str:
-    """The single place that decides which address an OAuth request comes from.
-
-    The API's shared helper knows which proxies to trust, so it is used when the project has one;
-    otherwise the socket address. Never X-Forwarded-For read here: any client can set it."""
-    shared = getattr(throttling, "client_address", None)
-    if shared is not None:
-        return shared(request)
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _window(rate: str, kind: str, address: str) -> tuple[str, int, int, int]:
     """(cache key, limit, window length, seconds until the window resets) for this address now."""
     limit, period = throttling.parse_rate(rate)
@@ -35,18 +25,12 @@ def _window(rate: str, kind: str, address: str) -> tuple[str, int, int, int]:
 
 
 def _increment(key: str, period: int) -> int:
-    if cache.add(key, 1, timeout=period + 5):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=period + 5)
-        return 1
+    return throttling.count_request(key, period + 5)  # one round trip on Redis
 
 
 def token_request_wait(request) -> int | None:
     """Counts this request; returns the seconds to wait when the address is over a limit, else None."""
-    address = client_address(request)
+    address = throttling.client_address(request)
     failure_key, failure_limit, _, failure_wait = _window(settings.OAUTH_TOKEN_FAILURE_RATE_LIMIT, "failed", address)
     if (cache.get(failure_key) or 0) >= failure_limit:
         return failure_wait
@@ -55,5 +39,5 @@ def token_request_wait(request) -> int | None:
 
 
 def record_failed_client_authentication(request) -> None:
-    key, _, period, _ = _window(settings.OAUTH_TOKEN_FAILURE_RATE_LIMIT, "failed", client_address(request))
+    key, _, period, _ = _window(settings.OAUTH_TOKEN_FAILURE_RATE_LIMIT, "failed", throttling.client_address(request))
     _increment(key, period)
