@@ -73,7 +73,16 @@ class Customer(TenantModel):
             models.Index(fields=["account", "name"], name="customer_account_name"),
             models.Index(fields=["account", "last_order_date"], name="customer_account_last_order"),
             models.Index(fields=["account", "total_spent"], name="customer_account_total_spent"),
-            models.Index(fields=["account", "rfm_segment", "total_spent"], name="customer_account_rfm_segment"),
+            # The scored customers RFM reads select (selectors.SCORED over active customers): pages by
+            # segment in spend order, and counts and per-segment sums from the index alone.
+            models.Index(
+                fields=["account", "rfm_segment", "total_spent"],
+                include=["total_orders"],
+                condition=models.Q(
+                    is_anonymized=False, rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnull=False
+                ),
+                name="customer_rfm_scored",
+            ),
         ]
 
     def __str__(self):
