@@ -159,7 +159,10 @@ def main() -> None:
         ("Customers in RFM segment champions, page of 50", "/api/customers/segments/champions/customers?limit=50"),
         ("Customers in RFM segment at_risk, page of 50", "/api/customers?segment=at_risk&limit=50"),
         ("Customers in a custom segment, page of 50", f"/api/customers/segments/{custom.pk}/customers?limit=50"),
-        ("Customers in the custom RFM-rule segment, page of 50", f"/api/customers/segments/{rfm_rule.pk}/customers?limit=50"),
+        (
+            "Customers in the custom RFM-rule segment, page of 50",
+            f"/api/customers/segments/{rfm_rule.pk}/customers?limit=50",
+        ),
     ]
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
