@@ -155,6 +155,7 @@ def main() -> None:
         ("RFM, champions, page of 50", "/api/customers/rfm?limit=50&segment=champions"),
         ("RFM, deep page (offset 90000) by recency", "/api/customers/rfm?limit=50&offset=90000&ordering=recencyDays"),
         ("Segments summary (11 RFM + 3 custom)", "/api/customers/segments"),
+        ("Segments summary, RFM only (11)", "/api/customers/segments?type=rfm"),
         ("One RFM segment (champions), its summary object", "/api/customers/segments/champions"),
         ("Customers in RFM segment champions, page of 50", "/api/customers/segments/champions/customers?limit=50"),
         ("Customers in RFM segment at_risk, page of 50", "/api/customers?segment=at_risk&limit=50"),
