@@ -76,8 +76,7 @@ class Customer(TenantModel):
             # The scored customers RFM reads select (selectors.SCORED over active customers): pages by
             # segment in spend order, and counts and per-segment sums from the index alone.
             models.Index(
-                fields=["account", "rfm_segment", "total_spent"],
-                include=["total_orders"],
+                fields=["account", "rfm_segment", "total_spent", "total_orders"],
                 condition=models.Q(
                     is_anonymized=False, rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnull=False
                 ),

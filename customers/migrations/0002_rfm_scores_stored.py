@@ -38,6 +38,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(condition=models.Q(('is_anonymized', False), ('last_order_date__isnull', False), ('rfm_segment__isnull', False), ('total_orders__gt', 0)), fields=['account', 'rfm_segment', 'total_spent'], include=('total_orders',), name='customer_rfm_scored'),
+            index=models.Index(condition=models.Q(('is_anonymized', False), ('last_order_date__isnull', False), ('rfm_segment__isnull', False), ('total_orders__gt', 0)), fields=['account', 'rfm_segment', 'total_spent', 'total_orders'], name='customer_rfm_scored'),
         ),
     ]
