@@ -10,7 +10,7 @@ import random
 
 from .models import Customer, CustomerSegment
 from .normalize import normalize_phone
-from .services import segment_create
+from .services import rfm_scores_refresh, segment_create
 
 DEMO_CUSTOMER_COUNT = 150
 
@@ -97,4 +97,5 @@ def seed(account, *, user, log) -> None:
     for name, description, rules in SEGMENTS:
         if not CustomerSegment.objects.filter(account=account, name__iexact=name).exists():
             segment_create(account=account, name=name, description=description, rules=rules)
+    rfm_scores_refresh(account=account)
     log(f"Customers: {len(missing)} created, {len(existing)} already there.")

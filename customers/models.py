@@ -9,6 +9,7 @@ from accounts.models import TenantModel
 from omnisales.api.ids import PrefixedIdField
 
 from .lookups import TagsField
+from .rfm import RfmSegment
 
 # What the API may write, and what only the order-statistics services write.
 PROFILE_FIELDS = (
@@ -22,6 +23,8 @@ PROFILE_FIELDS = (
     "accepts_sms_marketing",
 )
 ORDER_STATS_FIELDS = ("total_orders", "total_spent", "first_order_date", "last_order_date")
+# Written only by `services.rfm_scores_refresh`.
+RFM_SCORE_FIELDS = ("r_score", "f_score", "m_score", "rfm_segment", "rfm_computed_at")
 
 
 class Customer(TenantModel):
@@ -52,6 +55,14 @@ class Customer(TenantModel):
     is_anonymized = models.BooleanField(default=False)
     anonymized_at = models.DateTimeField(null=True, blank=True)
 
+    # RFM scores as of the last `services.rfm_scores_refresh` (see customers.rfm); null for customers
+    # the rules leave unscored (no orders, anonymized) or not yet refreshed.
+    r_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    f_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    m_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_segment = models.CharField(max_length=20, null=True, blank=True, choices=RfmSegment.choices)
+    rfm_computed_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -62,6 +73,15 @@ class Customer(TenantModel):
             models.Index(fields=["account", "name"], name="customer_account_name"),
             models.Index(fields=["account", "last_order_date"], name="customer_account_last_order"),
             models.Index(fields=["account", "total_spent"], name="customer_account_total_spent"),
+            # The scored customers RFM reads select (selectors.SCORED over active customers): pages by
+            # segment in spend order, and counts and per-segment sums from the index alone.
+            models.Index(
+                fields=["account", "rfm_segment", "total_spent", "total_orders"],
+                condition=models.Q(
+                    is_anonymized=False, rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnull=False
+                ),
+                name="customer_rfm_scored",
+            ),
         ]
 
     def __str__(self):

@@ -10,6 +10,9 @@ excluded), 5 being best:
 NTILE deals rows out by position, so customers with equal values can land in neighbouring
 quintiles; the tie-breakers make that split deterministic, so pages never shuffle.
 
+The scores are stored on the customer rows by `services.rfm_scores_refresh` (one UPDATE over these
+windows, run hourly and after imports), and every read filters and sorts the stored columns.
+
 The segment comes from the recency score R and the FM score, the average of F and M rounded half
 up (`(F + M + 1) / 2` in integer arithmetic), through the grid below.
 """
@@ -64,13 +67,14 @@ def grid_cells(segment: RfmSegment) -> list[tuple[int, int]]:
     return [(r, fm) for r, row in GRID.items() for fm, name in enumerate(row, start=1) if name == segment]
 
 
-def score_windows() -> dict:
-    """The three NTILE(5) window expressions, to be annotated on the scored population."""
-    return {
-        "recency_score": Window(Ntile(5), order_by=[F("last_order_date").asc(), F("id").asc()]),
-        "frequency_score": Window(Ntile(5), order_by=[F("total_orders").asc(), F("total_spent").asc(), F("id").asc()]),
-        "monetary_score": Window(Ntile(5), order_by=[F("total_spent").asc(), F("total_orders").asc(), F("id").asc()]),
+def score_windows(partition_by=None) -> dict:
+    """The three NTILE(5) window expressions, over the rows of each `partition_by` group (or all)."""
+    orders = {
+        "recency_score": [F("last_order_date").asc(), F("id").asc()],
+        "frequency_score": [F("total_orders").asc(), F("total_spent").asc(), F("id").asc()],
+        "monetary_score": [F("total_spent").asc(), F("total_orders").asc(), F("id").asc()],
     }
+    return {name: Window(Ntile(5), partition_by=partition_by, order_by=order) for name, order in orders.items()}
 
 
 def segment_case(recency, frequency, monetary) -> models.Case:

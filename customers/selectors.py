@@ -13,7 +13,6 @@ from django.db.models import (
     DecimalField,
     DurationField,
     ExpressionWrapper,
-    F,
     Q,
     QuerySet,
     Sum,
@@ -25,7 +24,7 @@ from django.utils import timezone
 from omnisales.api.views import not_found
 
 from . import rfm
-from .models import Customer, CustomerSegment
+from .models import RFM_SCORE_FIELDS, Customer, CustomerSegment
 from .rfm import RfmSegment
 from .rules import rules_for_display
 
@@ -56,19 +55,21 @@ def active_customers(*, account) -> QuerySet[Customer]:
 # --- RFM -------------------------------------------------------------------------------------------
 
 
+# Customers the last refresh scored and who still have orders (an order reversed since then can
+# leave none); anonymized ones are left out by `active_customers`.
+SCORED = Q(rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnull=False)
+
+
 def rfm_queryset(*, account) -> QuerySet[Customer]:
-    """Active customers with at least one order, annotated with `recency_score`, `frequency_score`,
-    `monetary_score` (NTILE(5) windows) and `rfm_segment` (a CASE over them). Filtering on
-    `rfm_segment` and ordering/slicing all happen in SQL; see `customers.rfm` for the rules."""
-    scored = (
+    """Active customers with stored RFM scores (`r_score`, `f_score`, `m_score`, `rfm_segment`, as of
+    `rfm_computed_at`), biggest spenders first. The scores are written by
+    `services.rfm_scores_refresh`; reads only filter, sort and slice indexed columns."""
+    return (
         active_customers(account=account)
-        .filter(total_orders__gt=0, last_order_date__isnull=False)
-        .only(*RFM_FIELDS)  # the window sorts carry every selected column: keep rows narrow
-        .annotate(**rfm.score_windows())
+        .filter(SCORED)
+        .only(*RFM_FIELDS, *RFM_SCORE_FIELDS)
+        .order_by("-total_spent", "id")
     )
-    return scored.annotate(
-        rfm_segment=rfm.segment_case(F("recency_score"), F("frequency_score"), F("monetary_score"))
-    ).order_by("-total_spent", "id")
 
 
 def with_recency(queryset: QuerySet, *, account, as_of: datetime.date) -> QuerySet:
@@ -82,10 +83,9 @@ def with_recency(queryset: QuerySet, *, account, as_of: datetime.date) -> QueryS
     return queryset.annotate(recency=Greatest(elapsed, Value(datetime.timedelta(0))))
 
 
-def rfm_members_q(*, account, segments: list[str]) -> Q:
-    """Customers currently in any of the RFM `segments` (a subquery over the scored population)."""
-    members = rfm_queryset(account=account).filter(rfm_segment__in=segments).order_by().values("pk")
-    return Q(pk__in=members)
+def rfm_members_q(*, segments: list[str]) -> Q:
+    """Customers in any of the RFM `segments` as of the last refresh (an indexed column test)."""
+    return SCORED & Q(rfm_segment__in=segments)
 
 
 # --- Merchant-defined segments ---------------------------------------------------------------------
@@ -95,13 +95,12 @@ def _start_of_day(day: datetime.date, zone) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
 
 
-def segment_q(*, account, rules: dict, scored: bool = False) -> Q:
+def segment_q(*, account, rules: dict) -> Q:
     """The Q object selecting the customers that match stored (canonical) segment `rules`.
 
     All given rules must hold; see `customers.rules` for the format. The `segment` filter of the
     customer list and segment summaries both use this, over active customers. An `rfmSegment`
-    rule becomes a subquery over the scored population, or, with `scored=True` (for aggregates
-    over `rfm_queryset`, whose windows see every scored customer), a test of its `rfm_segment`.
+    rule tests the stored segment (see `rfm_members_q`).
     """
     condition = Q()
     tags = rules.get("tags", {})
@@ -127,10 +126,7 @@ def segment_q(*, account, rules: dict, scored: bool = False) -> Q:
     if "before" in last_order:
         condition &= Q(last_order_date__lt=_start_of_day(datetime.date.fromisoformat(last_order["before"]), zone))
     if rules.get("rfmSegment"):
-        if scored:
-            condition &= Q(rfm_segment__in=rules["rfmSegment"])
-        else:
-            condition &= rfm_members_q(account=account, segments=rules["rfmSegment"])
+        condition &= rfm_members_q(segments=rules["rfmSegment"])
     return condition
 
 
@@ -159,7 +155,7 @@ def segment_get(*, account, segment_id: str) -> SegmentRef:
 
 def segment_members_q(*, account, ref: SegmentRef) -> Q:
     if ref.rfm:
-        return rfm_members_q(account=account, segments=[ref.rfm.value])
+        return rfm_members_q(segments=[ref.rfm.value])
     return segment_q(account=account, rules=ref.custom.rules)
 
 
@@ -219,29 +215,28 @@ def _stats_from(row: dict, key: str) -> SegmentStats:
 def segment_stats(
     *, account, rfm_segments: list[RfmSegment] = (), custom_segments: list[CustomerSegment] = ()
 ) -> dict[str, SegmentStats]:
-    """Customer count, revenue and orders per segment id, in at most two conditional-aggregate queries.
+    """Customer count, revenue and orders per segment id, in at most two queries over active customers.
 
-    RFM segments, and custom segments with an `rfmSegment` rule (whose members all have scores),
-    are aggregated together over the scored population, so the NTILE windows run once; the other
-    custom segments over all active customers.
+    RFM segments: one GROUP BY over the stored `rfm_segment` (index on account, segment, spend);
+    custom segments: one conditional aggregate per segment in a single query.
     """
-    scored, plain = {}, {}
-    for segment in rfm_segments:
-        scored[segment.value] = Q(rfm_segment=segment.value)
-    for segment in custom_segments:
-        if segment.rules.get("rfmSegment"):
-            scored[segment.pk] = segment_q(account=account, rules=segment.rules, scored=True)
-        else:
-            plain[segment.pk] = segment_q(account=account, rules=segment.rules)
     stats = {}
-    for queryset, conditions in ((rfm_queryset(account=account), scored), (active_customers(account=account), plain)):
-        if not conditions:
-            continue
-        keys = {segment_id: f"s{index}" for index, segment_id in enumerate(conditions)}
+    if rfm_segments:
+        rows = (
+            active_customers(account=account)
+            .filter(rfm_members_q(segments=[segment.value for segment in rfm_segments]))
+            .order_by()
+            .values("rfm_segment")
+            .annotate(**_stats_aggregates("s", Q()))
+        )
+        by_segment = {row["rfm_segment"]: _stats_from(row, "s") for row in rows}
+        stats.update({segment.value: by_segment.get(segment.value, SegmentStats()) for segment in rfm_segments})
+    if custom_segments:
+        keys = {segment.pk: f"s{index}" for index, segment in enumerate(custom_segments)}
         aggregates = {}
-        for segment_id, condition in conditions.items():
-            aggregates.update(_stats_aggregates(keys[segment_id], condition))
-        row = queryset.order_by().aggregate(**aggregates)
+        for segment in custom_segments:
+            aggregates.update(_stats_aggregates(keys[segment.pk], segment_q(account=account, rules=segment.rules)))
+        row = active_customers(account=account).order_by().aggregate(**aggregates)
         stats.update({segment_id: _stats_from(row, key) for segment_id, key in keys.items()})
     return stats
 

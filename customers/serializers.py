@@ -136,18 +136,19 @@ class RfmEntrySerializer(serializers.Serializer):
     frequency = serializers.IntegerField(source="total_orders", help_text="Orders placed.")
     monetary = MoneyField(source="total_spent", help_text="Total spent.")
     last_order_date = serializers.DateTimeField()
-    recency_score = serializers.IntegerField(min_value=1, max_value=5)
-    frequency_score = serializers.IntegerField(min_value=1, max_value=5)
-    monetary_score = serializers.IntegerField(min_value=1, max_value=5)
+    recency_score = serializers.IntegerField(source="r_score", min_value=1, max_value=5)
+    frequency_score = serializers.IntegerField(source="f_score", min_value=1, max_value=5)
+    monetary_score = serializers.IntegerField(source="m_score", min_value=1, max_value=5)
     rfm_score = serializers.SerializerMethodField(help_text='The three scores as digits, e.g. "545".')
     segment = serializers.ChoiceField(source="rfm_segment", choices=RfmSegment.choices)
     segment_name = serializers.SerializerMethodField()
+    rfm_computed_at = serializers.DateTimeField(help_text="When the scores were last recomputed (hourly).")
 
     def get_recency_days(self, customer) -> int:
         return customer.recency.days
 
     def get_rfm_score(self, customer) -> str:
-        return f"{customer.recency_score}{customer.frequency_score}{customer.monetary_score}"
+        return f"{customer.r_score}{customer.f_score}{customer.m_score}"
 
     def get_segment_name(self, customer) -> str:
         return RfmSegment(customer.rfm_segment).label

@@ -10,12 +10,14 @@ an increment and no lock has to be taken first.
 import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
+from accounts.models import Account
 from webhooks.services import event_emit
 
+from . import rfm
 from .exceptions import (
     CustomerAnonymized,
     CustomerStatsConflict,
@@ -344,3 +346,65 @@ def segment_update(*, segment: CustomerSegment, changes: dict) -> CustomerSegmen
 def segment_delete(*, segment: CustomerSegment) -> None:
     """Deletes the definition only; customers are untouched."""
     segment.delete()
+
+
+# --- RFM scores ------------------------------------------------------------------------------------
+
+
+def _rfm_ranked(*, account):
+    """Every customer of the account with `scored` (does RFM cover them?), the three NTILE(5) scores
+    and the segment; the windows are partitioned by `scored`, so quintiles are taken among the scored
+    customers only, exactly as `customers.rfm` describes."""
+    scored = ExpressionWrapper(
+        Q(is_anonymized=False, total_orders__gt=0, last_order_date__isnull=False), output_field=BooleanField()
+    )
+    return (
+        Customer.objects.filter(account=account)
+        .annotate(scored=scored)
+        .annotate(**rfm.score_windows(partition_by=[F("scored")]))
+        .annotate(segment=rfm.segment_case(F("recency_score"), F("frequency_score"), F("monetary_score")))
+        .values("id", "scored", "recency_score", "frequency_score", "monetary_score", "segment")
+        .order_by()
+    )
+
+
+def rfm_scores_refresh(*, account) -> None:
+    """Recomputes the stored RFM scores and segments of all of `account`'s customers in ONE statement.
+
+    `UPDATE customers_customer SET … FROM (SELECT id, NTILE(5) OVER (…) …) AS s WHERE id = s.id`
+    (PostgreSQL, and SQLite ≥ 3.33): scored customers get their scores, every other customer of the
+    account (no orders, anonymized) gets nulls, and all get `rfm_computed_at`. Other accounts' rows
+    are not in the subquery, so they are never touched.
+    """
+    ranked_sql, params = _rfm_ranked(account=account).query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(Customer._meta.db_table)
+    # Stored column <- the subquery's column, kept only for scored customers.
+    sources = {"r_score": "recency_score", "f_score": "frequency_score", "m_score": "monetary_score"}
+    assignments = [
+        f"{quote(Customer._meta.get_field(name).column)} = CASE WHEN s.scored THEN s.{source} END"
+        for name, source in {**sources, "rfm_segment": "segment"}.items()
+    ]
+    assignments.append(f"{quote(Customer._meta.get_field('rfm_computed_at').column)} = %s")
+    computed_at = Customer._meta.get_field("rfm_computed_at").get_db_prep_value(timezone.now(), connection)
+    # Only quoted identifiers and the ORM's compiled SELECT are interpolated; values are parameters.
+    sql = f"UPDATE {table} SET {', '.join(assignments)} FROM ({ranked_sql}) AS s WHERE {table}.{quote('id')} = s.id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [computed_at, *params])
+
+
+def rfm_scores_refresh_accounts(*, batch_size: int, account_ids: list[str] | None = None) -> int:
+    """Refreshes the RFM scores of every active account (or of `account_ids`), reading the accounts
+    `batch_size` ids at a time; each account is one statement, committed on its own. Returns how many."""
+    accounts = Account.objects.filter(is_active=True).order_by("pk")
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=account_ids)
+    refreshed, after = 0, None
+    while True:
+        batch = list((accounts.filter(pk__gt=after) if after else accounts)[:batch_size])
+        for account in batch:
+            rfm_scores_refresh(account=account)
+        refreshed += len(batch)
+        if len(batch) < batch_size:
+            return refreshed
+        after = batch[-1].pk

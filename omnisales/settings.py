@@ -356,6 +356,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
 }
+# --- Customers: stored RFM scores (docs/customers.md "RFM analysis") ---
+CELERY_BEAT_SCHEDULE["customers-refresh-rfm-scores"] = {
+    "task": "customers.tasks.rfm_scores_refresh_task",
+    "schedule": crontab(minute=20),  # hourly
+    "options": {"expires": 3000},
+}
+# Accounts read per batch by the refresh (each account is one UPDATE statement).
+CUSTOMERS_RFM_REFRESH_BATCH_SIZE = env.int("CUSTOMERS_RFM_REFRESH_BATCH_SIZE", default=100)
 CELERY_TIMEZONE = "UTC"
 
 # --- Outgoing webhooks (docs/webhooks.md) ----------------------------------------------------

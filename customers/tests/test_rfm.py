@@ -7,6 +7,7 @@ from django.db.models import Value
 
 from accounts.models import Account
 from customers import services
+from customers.models import Customer
 from customers.rfm import segment_case
 
 from .factories import NOON, set_order_stats
@@ -56,7 +57,8 @@ def dataset(account, other_account):
     for index in range(7):  # another account's big spenders must not shift these quintiles
         theirs = services.customer_create(account=other_account, name=f"Theirs {index}")
         give_orders(theirs, days_ago=index, orders=100 + index, spent="50000.00")
-    return customers
+    services.rfm_scores_refresh(account=account)  # the anonymized customer leaves the quintiles
+    return {name: Customer.objects.get(pk=customer.pk) for name, customer in customers.items()}
 
 
 def rfm(api, **params):
@@ -96,6 +98,7 @@ def test_entry_shape(api, dataset):
         "rfmScore": "433",
         "segment": "loyal",
         "segmentName": "Loyal",
+        "rfmComputedAt": dataset["C"].rfm_computed_at.isoformat().replace("+00:00", "Z"),
     }
 
 
