@@ -29,7 +29,6 @@ migrate: install .env
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py refresh_rfm  # score the demo customers once their orders exist
 
 run: demo
 	@echo "Serving on http://localhost:$(PORT)  (API explorer: http://localhost:$(PORT)/api-docs)"

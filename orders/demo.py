@@ -20,6 +20,7 @@ from django.utils import timezone
 from catalog.models import Product, ProductStatus
 from catalog.services import product_mark_ordered
 from customers.models import Customer
+from customers.services import rfm_scores_refresh
 
 from . import pricing, services
 from .models import (
@@ -203,4 +204,5 @@ def seed(account, *, user, log) -> None:
     for product_ids in products_by_order.values():
         product_mark_ordered(account=account, product_ids=product_ids)
     customers_with_orders = services.order_customer_stats_rebuild(account=account)
+    rfm_scores_refresh(account=account)  # the demo's customers are scored as soon as their history exists
     log(f"Orders: {len(builder.orders)} created for {customers_with_orders} customers.")
