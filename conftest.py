@@ -84,3 +84,15 @@ def anonymous_client():
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def fresh_address():
+    """fresh_address() -> an IPv4 address no other test (or earlier run) has used.
+
+    Anonymous rate-limit counters are keyed by client address in a cache that parallel test workers
+    and earlier runs share; a test that counts them uses addresses of its own instead of clearing it."""
+    import random
+
+    generator = random.SystemRandom()
+    return lambda: f"10.{generator.randrange(256)}.{generator.randrange(256)}.{generator.randrange(1, 255)}"

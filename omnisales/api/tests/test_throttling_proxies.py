@@ -2,7 +2,6 @@
 the deployment's own proxies (TRUSTED_PROXY_COUNT) vouch for it."""
 
 import pytest
-from django.core.cache import cache
 from django.test import RequestFactory
 
 from omnisales.api.throttling import client_address
@@ -40,14 +39,15 @@ def test_client_address(settings, trusted, forwarded, expected):
 
 class TestAnonymousRateLimitByAddress:
     @pytest.fixture(autouse=True)
-    def _tight_limit(self, settings):
-        cache.clear()
+    def _tight_limit(self, settings, fresh_address):
         settings.API_RATE_LIMITS = {"read": "3/hour", "write": "3/hour"}
+        # Addresses of this test only: the counters live in a cache other test workers share.
+        self.client_ip, self.victim, self.proxy = fresh_address(), fresh_address(), fresh_address()
 
     def test_rotating_x_forwarded_for_does_not_reset_the_limit(self, anonymous_client):
         statuses = [
             anonymous_client.get(
-                "/api/auth/me", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+                "/api/auth/me", REMOTE_ADDR=self.client_ip, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
             ).status_code
             for n in range(4)
         ]
@@ -55,18 +55,18 @@ class TestAnonymousRateLimitByAddress:
 
     def test_a_forged_victim_address_does_not_use_up_the_victims_limit(self, anonymous_client):
         for _ in range(4):
-            anonymous_client.get("/api/auth/me", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
-        assert anonymous_client.get("/api/auth/me", REMOTE_ADDR="192.0.2.1").status_code == 401
+            anonymous_client.get("/api/auth/me", REMOTE_ADDR=self.client_ip, HTTP_X_FORWARDED_FOR=self.victim)
+        assert anonymous_client.get("/api/auth/me", REMOTE_ADDR=self.victim).status_code == 401
 
     def test_behind_one_trusted_proxy_the_right_most_address_counts(self, anonymous_client, settings):
         settings.TRUSTED_PROXY_COUNT = 1
-        proxy = "10.0.0.2"
+        proxy = self.proxy
         for n in range(3):
-            anonymous_client.get("/api/auth/me", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 198.51.100.7")
-        blocked = anonymous_client.get("/api/auth/me", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+            anonymous_client.get("/api/auth/me", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, {self.client_ip}")
+        blocked = anonymous_client.get("/api/auth/me", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=self.client_ip)
         assert blocked.status_code == 429
         # Another client behind the same proxy has its own count.
-        other = anonymous_client.get("/api/auth/me", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.8")
+        other = anonymous_client.get("/api/auth/me", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=self.victim)
         assert other.status_code == 401
 
     def test_login_lockout_follows_the_same_address(self, anonymous_client, settings):
