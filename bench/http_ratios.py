@@ -380,7 +380,7 @@ def measure(args: argparse.Namespace, wrk: str, store: dict) -> None:
         print(
             f"\n{runs} wrk runs of {args.duration}s (-t{WRK_THREADS} -c{WRK_CONNECTIONS}), gunicorn "
             f"{GUNICORN_WORKERS} sync workers each, DATABASE_CONN_MAX_AGE="
-            f"{os.environ.get('DATABASE_CONN_MAX_AGE', '0 (default)')}, {os.cpu_count()} CPUs, "
+            f"{os.environ.get('DATABASE_CONN_MAX_AGE', 'the settings default')}, {os.cpu_count()} CPUs, "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         previous_bare = run_wrk(wrk, bare_url, bare_script, args.duration)
