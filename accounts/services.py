@@ -188,3 +188,11 @@ def idempotency_records_purge(*, older_than: datetime, batch_size: int = 1000) -
         if not ids:
             return deleted
         deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
+
+
+def login_logs_purge(*, age_days: int) -> int:
+    """Deletes login access and failure logs older than `age_days` (lockout counters expire on their
+    own). Returns how many rows were deleted."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.reset_logs(age_days=age_days) + AxesProxyHandler.reset_failure_logs(age_days=age_days)

@@ -302,6 +302,8 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_CLIENT_IP_CALLABLE = "omnisales.api.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure stays listed in the admin after its lockout expired
+# Login access and failure logs older than this are deleted daily (accounts-purge-login-logs).
+LOGIN_LOG_RETENTION_DAYS = env.int("LOGIN_LOG_RETENTION_DAYS", default=90)
 
 # --- Background work ---------------------------------------------------------------------
 # Without CELERY_BROKER_URL tasks run in-process when they are enqueued (development), and always
@@ -350,6 +352,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-purge-old-events": {
         "task": "webhooks.tasks.events_purge_task",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "accounts-purge-login-logs": {
+        "task": "accounts.tasks.login_logs_purge_task",
+        "schedule": crontab(hour=3, minute=30),
     },
     "accounts-purge-idempotency-records": {
         "task": "accounts.tasks.idempotency_records_purge_task",
