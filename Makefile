@@ -37,6 +37,8 @@ run: demo
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache  # the layer contracts in .importlinter
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run  # models and migrations agree
 
 format: install
 	$(BIN)/ruff format .
