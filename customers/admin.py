@@ -34,12 +34,14 @@ class CustomerAdmin(admin.ModelAdmin):
         "total_orders",
         "total_spent",
         "last_order_date",
+        "rfm_segment",
         "accepts_email_marketing",
         "accepts_sms_marketing",
         "is_anonymized",
         "created_at",
     ]
     list_filter = [
+        "rfm_segment",
         "is_anonymized",
         "accepts_email_marketing",
         "accepts_sms_marketing",

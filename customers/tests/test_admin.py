@@ -26,6 +26,7 @@ def customers(account):
         {"accepts_email_marketing__exact": "0"},
         {"has_orders": "no"},
         {"has_orders": "yes"},
+        {"rfm_segment__exact": "champions"},
         {"created_at__gte": "2020-01-01 00:00:00+00:00"},
     ],
 )
