@@ -59,8 +59,8 @@ def token_obtain(*, request, email: str, password: str, account_id: str | None =
     """Checks the password through django.contrib.auth with the request, so failed logins are counted
     per email and per client address and a locked-out login is refused even with the right password.
 
-    The failure records are written in the caller's transaction, which must commit them even when
-    the login is refused (see TokenObtainView.handle_exception).
+    The failure records commit even when the login is refused (TokenObtainView opens no request
+    transaction that the refusal would roll back).
     """
     email = email.strip().lower()
     user = authenticate(request, username=email, password=password)

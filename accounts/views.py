@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
@@ -19,29 +18,21 @@ class RegisterView(BaseAPIView):
         tags=["auth"],
     )
     def post(self, request):
-        payload = serializers.RegisterSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        result = services.account_register(**payload.validated_data)
-        body = serializers.RegisterResponseSerializer(
-            {
-                "user": result["user"],
-                "account": result["account"],
-                "role": result["membership"].role,
-                "tokens": result["tokens"],
-            }
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        result = services.account_register(**self.payload(serializers.RegisterSerializer))
+        body = {
+            "user": result["user"],
+            "account": result["account"],
+            "role": result["membership"].role,
+            "tokens": result["tokens"],
+        }
+        return self.respond(serializers.RegisterResponseSerializer, body, status.HTTP_201_CREATED)
 
 
 class TokenObtainView(BaseAPIView):
     public = True
-
-    def handle_exception(self, exc):
-        # A refused login keeps one write on purpose: its failure record, which the lockout counts.
-        # The error handler's rollback is confined to a block of its own, so the request's
-        # transaction still commits that record.
-        with transaction.atomic():
-            return super().handle_exception(exc)
+    # A refused login keeps one write on purpose: its failure record, which the lockout counts. So no
+    # request transaction (it would roll back with the 401); the service commits its own.
+    atomic_writes = False
 
     @extend_schema(
         request=serializers.TokenObtainSerializer,
@@ -54,10 +45,8 @@ class TokenObtainView(BaseAPIView):
         tags=["auth"],
     )
     def post(self, request):
-        payload = serializers.TokenObtainSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        tokens = services.token_obtain(request=request, **payload.validated_data)
-        return Response(serializers.TokenPairSerializer(tokens).data)
+        tokens = services.token_obtain(request=request, **self.payload(serializers.TokenObtainSerializer))
+        return self.respond(serializers.TokenPairSerializer, tokens)
 
 
 class TokenRefreshView(BaseAPIView):
@@ -70,10 +59,8 @@ class TokenRefreshView(BaseAPIView):
         tags=["auth"],
     )
     def post(self, request):
-        payload = serializers.TokenRefreshSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        tokens = services.token_refresh(refresh=payload.validated_data["refresh"])
-        return Response(serializers.TokenPairSerializer(tokens).data)
+        tokens = services.token_refresh(refresh=self.payload(serializers.TokenRefreshSerializer)["refresh"])
+        return self.respond(serializers.TokenPairSerializer, tokens)
 
 
 class MeView(BaseAPIView):
@@ -90,7 +77,7 @@ class MeView(BaseAPIView):
             "scopes": sorted(context.scopes),
             "auth_method": context.method,
         }
-        return Response(serializers.MeSerializer(body).data)
+        return self.respond(serializers.MeSerializer, body)
 
 
 class ApiKeyViewSet(mixins.ListModelMixin, TenantViewSet):
@@ -109,9 +96,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, TenantViewSet):
         request=serializers.ApiKeySerializer, responses={201: serializers.ApiKeyCreatedSerializer}, tags=["auth"]
     )
     def create(self, request):
-        payload = serializers.ApiKeySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = self.payload(serializers.ApiKeySerializer)
         api_key, secret = services.api_key_create(
             account=self.account,
             name=data["name"],
@@ -122,11 +107,11 @@ class ApiKeyViewSet(mixins.ListModelMixin, TenantViewSet):
             created_by_key=self.auth_context.principal if self.auth_context.method == "api_key" else None,
         )
         api_key.key = secret
-        return Response(serializers.ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+        return self.respond(serializers.ApiKeyCreatedSerializer, api_key, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.ApiKeySerializer}, tags=["auth"])
     def retrieve(self, request, apiKeyId=None):
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.represent(self.get_object()))
 
     @extend_schema(responses={204: None}, summary="Revoke an API key", tags=["auth"])
     def destroy(self, request, apiKeyId=None):
@@ -148,9 +133,7 @@ class OAuthApplicationViewSet(mixins.ListModelMixin, TenantViewSet):
         tags=["auth"],
     )
     def create(self, request):
-        payload = serializers.OAuthApplicationSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = self.payload(serializers.OAuthApplicationSerializer)
         client, secret = services.oauth_application_create(
             account=self.account,
             name=data["application"]["name"],
@@ -161,11 +144,11 @@ class OAuthApplicationViewSet(mixins.ListModelMixin, TenantViewSet):
             user=request.user if self.auth_context.method == "jwt" else None,
         )
         client.client_secret = secret
-        return Response(serializers.OAuthApplicationCreatedSerializer(client).data, status=status.HTTP_201_CREATED)
+        return self.respond(serializers.OAuthApplicationCreatedSerializer, client, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.OAuthApplicationSerializer}, tags=["auth"])
     def retrieve(self, request, applicationId=None):
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.represent(self.get_object()))
 
     @extend_schema(responses={204: None}, tags=["auth"])
     def destroy(self, request, applicationId=None):

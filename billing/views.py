@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
@@ -7,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import ApiViewMixin, BaseAPIView, TenantScopedMixin, TenantViewSet
+from omnisales.api.views import ApiViewMixin, BaseAPIView, RetrieveMixin, TenantScopedMixin, TenantViewSet
 
 from . import selectors, serializers, services, stripe_events
 from .filters import PaymentFilter, PlanFilter, SubscriptionFilter
@@ -26,30 +25,21 @@ PROVIDER_ERRORS = {
 
 
 class ProviderCallMixin:
-    """Views that call Stripe opt out of ATOMIC_REQUESTS.
+    """Views that call Stripe open no request transaction (`atomic_writes = False`).
 
-    A request transaction would stay open for the whole Stripe call (up to STRIPE_TIMEOUT_SECONDS),
-    and would roll back the one write a failed request must keep: the failed Payment of a declined
-    card. The services these views call commit their own short transactions instead.
+    One would stay open for the whole Stripe call (up to STRIPE_TIMEOUT_SECONDS) and would roll back
+    the one write a failed request must keep: the failed Payment of a declined card. The services these
+    views call lock, check and commit in short transactions of their own, with the call in between.
     """
 
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        return transaction.non_atomic_requests(super().as_view(*args, **kwargs))
-
-    def handle_exception(self, exc):
-        # The error handler marks the innermost open transaction for rollback. This view opened none
-        # (its services already rolled back their own work), so give it a savepoint to mark instead of
-        # a transaction some caller holds open around the request.
-        with transaction.atomic():
-            return super().handle_exception(exc)
+    atomic_writes = False
 
 
 @extend_schema_view(
     list=extend_schema(summary="List payments", tags=PAYMENT_TAGS),
     retrieve=extend_schema(summary="Get a payment", tags=PAYMENT_TAGS),
 )
-class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
     queryset = selectors.payment_list()
     serializer_class = serializers.CardPaymentSerializer
     filterset_class = PaymentFilter
@@ -75,9 +65,7 @@ class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, mixins.RetrieveMo
     )
     @action(detail=False, methods=["post"], url_path="process", url_name="process")
     def process(self, request):
-        payload = serializers.PaymentProcessSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = self.payload(serializers.PaymentProcessSerializer)
         payment, client_secret = services.payment_process(
             account=self.account,
             amount_cents=data["amount"],
@@ -89,7 +77,7 @@ class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, mixins.RetrieveMo
         )
         payment.client_secret = client_secret
         code = status.HTTP_200_OK if payment.status == PaymentStatus.SUCCEEDED else status.HTTP_202_ACCEPTED
-        return Response(serializers.PaymentProcessResponseSerializer(payment).data, status=code)
+        return self.respond(serializers.PaymentProcessResponseSerializer, payment, code)
 
     @extend_schema(
         request=serializers.RefundRequestSerializer,
@@ -100,14 +88,11 @@ class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @action(detail=True, methods=["post"], url_path="refund", url_name="refund")
     def refund(self, request, paymentId=None):
         payment = self.get_object()
-        payload = serializers.RefundRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = self.payload(serializers.RefundRequestSerializer)
         refund = services.payment_refund(
-            payment=payment,
-            amount_cents=payload.validated_data.get("amount_cents"),
-            reason=payload.validated_data.get("reason"),
+            payment=payment, amount_cents=data.get("amount_cents"), reason=data.get("reason")
         )
-        return Response(serializers.RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+        return self.respond(serializers.RefundSerializer, refund, status.HTTP_201_CREATED)
 
 
 class StripeWebhookView(BaseAPIView):
@@ -181,10 +166,9 @@ class CheckoutView(ProviderCallMixin, BaseAPIView):
         tags=TAGS,
     )
     def post(self, request):
-        payload = serializers.CheckoutRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        session = services.checkout_session_create(account=self.account, plan_id=payload.validated_data["plan_id"])
-        return Response(serializers.CheckoutResponseSerializer(session).data)
+        plan_id = self.payload(serializers.CheckoutRequestSerializer)["plan_id"]
+        session = services.checkout_session_create(account=self.account, plan_id=plan_id)
+        return self.respond(serializers.CheckoutResponseSerializer, session)
 
 
 class SubscriptionCancelView(ProviderCallMixin, TenantScopedMixin, ApiViewMixin, generics.GenericAPIView):
@@ -208,4 +192,4 @@ class SubscriptionCancelView(ProviderCallMixin, TenantScopedMixin, ApiViewMixin,
     )
     def post(self, request, subscriptionId=None):
         subscription = services.subscription_cancel(subscription=self.get_object())
-        return Response(serializers.SubscriptionSerializer(subscription).data, status=status.HTTP_202_ACCEPTED)
+        return self.respond(serializers.SubscriptionSerializer, subscription, status.HTTP_202_ACCEPTED)

@@ -10,7 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import TenantViewSet, not_found
+from omnisales.api.views import (
+    RetrieveMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
+    TenantViewSet,
+    not_found,
+)
 
 from . import csv_format, selectors, services
 from .filters import CategoryFilter, ProductFilter
@@ -34,42 +40,6 @@ SKU_TAKEN = {409: _error("DUPLICATE_SKU")}
 SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
 
 
-class ServiceWriteMixin:
-    """create / retrieve / update / partial_update, with writes through the app's services.
-
-    The object is fetched (404 for another account's id) before the body is validated; PUT and PATCH
-    validate the same way (DRF skips the serializer's defaults on PATCH, so PUT resets omitted fields).
-    """
-
-    def perform_create_with(self, data: dict):
-        raise NotImplementedError
-
-    def perform_update_with(self, instance, data: dict):
-        raise NotImplementedError
-
-    def create(self, request, *args, **kwargs):
-        payload = self.get_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        instance = self.perform_create_with(payload.validated_data)
-        return Response(self.render(instance), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial=False, **kwargs):
-        instance = self.get_object()
-        payload = self.get_serializer(instance, data=request.data, partial=partial)
-        payload.is_valid(raise_exception=True)
-        instance = self.perform_update_with(instance, payload.validated_data)
-        return Response(self.render(instance))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response(self.render(self.get_object()))
-
-    def render(self, instance):
-        return self.get_serializer(instance).data
-
-
 @extend_schema_view(
     list=extend_schema(summary="List categories", tags=PRODUCTS),
     create=extend_schema(summary="Create a category", responses={201: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS),
@@ -84,7 +54,7 @@ class ServiceWriteMixin:
         summary="Update a category", responses={200: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS
     ),
 )
-class CategoryViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
+class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, mixins.ListModelMixin, TenantViewSet):
     """The account's category tree (`parentId` links a category to its parent)."""
 
     queryset = Category.objects.order_by("position", "name", "pk")
@@ -101,9 +71,6 @@ class CategoryViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
 
     def perform_update_with(self, category, data):
         return services.category_update(category=category, data=data)
-
-    def render(self, instance):
-        return super().render(self.get_queryset().get(pk=instance.pk))
 
     @extend_schema(
         summary="Delete a category",
@@ -169,7 +136,7 @@ class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
         summary="Update a product", responses={200: ProductSerializer, **SKU_TAKEN}, tags=PRODUCTS
     ),
 )
-class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
+class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, mixins.ListModelMixin, TenantViewSet):
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
@@ -192,7 +159,7 @@ class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
     def destroy(self, request, productId=None):
         product = self.get_object()
         result = services.product_delete(product=product)
-        return Response(ProductDeleteResultSerializer({"id": product.pk, "result": result}).data)
+        return self.respond(ProductDeleteResultSerializer, {"id": product.pk, "result": result})
 
     @extend_schema(
         summary="Import products from CSV",
@@ -216,13 +183,11 @@ class ProductViewSet(ServiceWriteMixin, mixins.ListModelMixin, TenantViewSet):
         body_limit_setting="API_MAX_IMPORT_BODY_BYTES",  # a 20 MB file plus the multipart framing
     )
     def import_csv(self, request):
-        payload = ProductImportSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = self.payload(ProductImportSerializer)
         report = services.product_import(
             account=self.account, file=data["file"], all_or_nothing=data["all_or_nothing"], dry_run=data["dry_run"]
         )
-        return Response(ProductImportReportSerializer(report.as_dict()).data)
+        return self.respond(ProductImportReportSerializer, report.as_dict())
 
     @extend_schema(
         summary="Export products as CSV",

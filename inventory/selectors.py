@@ -52,12 +52,12 @@ def low_stock_condition() -> Q:
     return Q(available_quantity__lte=F("reorder_point"), warehouse__is_active=True)
 
 
-def stock_levels(*, account: Account) -> QuerySet[StockLevel]:
-    """Stock levels with product and warehouse, `available_quantity`, and the product's totals across active
-    warehouses (`total_on_hand`, `total_reserved`), whatever the filters."""
+def stock_levels(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
+    """Stock levels (an account's: the caller scopes `queryset`) with product and warehouse,
+    `available_quantity`, and the product's totals across active warehouses (`total_on_hand`,
+    `total_reserved`), whatever the filters."""
     return (
-        StockLevel.objects.filter(account=account)
-        .select_related("product", "warehouse")
+        queryset.select_related("product", "warehouse")
         .with_available()
         .annotate(
             total_on_hand=_product_total("on_hand"),
@@ -67,8 +67,9 @@ def stock_levels(*, account: Account) -> QuerySet[StockLevel]:
     )
 
 
-def stock_alerts(*, account: Account, now: datetime | None = None) -> QuerySet[StockLevel]:
-    """Stock levels of active warehouses at or below their reorder point, most urgent first, each with:
+def stock_alerts(queryset: QuerySet[StockLevel], *, now: datetime | None = None) -> QuerySet[StockLevel]:
+    """Stock levels (of `queryset`, scoped by the caller) of active warehouses at or below their reorder
+    point, most urgent first, each with:
 
     - `sold_last_30_days`: units sold from this stock level in the last 30 days (sale movements);
     - `days_of_cover`: available ÷ average daily sales over those 30 days, null when nothing sold;
@@ -80,7 +81,7 @@ def stock_alerts(*, account: Account, now: datetime | None = None) -> QuerySet[S
     sales = StockMovement.objects.filter(stock_level_id=OuterRef("pk"), type=MovementType.SALE, created_at__gte=since)
     per_day = Cast(F("sold_last_30_days"), FloatField()) / Value(float(SALES_WINDOW_DAYS))
     return (
-        stock_levels(account=account)
+        stock_levels(queryset)
         .filter(low_stock_condition())
         .annotate(sold_last_30_days=-_sum_of(sales, "stock_level_id", "on_hand_change"))
         .annotate(
@@ -100,24 +101,16 @@ def stock_alerts(*, account: Account, now: datetime | None = None) -> QuerySet[S
     )
 
 
-def movements(*, account: Account) -> QuerySet[StockMovement]:
-    return (
-        StockMovement.objects.filter(account=account)
-        .select_related("product", "warehouse")
-        .order_by("-created_at", "-id")
-    )
+def movements(queryset: QuerySet[StockMovement]) -> QuerySet[StockMovement]:
+    return queryset.select_related("product", "warehouse").order_by("-created_at", "-id")
 
 
-def transfers(*, account: Account) -> QuerySet[StockTransfer]:
-    return (
-        StockTransfer.objects.filter(account=account)
-        .select_related("product", "from_warehouse", "to_warehouse")
-        .order_by("-created_at", "-id")
-    )
+def transfers(queryset: QuerySet[StockTransfer]) -> QuerySet[StockTransfer]:
+    return queryset.select_related("product", "from_warehouse", "to_warehouse").order_by("-created_at", "-id")
 
 
-def warehouses(*, account: Account) -> QuerySet[Warehouse]:
-    return Warehouse.objects.filter(account=account).order_by("priority", "code", "pk")
+def warehouses(queryset: QuerySet[Warehouse]) -> QuerySet[Warehouse]:
+    return queryset.order_by("priority", "code", "pk")
 
 
 def ledger_discrepancies(account: Account) -> list[dict]:

@@ -5,9 +5,8 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.auth import get_auth_context
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import TenantViewSet
+from omnisales.api.views import RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import selectors, services
 from .filters import AlertFilter, MovementFilter, StockLevelFilter, TransferFilter, WarehouseFilter
@@ -32,23 +31,21 @@ def _error(codes: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=codes)
 
 
-def actor_of(request) -> str:
+def actor_of(context) -> str:
     """Who made a change, for the ledger: the user's email, else the credential id (key_…)."""
-    context = get_auth_context(request)
     principal = context.principal
     email = getattr(principal, "email", None) or getattr(getattr(principal, "user", None), "email", None)
     return email or context.credential_id
 
 
-class _AccountQuerysetMixin:
-    """Querysets come from a selector taking the request account (none while the schema is generated)."""
+class SelectorViewSet(TenantViewSet):
+    """The account's rows of `queryset`, shaped by the inventory selector `selector` (joins, annotations,
+    ordering)."""
 
     selector = None
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset.none()
-        return type(self).selector(account=self.account)
+        return type(self).selector(super().get_queryset())
 
 
 CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE, WAREHOUSE_ARCHIVED")}
@@ -58,7 +55,7 @@ CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE, WAREHOUSE_ARCHIVED")}
     list=extend_schema(summary="List warehouses", description="Archived warehouses only with includeArchived=true."),
     retrieve=extend_schema(summary="Get a warehouse"),
 )
-class WarehouseViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
     queryset = Warehouse.objects.all()
     selector = selectors.warehouses
     serializer_class = WarehouseSerializer
@@ -68,17 +65,13 @@ class WarehouseViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retr
 
     @extend_schema(summary="Create a warehouse", responses={201: WarehouseSerializer, **CODE_TAKEN})
     def create(self, request):
-        payload = WarehouseSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        warehouse = services.warehouse_create(account=self.account, **payload.validated_data)
-        return Response(WarehouseSerializer(warehouse).data, status=status.HTTP_201_CREATED)
+        return super().create(request)
 
-    def _update(self, request, *, partial: bool):
-        warehouse = self.get_object()
-        payload = WarehouseSerializer(warehouse, data=request.data, partial=partial)
-        payload.is_valid(raise_exception=True)
-        warehouse = services.warehouse_update(warehouse=warehouse, data=payload.validated_data)
-        return Response(WarehouseSerializer(warehouse).data)
+    def perform_create_with(self, data):
+        return services.warehouse_create(account=self.account, **data)
+
+    def perform_update_with(self, warehouse, data):
+        return services.warehouse_update(warehouse=warehouse, data=data)
 
     @extend_schema(
         summary="Replace a warehouse",
@@ -86,11 +79,11 @@ class WarehouseViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retr
         responses={200: WarehouseSerializer, **CODE_TAKEN},
     )
     def update(self, request, warehouseId=None):
-        return self._update(request, partial=False)
+        return super().update(request, partial=False)
 
     @extend_schema(summary="Update a warehouse", responses={200: WarehouseSerializer, **CODE_TAKEN})
     def partial_update(self, request, warehouseId=None):
-        return self._update(request, partial=True)
+        return super().update(request, partial=True)
 
     @extend_schema(
         summary="Delete a warehouse",
@@ -102,7 +95,7 @@ class WarehouseViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retr
     def destroy(self, request, warehouseId=None):
         warehouse = self.get_object()
         result = services.warehouse_delete(warehouse=warehouse)
-        return Response(WarehouseDeleteResultSerializer({"id": warehouse.pk, "result": result}).data)
+        return self.respond(WarehouseDeleteResultSerializer, {"id": warehouse.pk, "result": result})
 
 
 @extend_schema_view(
@@ -113,7 +106,7 @@ class WarehouseViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retr
     ),
     retrieve=extend_schema(summary="Get a stock level"),
 )
-class StockLevelViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class StockLevelViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
     queryset = StockLevel.objects.all()
     selector = selectors.stock_levels
     serializer_class = StockLevelSerializer
@@ -122,9 +115,6 @@ class StockLevelViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Ret
     lookup_url_kwarg = "stockLevelId"
     lookup_value_regex = r"stk_[^/.]+"
 
-    def _render(self, level_id: str):
-        return StockLevelSerializer(self.get_queryset().get(pk=level_id)).data
-
     @extend_schema(
         summary="Set a stock level's reorder point and quantity",
         request=StockLevelSettingsSerializer,
@@ -132,10 +122,8 @@ class StockLevelViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Ret
     )
     def partial_update(self, request, stockLevelId=None):
         level = self.get_object()
-        payload = StockLevelSettingsSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.stock_level_update(stock_level=level, **payload.validated_data)
-        return Response(self._render(level.pk))
+        services.stock_level_update(stock_level=level, **self.payload(StockLevelSettingsSerializer))
+        return Response(self.represent(self.get_queryset().get(pk=level.pk)))  # totals and availability anew
 
     @extend_schema(
         summary="Adjust stock",
@@ -151,11 +139,10 @@ class StockLevelViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Ret
     )
     @action(detail=False, methods=["post"], url_path="adjust", url_name="adjust")
     def adjust(self, request):
-        payload = StockAdjustSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        movement = services.stock_adjust(account=self.account, actor=actor_of(request), **payload.validated_data)
+        data = self.payload(StockAdjustSerializer)
+        movement = services.stock_adjust(account=self.account, actor=actor_of(self.auth_context), **data)
         body = {"movement": movement, "stock_level": self.get_queryset().get(pk=movement.stock_level_id)}
-        return Response(StockAdjustResultSerializer(body).data, status=status.HTTP_201_CREATED)
+        return self.respond(StockAdjustResultSerializer, body, status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -167,7 +154,7 @@ class StockLevelViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Ret
     ),
     retrieve=extend_schema(summary="Get a stock movement"),
 )
-class MovementViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class MovementViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
     queryset = StockMovement.objects.all()
     selector = selectors.movements
     serializer_class = MovementSerializer
@@ -180,7 +167,7 @@ class MovementViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retri
     list=extend_schema(summary="List stock transfers"),
     retrieve=extend_schema(summary="Get a stock transfer"),
 )
-class TransferViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class TransferViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
     queryset = StockTransfer.objects.all()
     selector = selectors.transfers
     serializer_class = TransferSerializer
@@ -200,14 +187,9 @@ class TransferViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         },
     )
     def create(self, request):
-        payload = TransferCreateSerializer(data=request.data, context={"request": request})
-        payload.is_valid(raise_exception=True)
-        transfer = services.stock_transfer_create(
-            account=self.account, actor=actor_of(request), **payload.validated_data
-        )
-        return Response(
-            TransferSerializer(self.get_queryset().get(pk=transfer.pk)).data, status=status.HTTP_201_CREATED
-        )
+        data = self.payload(TransferCreateSerializer)
+        transfer = services.stock_transfer_create(account=self.account, actor=actor_of(self.auth_context), **data)
+        return Response(self.represent(self.get_queryset().get(pk=transfer.pk)), status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -219,7 +201,7 @@ class TransferViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, mixins.Retri
         responses={200: AlertSerializer(many=True)},
     )
 )
-class AlertViewSet(_AccountQuerysetMixin, mixins.ListModelMixin, TenantViewSet):
+class AlertViewSet(mixins.ListModelMixin, SelectorViewSet):
     queryset = StockLevel.objects.all()
     selector = selectors.stock_alerts
     serializer_class = AlertSerializer

@@ -88,7 +88,10 @@ TEMPLATES = [
 WSGI_APPLICATION = "omnisales.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No transaction per request: reads open none, and each write view opens one atomic() around its
+# work (omnisales.api.views.ApiViewMixin.dispatch); views that call an outside API opt out and let their
+# services commit short transactions of their own.
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections: a request reuses its process's connection for up to DATABASE_CONN_MAX_AGE
 # seconds instead of paying a new PostgreSQL handshake each time; CONN_HEALTH_CHECKS pings a reused
 # connection once per request before use, so one dropped by the server or a proxy is replaced instead

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import TenantViewSet
+from omnisales.api.views import RetrieveMixin, TenantViewSet
 
 from . import selectors, services
 from .actors import actor_from_auth
@@ -46,7 +46,7 @@ TRANSITION_CONFLICT = {
     list=extend_schema(summary="List orders", responses={200: OrderSerializer(many=True)}, tags=TAGS),
     retrieve=extend_schema(summary="Get an order", responses={200: OrderSerializer}, tags=TAGS),
 )
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class OrderViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
     """Orders across every sales channel, newest first."""
 
     queryset = Order.objects.all()
@@ -59,22 +59,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     def get_queryset(self):
         return selectors.orders_with_items(super().get_queryset())
 
-    def _render(self, order: Order, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=order.pk)
-        return Response(OrderSerializer(fresh).data, status=status_code)
-
-    def _payload(self, serializer_class, **kwargs):
-        payload = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
-        payload.is_valid(raise_exception=True)
-        return payload.validated_data
-
     @property
     def actor(self):
         return actor_from_auth(self.auth_context)
-
-    def _paginated(self, queryset, serializer_class) -> Response:
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
 
     @extend_schema(
         summary="Create an order",
@@ -87,7 +74,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         tags=TAGS,
     )
     def create(self, request):
-        data = self._payload(OrderCreateSerializer)
+        data = self.payload(OrderCreateSerializer)
         order = services.order_create(
             account=self.account,
             customer=data["customer"],
@@ -99,7 +86,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             payment_method=data["payment_method"],
             actor=self.actor,
         )
-        return self._render(order, status.HTTP_201_CREATED)
+        return Response(self.represent(order), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Update an order's status",
@@ -113,9 +100,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["put"], url_path="status", url_name="status")
     def update_status(self, request, orderId=None):
         order = self.get_object()
-        data = self._payload(StatusUpdateSerializer)
-        services.order_transition(order=order, to_status=data["status"], note=data["note"], actor=self.actor)
-        return self._render(order)
+        data = self.payload(StatusUpdateSerializer)
+        order = services.order_transition(order=order, to_status=data["status"], note=data["note"], actor=self.actor)
+        return Response(self.represent(order))
 
     @extend_schema(
         summary="Get an order's items",
@@ -131,7 +118,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @extend_schema(summary="Get an order's shipping", responses={200: ShippingSerializer}, tags=TAGS)
     @action(detail=True, methods=["get"], url_path="shipping", url_name="shipping")
     def shipping(self, request, orderId=None):
-        return Response(ShippingSerializer(self.get_object()).data)
+        return self.respond(ShippingSerializer, self.get_object())
 
     @extend_schema(
         summary="Set an order's shipping",
@@ -165,10 +152,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
 
     def _update_shipping(self, *, partial: bool) -> Response:
         order = self.get_object()
-        data = dict(self._payload(ShippingUpdateSerializer, partial=partial))
+        data = dict(self.payload(ShippingUpdateSerializer, partial=partial))
         mark_shipped = data.pop("mark_shipped", False)
         order = services.order_shipping_update(order=order, changes=data, mark_shipped=mark_shipped, actor=self.actor)
-        return Response(ShippingSerializer(order).data)
+        return self.respond(ShippingSerializer, order)
 
     @extend_schema(
         summary="List an order's payments and refunds",
@@ -177,7 +164,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     )
     @action(detail=True, methods=["get"], url_path="payments", url_name="payments", filter_backends=[])
     def payments(self, request, orderId=None):
-        return self._paginated(selectors.order_payments(order=self.get_object()), PaymentSerializer)
+        return self.paginated(selectors.order_payments(order=self.get_object()), PaymentSerializer)
 
     @extend_schema(
         summary="Record a payment taken outside the platform",
@@ -191,9 +178,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @payments.mapping.post
     def record_payment(self, request, orderId=None):
         order = self.get_object()
-        data = self._payload(PaymentCreateSerializer)
+        data = self.payload(PaymentCreateSerializer)
         payment = services.order_payment_record(order=order, provider="manual", actor=self.actor, **data)
-        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+        return self.respond(PaymentSerializer, payment, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="An order's timeline",
@@ -204,7 +191,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     )
     @action(detail=True, methods=["get"], url_path="events", url_name="events", filter_backends=[])
     def events(self, request, orderId=None):
-        return self._paginated(selectors.order_events(order=self.get_object()), OrderEventSerializer)
+        return self.paginated(selectors.order_events(order=self.get_object()), OrderEventSerializer)
 
     @extend_schema(
         summary="Add a note to an order's timeline",
@@ -215,6 +202,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["post"], url_path="notes", url_name="notes")
     def notes(self, request, orderId=None):
         order = self.get_object()
-        data = self._payload(NoteCreateSerializer)
+        data = self.payload(NoteCreateSerializer)
         event = services.order_note_add(order=order, note=data["note"], actor=self.actor)
-        return Response(OrderEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return self.respond(OrderEventSerializer, event, status.HTTP_201_CREATED)

@@ -33,9 +33,7 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
         tags=TAGS,
     )
     def create(self, request):
-        payload = serializers.WebhookSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = self.payload(serializers.WebhookSerializer)
         endpoint, _ = services.endpoint_create(
             account=self.account,
             url=data["url"],
@@ -43,11 +41,11 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
             description=data["description"],
             is_active=data["is_active"],
         )
-        return Response(serializers.WebhookWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return self.respond(serializers.WebhookWithSecretSerializer, endpoint, status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.WebhookSerializer}, summary="Get a webhook", tags=TAGS)
     def retrieve(self, request, webhookId=None):
-        return Response(serializers.WebhookSerializer(self.get_object()).data)
+        return Response(self.represent(self.get_object()))
 
     @extend_schema(
         request=serializers.WebhookSerializer,
@@ -69,10 +67,8 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
 
     def _update(self, request, *, partial: bool):
         endpoint = self.get_object()
-        payload = serializers.WebhookSerializer(endpoint, data=request.data, partial=partial)
-        payload.is_valid(raise_exception=True)
-        endpoint = services.endpoint_update(endpoint=endpoint, data=payload.validated_data)
-        return Response(serializers.WebhookSerializer(endpoint).data)
+        data = self.payload(serializers.WebhookSerializer, instance=endpoint, partial=partial)
+        return Response(self.represent(services.endpoint_update(endpoint=endpoint, data=data)))
 
     @extend_schema(responses={204: None}, summary="Delete a webhook and its delivery log", tags=TAGS)
     def destroy(self, request, webhookId=None):
@@ -88,11 +84,9 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-secret", url_name="rotate-secret")
     def rotate_secret(self, request, webhookId=None):
         endpoint = self.get_object()
-        payload = serializers.RotateSecretSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        overlap = timedelta(hours=payload.validated_data["overlap_hours"])
+        overlap = timedelta(hours=self.payload(serializers.RotateSecretSerializer)["overlap_hours"])
         endpoint, _ = services.endpoint_secret_rotate(endpoint=endpoint, overlap=overlap)
-        return Response(serializers.WebhookWithSecretSerializer(endpoint).data)
+        return self.respond(serializers.WebhookWithSecretSerializer, endpoint)
 
     @extend_schema(
         request=serializers.ReplaySerializer,
@@ -103,12 +97,8 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
     @action(detail=True, methods=["post"])
     def replay(self, request, webhookId=None):
         endpoint = self.get_object()
-        payload = serializers.ReplaySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        replayed = services.deliveries_replay(endpoint=endpoint, **payload.validated_data)
-        return Response(
-            serializers.ReplayResultSerializer({"replayed": replayed}).data, status=status.HTTP_202_ACCEPTED
-        )
+        replayed = services.deliveries_replay(endpoint=endpoint, **self.payload(serializers.ReplaySerializer))
+        return self.respond(serializers.ReplayResultSerializer, {"replayed": replayed}, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=None,
@@ -120,8 +110,7 @@ class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
         # The request's transaction stays open for this one HTTP call (at most the connect + read
         # timeouts); it holds no lock but the endpoint row's key-share lock, which blocks only its deletion.
         delivery = services.endpoint_ping(endpoint=self.get_object())
-        delivery = selectors.delivery_with_attempts(delivery_id=delivery.pk)
-        return Response(serializers.DeliverySerializer(delivery).data)
+        return self.respond(serializers.DeliverySerializer, selectors.delivery_with_attempts(delivery_id=delivery.pk))
 
 
 class WebhookDeliveryViewSet(TenantViewSet):
@@ -136,13 +125,13 @@ class WebhookDeliveryViewSet(TenantViewSet):
     @extend_schema(summary="List a webhook's deliveries, newest first, with every attempt", tags=TAGS)
     def list(self, request, webhookId=None):
         endpoint = selectors.endpoint_of_account(account=self.account, endpoint_id=webhookId)
-        queryset = self.filter_queryset(self.get_queryset().filter(endpoint=endpoint))
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.paginated(
+            self.filter_queryset(self.get_queryset().filter(endpoint=endpoint)), self.serializer_class
+        )
 
     @extend_schema(responses={200: serializers.DeliverySerializer}, summary="Get a delivery", tags=TAGS)
     def retrieve(self, request, deliveryId=None):
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.represent(self.get_object()))
 
     @extend_schema(
         request=None,
@@ -152,5 +141,6 @@ class WebhookDeliveryViewSet(TenantViewSet):
     )
     def redeliver(self, request, deliveryId=None):
         delivery = services.delivery_redeliver(delivery=self.get_object())
-        delivery = selectors.delivery_with_attempts(delivery_id=delivery.pk)
-        return Response(self.get_serializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            self.represent(selectors.delivery_with_attempts(delivery_id=delivery.pk)), status=status.HTTP_202_ACCEPTED
+        )

@@ -11,7 +11,6 @@ from django.views import defaults
 from djangorestframework_camel_case.util import camelize
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from .errors import ApplicationError
 from .permissions import InsufficientScope
@@ -66,29 +65,24 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, ApplicationError):
-        set_rollback()
         body = envelope(exc.message, exc.code, exc.details)
         return Response(body, status=exc.status_code)
 
     if isinstance(exc, exceptions.ValidationError):
-        set_rollback()
         return _validation_response(exc)
 
     if isinstance(exc, RequestDataTooBig):
         # Django's cap on a body held in memory, or reading past the API's body limit (body_size.py).
-        set_rollback()
         details = {"maxBytes": getattr(exc, "max_bytes", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
         return Response(envelope("Request body too large", "REQUEST_TOO_LARGE", details), status=413)
 
     if isinstance(exc, IntegrityError):
-        set_rollback()
         logger.warning("Integrity error surfaced to the API: %s", exc)
         return Response(
             envelope("The request conflicts with existing data", "CONFLICT"), status=status.HTTP_409_CONFLICT
         )
 
     if isinstance(exc, exceptions.APIException):
-        set_rollback()
         status_code, code, fallback = exc.status_code, "ERROR", "Request failed"
         for klass, (known_status, known_code, known_fallback) in _DRF_CODES.items():
             if isinstance(exc, klass):
@@ -118,7 +112,6 @@ def exception_handler(exc, context):
         return Response(envelope(message, error_code, details), status=status_code, headers=headers)
 
     logger.exception("Unhandled error in API view", exc_info=exc)
-    set_rollback()
     return Response(envelope("Internal server error", "INTERNAL_ERROR"), status=500)
 
 

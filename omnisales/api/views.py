@@ -1,9 +1,11 @@
-"""Base classes every API view derives from: auth-then-throttle ordering, idempotency, tenancy."""
+"""The one request path every API view takes: auth-then-throttle ordering, idempotency, one transaction
+per write, tenancy, and the body in and the representation out."""
 
 from collections.abc import Mapping
 
-from django.db import models
-from rest_framework import exceptions, mixins, viewsets
+from django.db import models, transaction
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import idempotency
@@ -13,6 +15,7 @@ from .parsers import BufferedRequest
 
 UNKNOWN_FIELD = "Unknown field."
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _takes_no_body: dict[tuple[type, str], bool] = {}
 
 
@@ -34,8 +37,21 @@ class ApiViewMixin:
     X-RateLimit-* headers; POSTs honour Idempotency-Key."""
 
     public = False  # True: no credentials needed (login, register, provider webhooks)
+    # A write (POST, PUT, PATCH, DELETE) runs in one transaction, the idempotency record included, rolled
+    # back when the answer is an error. False for views whose services call an outside API (Stripe): they
+    # commit short transactions of their own so no lock is held during the call.
+    atomic_writes = True
     body_limit_setting = "API_MAX_BODY_BYTES"  # the setting that caps this view's request body (body_size.py)
     _idempotency_claim = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in READ_METHODS or not self.atomic_writes:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
 
     def initialize_request(self, request, *args, **kwargs):
         drf_request = super().initialize_request(request, *args, **kwargs)
@@ -101,10 +117,26 @@ class ApiViewMixin:
 
     @property
     def account(self):
+        """The request's account: the one way a view reaches it."""
         context = self.auth_context
         if context is None:
             raise exceptions.NotAuthenticated()
         return context.account
+
+    def serializer_context(self) -> dict:
+        return {"request": self.request, "format": self.format_kwarg, "view": self}
+
+    def payload(self, serializer_class, *, instance=None, partial: bool = False) -> dict:
+        """The request body, validated by `serializer_class` (unknown fields refused): its validated_data."""
+        serializer = serializer_class(
+            instance, data=self.request.data, partial=partial, context=self.serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def respond(self, serializer_class, value, status_code: int = status.HTTP_200_OK) -> Response:
+        """`value` represented by `serializer_class` (one object, or a list with many=True handled by the caller)."""
+        return Response(serializer_class(value, context=self.serializer_context()).data, status=status_code)
 
 
 class BaseAPIView(ApiViewMixin, APIView):
@@ -112,13 +144,20 @@ class BaseAPIView(ApiViewMixin, APIView):
 
 
 class TenantScopedMixin:
-    """Every queryset is the request account's; anything else is a 404 with the model's code."""
+    """Every queryset is the request account's; anything else is a 404 with the model's code.
+
+    Tenancy is applied here and only here: a view shapes its queryset by extending `get_queryset` with
+    `super().get_queryset()` (a selector taking the scoped queryset), never by replacing it.
+    """
 
     lookup_field = "pk"
     account_field = "account"
+    filter_on_detail = False
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no account
+            return queryset.none()
         return queryset.filter(**{self.account_field: self.account})
 
     def get_object(self):
@@ -134,16 +173,62 @@ class TenantScopedMixin:
         self.check_object_permissions(self.request, obj)
         return obj
 
-    filter_on_detail = False
-
     def lookup_value(self, raw: str):
         """The database value for the id in the URL (override when the public id is derived)."""
         return raw
 
 
 class TenantViewSet(TenantScopedMixin, ApiViewMixin, viewsets.GenericViewSet):
-    pass
+    """The base of every resource's views. Reads come from `get_queryset()`; writes validate the body with
+    `payload()`, call one service inside the request's transaction and answer with `represent()`."""
+
+    write_serializer_class = None  # the body's serializer, when it is not the representation's
+
+    def represent(self, instance) -> dict:
+        """One object as this resource shows it: detail, list rows and write answers share it."""
+        return self.get_serializer(instance).data
+
+    def paginated(self, queryset, serializer_class) -> Response:
+        """A page of `queryset` (limit/offset from the query string) represented by `serializer_class`."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True, context=self.serializer_context()).data)
+
+    def get_write_serializer_class(self):
+        return self.write_serializer_class or self.get_serializer_class()
 
 
-class TenantReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class RetrieveMixin:
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.represent(self.get_object()))
+
+
+class ServiceCreateMixin:
+    """POST: the validated body goes to `perform_create_with(data)`, a service call; 201 with the result."""
+
+    def perform_create_with(self, data: dict):
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        instance = self.perform_create_with(self.payload(self.get_write_serializer_class()))
+        return Response(self.represent(instance), status=status.HTTP_201_CREATED)
+
+
+class ServiceUpdateMixin:
+    """PUT and PATCH: the object is fetched first (404 for another account's id), then the body is validated
+    the same way for both (DRF skips defaults on PATCH, so PUT resets omitted fields) and goes to
+    `perform_update_with(instance, data)`."""
+
+    def perform_update_with(self, instance, data: dict):
+        raise NotImplementedError
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        data = self.payload(self.get_write_serializer_class(), instance=instance, partial=partial)
+        return Response(self.represent(self.perform_update_with(instance, data)))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class TenantReadOnlyViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
     pass
