@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from omnisales.api import scopes as scope_registry
 from omnisales.api.models import IdempotencyRecord
 from omnisales.api.throttling import client_address
+from omnisales.api.transactions import atomic_service
 
 from .authentication import ACCOUNT_CLAIM
 from .exceptions import DuplicateEmail, InvalidCredentials, ScopeNotAllowed, TooManyLoginAttempts, ValidationFailed
@@ -29,7 +30,7 @@ def tokens_for(*, user: User, account: Account) -> dict:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-@transaction.atomic
+@atomic_service
 def account_register(*, email: str, password: str, name: str, store_name: str, currency: str = "USD") -> dict:
     """Creates the user, their account and an owner membership in one transaction."""
     email = email.strip().lower()
@@ -79,7 +80,7 @@ def token_obtain(*, request, email: str, password: str, account_id: str | None =
         return tokens_for(user=user, account=membership.account)
 
 
-@transaction.atomic
+@atomic_service
 def token_refresh(*, refresh: str) -> dict:
     """Rotates a refresh token: the old one is blacklisted, a new pair is issued, exactly once.
 
@@ -108,7 +109,7 @@ def _check_grantable(requested: list[str], grantor_scopes: frozenset[str]) -> li
     return sorted(set(requested))
 
 
-@transaction.atomic
+@atomic_service
 def api_key_create(
     *,
     account: Account,
@@ -143,7 +144,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
-@transaction.atomic
+@atomic_service
 def oauth_application_create(
     *,
     account: Account,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Account
+from omnisales.api.transactions import atomic_service
 from omnisales.api.views import not_found
 from webhooks.services import event_emit, event_emit_many
 
@@ -135,7 +136,7 @@ def _check_parent(*, category: Category, parent: Category | None) -> None:
         )
 
 
-@transaction.atomic
+@atomic_service
 def category_create(
     *,
     account: Account,
@@ -165,7 +166,7 @@ def category_create(
     return category
 
 
-@transaction.atomic
+@atomic_service
 def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     """Changes the given fields (keys from CATEGORY_FIELDS). Moving a category under its own subtree is a 422."""
     _reject_unknown(data, CATEGORY_FIELDS, "category")
@@ -198,7 +199,7 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     return category
 
 
-@transaction.atomic
+@atomic_service
 def category_delete(*, category: Category, reassign_to: Category | None = None) -> dict[str, int]:
     """Deletes an empty category. With `reassign_to`, first moves its products and child categories there.
 
@@ -268,7 +269,7 @@ def _check_sku_free(*, account: Account, sku: str, exclude_id: str | None = None
         raise DuplicateSku("A product with this SKU already exists", details={"sku": [f"'{sku}' is already used."]})
 
 
-@transaction.atomic
+@atomic_service
 def product_create(
     *,
     account: Account,
@@ -303,7 +304,7 @@ def product_create(
     return product
 
 
-@transaction.atomic
+@atomic_service
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     """Changes the given fields (keys from PRODUCT_FIELDS). Un-archiving needs room under the plan limit."""
     _reject_unknown(data, PRODUCT_FIELDS, "product")
@@ -345,7 +346,7 @@ def _set_if_changed(product: Product, name: str, value) -> bool:
     return True
 
 
-@transaction.atomic
+@atomic_service
 def product_delete(*, product: Product) -> str:
     """Deletes a product that was never ordered; archives one that was (order history is never lost).
 
@@ -485,7 +486,7 @@ class _RowPlanner:
         return ("create" if is_new else "update"), product, changed
 
 
-@transaction.atomic
+@atomic_service
 def product_import(
     *,
     account: Account,

@@ -15,6 +15,7 @@ from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrappe
 from django.utils import timezone
 
 from accounts.models import Account
+from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
 from . import rfm
@@ -82,7 +83,7 @@ def _save(customer: Customer, **kwargs) -> None:
         raise DuplicateEmail("A customer with this email already exists", details={"email": customer.email}) from exc
 
 
-@transaction.atomic
+@atomic_service
 def customer_create(*, account, name: str, **profile) -> Customer:
     """Creates a customer (stats start at zero) and emits `customer.created`.
 
@@ -96,7 +97,7 @@ def customer_create(*, account, name: str, **profile) -> Customer:
     return customer
 
 
-@transaction.atomic
+@atomic_service
 def customer_update(*, customer: Customer, changes: dict) -> Customer:
     """Applies `changes` (a subset of PROFILE_FIELDS) and emits `customer.updated` if anything changed.
 
@@ -119,7 +120,7 @@ def customer_update(*, customer: Customer, changes: dict) -> Customer:
     return locked
 
 
-@transaction.atomic
+@atomic_service
 def customer_anonymize(*, customer: Customer) -> Customer:
     """Deletes a customer the way order history allows: erases personal data, keeps the row and stats.
 
@@ -168,7 +169,7 @@ def _refresh_stats(customer: Customer) -> Customer:
     return customer
 
 
-@transaction.atomic
+@atomic_service
 def customer_record_order(*, customer: Customer, amount: Decimal, ordered_at: datetime.datetime) -> Customer:
     """Counts a placed order: total_orders + 1, total_spent + amount, first/last order dates widened.
 
@@ -197,7 +198,7 @@ def customer_record_order(*, customer: Customer, amount: Decimal, ordered_at: da
     return _refresh_stats(customer)
 
 
-@transaction.atomic
+@atomic_service
 def customer_reverse_order(
     *,
     customer: Customer,
@@ -244,7 +245,7 @@ def customer_reverse_order(
     return _refresh_stats(customer)
 
 
-@transaction.atomic
+@atomic_service
 def customer_record_refund(*, customer: Customer, amount: Decimal) -> Customer:
     """A partial refund: total_spent - amount; the order still counts, so total_orders is unchanged."""
     amount = _money(amount)
@@ -258,7 +259,7 @@ def customer_record_refund(*, customer: Customer, amount: Decimal) -> Customer:
     return _refresh_stats(customer)
 
 
-@transaction.atomic
+@atomic_service
 def customer_stats_set(
     *,
     customer: Customer,
@@ -315,7 +316,7 @@ def _ensure_segment_name_free(*, account, name: str, exclude_id: str | None = No
         raise DuplicateSegmentName("A segment with this name already exists", details={"name": name})
 
 
-@transaction.atomic
+@atomic_service
 def segment_create(*, account, name: str, rules: dict, description: str = "") -> CustomerSegment:
     """Saves a merchant segment; `rules` are validated (422) and stored in canonical form."""
     rules = _clean_rules(rules)
@@ -326,7 +327,7 @@ def segment_create(*, account, name: str, rules: dict, description: str = "") ->
     return segment
 
 
-@transaction.atomic
+@atomic_service
 def segment_update(*, segment: CustomerSegment, changes: dict) -> CustomerSegment:
     """Changes any of name, description and rules."""
     unknown = set(changes) - {"name", "description", "rules"}

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Account
 from catalog.models import Product
 from omnisales.api.ids import PREFIXES, new_id
+from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
 
 from .exceptions import (
@@ -108,7 +109,7 @@ def _save_warehouse(warehouse: Warehouse, **kwargs) -> None:
         raise
 
 
-@transaction.atomic
+@atomic_service
 def warehouse_create(*, account: Account, name: str, code: str, **fields) -> Warehouse:
     """Creates a warehouse; `fields` takes the other WAREHOUSE_FIELDS. A code in use is a 409."""
     values = _clean_warehouse_values({"name": name, "code": code, **fields})
@@ -119,7 +120,7 @@ def warehouse_create(*, account: Account, name: str, code: str, **fields) -> War
     return warehouse
 
 
-@transaction.atomic
+@atomic_service
 def warehouse_update(*, warehouse: Warehouse, data: dict[str, Any]) -> Warehouse:
     """Changes the given fields. An archived warehouse cannot be changed (409 WAREHOUSE_ARCHIVED)."""
     values = _clean_warehouse_values(data)
@@ -138,7 +139,7 @@ def warehouse_update(*, warehouse: Warehouse, data: dict[str, Any]) -> Warehouse
     return warehouse
 
 
-@transaction.atomic
+@atomic_service
 def warehouse_delete(*, warehouse: Warehouse) -> str:
     """Deletes an empty warehouse, or archives it when stock ever moved through it (the ledger keeps it).
 
@@ -386,7 +387,7 @@ def _check_not_archived(warehouse: Warehouse, *, name: str) -> None:
 # --- adjustments and transfers ------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def stock_adjust(
     *,
     account: Account,
@@ -448,7 +449,7 @@ def stock_adjust(
     return movement
 
 
-@transaction.atomic
+@atomic_service
 def stock_transfer_create(
     *,
     account: Account,
@@ -505,7 +506,7 @@ def stock_transfer_create(
     return transfer
 
 
-@transaction.atomic
+@atomic_service
 def stock_level_update(
     *, stock_level: StockLevel, reorder_point: int | None = None, reorder_quantity: int | None = None
 ) -> StockLevel:
@@ -540,7 +541,7 @@ def _active_reservations(*, account: Account, reference_type: str, reference_id:
     return list(queryset.select_for_update() if lock else queryset)
 
 
-@transaction.atomic
+@atomic_service
 def stock_reserve(
     *,
     account: Account,
@@ -645,7 +646,7 @@ def _set_status(reservations: list[StockReservation], status: str) -> None:
         reservation.status, reservation.updated_at = status, now
 
 
-@transaction.atomic
+@atomic_service
 def stock_release(
     *, account: Account, reference_id: str, actor: str = SYSTEM, reference_type: str = ReferenceType.ORDER
 ) -> list[StockReservation]:
@@ -669,7 +670,7 @@ def stock_release(
     return reservations
 
 
-@transaction.atomic
+@atomic_service
 def stock_fulfil(
     *, account: Account, reference_id: str, actor: str = SYSTEM, reference_type: str = ReferenceType.ORDER
 ) -> list[StockReservation]:
@@ -747,7 +748,7 @@ def stock_fulfil(
     return [*fulfilled, *extra_rows]
 
 
-@transaction.atomic
+@atomic_service
 def stock_return(
     *,
     account: Account,

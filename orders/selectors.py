@@ -35,6 +35,14 @@ def orders_with_items(queryset: QuerySet[Order] | None = None) -> QuerySet[Order
     )
 
 
+def order_items_loaded(order: Order, items: list[OrderItem]) -> None:
+    """Makes `order.items.all()` the given lines (just written, in position order) without a query, as
+    if prefetched; anything narrower (`.filter()`, `.get()`) still queries."""
+    loaded = order.items.all()
+    loaded._result_cache, loaded._prefetch_done = list(items), True
+    order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), "items": loaded}
+
+
 def orders_of(*, account) -> QuerySet[Order]:
     return orders_with_items(Order.objects.filter(account=account))
 

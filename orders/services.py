@@ -32,6 +32,7 @@ from customers.services import (
     customer_stats_set,
 )
 from inventory.services import stock_fulfil, stock_release, stock_reserve
+from omnisales.api.transactions import atomic_service
 from omnisales.api.views import not_found
 from webhooks.services import event_emit
 
@@ -301,7 +302,7 @@ def order_draft(
     return order, items
 
 
-@transaction.atomic
+@atomic_service
 def order_create(
     *,
     account: Account,
@@ -360,6 +361,7 @@ def order_create(
         order.created_at = placed_at
     order.save(force_insert=True)
     OrderItem.objects.bulk_create(lines)
+    selectors.order_items_loaded(order, lines)  # events and the API answer read them from memory
 
     _reserve_stock(order=order, lines=lines, actor=actor)
     product_mark_ordered(account=account, product_ids=product_ids)
@@ -431,7 +433,7 @@ def _camel(name: str) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
-@transaction.atomic
+@atomic_service
 def order_transition(
     *, order: Order, to_status: str, actor: Actor = SYSTEM, note: str = "", internal: bool = False
 ) -> Order:
@@ -448,7 +450,7 @@ def order_transition(
 # --- shipping -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def order_shipping_update(
     *, order: Order, changes: Mapping[str, Any], mark_shipped: bool = False, actor: Actor = SYSTEM
 ) -> Order:
@@ -575,7 +577,7 @@ def _replayed_payment(existing: OrderPayment, *, order: Order, amount: Decimal, 
     return existing
 
 
-@transaction.atomic
+@atomic_service
 def order_payment_record(
     *,
     order: Order,
@@ -644,7 +646,7 @@ def order_payment_record(
     return payment
 
 
-@transaction.atomic
+@atomic_service
 def order_payment_release(*, order: Order, provider: str, provider_reference: str) -> bool:
     """Deletes the pending payment `provider_reference`, giving its amount back to the balance.
 
@@ -662,7 +664,7 @@ def order_payment_release(*, order: Order, provider: str, provider_reference: st
     return bool(deleted)
 
 
-@transaction.atomic
+@atomic_service
 def order_payment_refund(
     *,
     order: Order,
@@ -746,7 +748,7 @@ def order_note_add(*, order: Order, note: str, actor: Actor = SYSTEM) -> OrderEv
     return _record_event(order, kind=EventKind.NOTE, actor=actor, note=note)
 
 
-@transaction.atomic
+@atomic_service
 def order_customer_stats_rebuild(*, account: Account) -> int:
     """Recomputes every customer's order stats of the account from its orders (one aggregate query,
     then `customer_stats_set` per customer with orders; customers without counting orders are reset).

@@ -20,6 +20,7 @@ from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
 from accounts.models import Account, Membership, Role
+from omnisales.api.transactions import atomic_service
 
 from . import events, signing, transport
 from .exceptions import DeliveryInProgress, DuplicateWebhookUrl, WebhookDisabled, WebhookLimitReached
@@ -103,6 +104,7 @@ def _check_known(event: str) -> None:
         raise ValueError(f"Unknown webhook event type {event!r}: add it to webhooks.events.EVENT_TYPES")
 
 
+@atomic_service
 def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
     """Records `event` in the outbox inside the caller's transaction, plus a delivery for every active
     endpoint of the account subscribed to it. Deliveries are enqueued when the caller's transaction
@@ -111,9 +113,8 @@ def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
     `event` must be registered in webhooks.events.EVENT_TYPES (an unknown type is a programming error).
     """
     _check_known(event)
-    with transaction.atomic():
-        webhook_event = WebhookEvent.objects.create(account=account, event_type=event, payload=_payload(event, data))
-        _deliveries_create(account=account, webhook_events=[webhook_event])
+    webhook_event = WebhookEvent.objects.create(account=account, event_type=event, payload=_payload(event, data))
+    _deliveries_create(account=account, webhook_events=[webhook_event])
     return webhook_event
 
 
@@ -172,7 +173,7 @@ def _endpoint_save(endpoint: WebhookEndpoint, **kwargs) -> None:
         raise DuplicateWebhookUrl("A webhook with this URL already exists", details={"url": endpoint.url}) from exc
 
 
-@transaction.atomic
+@atomic_service
 def endpoint_create(
     *, account: Account, url: str, events: list[str], description: str = "", is_active: bool = True
 ) -> tuple[WebhookEndpoint, str]:
@@ -195,7 +196,7 @@ def endpoint_create(
     return endpoint, secret
 
 
-@transaction.atomic
+@atomic_service
 def endpoint_update(*, endpoint: WebhookEndpoint, data: dict) -> WebhookEndpoint:
     """Changes any of url, events, description, is_active. Re-activating clears the failure record."""
     if "url" in data and data["url"] != endpoint.url:
@@ -220,7 +221,7 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     endpoint.delete()
 
 
-@transaction.atomic
+@atomic_service
 def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, overlap: timedelta) -> tuple[WebhookEndpoint, str]:
     """Issues a new secret. For `overlap` the old one keeps signing too (a second v1 in the header);
     a zero overlap retires it at once. Any secret from an earlier rotation stops signing now."""
@@ -250,7 +251,7 @@ def endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     return delivery
 
 
-@transaction.atomic
+@atomic_service
 def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> bool:
     """Turns off an endpoint that kept failing, records `webhook.disabled` and emails the account's
     owners. Returns False (and does nothing) if the endpoint was already inactive."""
@@ -313,7 +314,7 @@ def delivery_attempt(*, delivery_id: str) -> bool:
     return True
 
 
-@transaction.atomic
+@atomic_service
 def _attempt_claim(delivery_id: str) -> tuple[WebhookDelivery, WebhookDeliveryAttempt] | None:
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").filter(pk=delivery_id).first()
     now = timezone.now()
@@ -364,7 +365,7 @@ def _retry_delay(delivery: WebhookDelivery) -> int | None:
     return delays[attempt_in_round - 1] if attempt_in_round <= len(delays) else None
 
 
-@transaction.atomic
+@atomic_service
 def _attempt_record(*, delivery: WebhookDelivery, attempt: WebhookDeliveryAttempt, outcome: transport.Outcome):
     now = timezone.now()
     retry_delay = None if outcome.succeeded else _retry_delay(delivery)
@@ -433,7 +434,7 @@ def _disable_reason(*, failing_since: datetime | None, failed_deliveries: int, n
     return ""
 
 
-@transaction.atomic
+@atomic_service
 def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Sends the delivery again now. A finished delivery (succeeded or failed) starts a fresh retry
     schedule; a pending one is simply brought forward. Refused while an attempt is in flight."""
@@ -454,7 +455,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     return delivery
 
 
-@transaction.atomic
+@atomic_service
 def deliveries_replay(*, endpoint: WebhookEndpoint, since: datetime, until: datetime) -> int:
     """Re-enqueues the endpoint's failed deliveries created in [since, until), each with a fresh retry
     schedule. Returns how many."""

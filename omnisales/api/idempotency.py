@@ -13,10 +13,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
 from .errors import ApplicationError
 from .models import IdempotencyRecord
+from .renderers import CamelCaseJSONRenderer
 from .secrets import SECRETS_OMITTED_HEADER, without_secrets
 from .throttling import credential_key
 
@@ -49,7 +49,9 @@ class Claim:
             body, omitted = "", []
             if response.data is not None:
                 data, omitted = without_secrets(response.data)
-                body = CamelCaseJSONRenderer().render(data).decode()
+                # Without secrets to leave out, the response is rendered once: the bytes sent are the bytes stored.
+                rendered = CamelCaseJSONRenderer().render(data) if omitted else response.render().content
+                body = rendered.decode()
             IdempotencyRecord.objects.create(
                 scope=self.scope,
                 key=self.key,
@@ -87,8 +89,11 @@ def claim(request) -> Claim | None:
     fingerprint = hashlib.sha256(
         request.method.encode() + b"\0" + request.get_full_path().encode() + b"\0" + request.body
     ).hexdigest()
-    IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=timezone.now() - _ttl()).delete()
     record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if record is not None and record.created_at < timezone.now() - _ttl():
+        # Expired, and the daily purge (accounts.tasks) has not reached it yet: the key is free again.
+        record.delete()
+        record = None
     if record is not None:
         if record.fingerprint != fingerprint:
             raise IdempotencyError(

@@ -12,6 +12,7 @@ from . import idempotency
 from .auth import get_auth_context
 from .errors import NotFoundError
 from .parsers import BufferedRequest
+from .transactions import request_transaction
 
 UNKNOWN_FIELD = "Unknown field."
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -47,7 +48,7 @@ class ApiViewMixin:
     def dispatch(self, request, *args, **kwargs):
         if request.method in READ_METHODS or not self.atomic_writes:
             return super().dispatch(request, *args, **kwargs)
-        with transaction.atomic():
+        with request_transaction():
             response = super().dispatch(request, *args, **kwargs)
             if response.status_code >= 400:
                 transaction.set_rollback(True)
