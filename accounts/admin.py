@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from . import credential_cache
 from .models import Account, ApiKey, Membership, OAuthClient, User
 
 
@@ -36,12 +37,16 @@ class AccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate selected accounts (their credentials stop working)")
     def deactivate(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))  # before the update: a list filter may hide them after
         updated = queryset.update(is_active=False)
+        credential_cache.forget_accounts(ids)  # update() sends no signal
         self.message_user(request, f"{updated} account(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Reactivate selected accounts")
     def activate(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
         updated = queryset.update(is_active=True)
+        credential_cache.forget_accounts(ids)
         self.message_user(request, f"{updated} account(s) reactivated.", messages.SUCCESS)
 
 
@@ -69,7 +74,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):
+        prefixes = list(queryset.values_list("prefix", flat=True))  # before the update: a list filter may hide them
         updated = queryset.update(revoked=True)
+        credential_cache.forget_api_keys(prefixes)  # update() sends no signal
         self.message_user(request, f"{updated} key(s) revoked.", messages.SUCCESS)
 
 

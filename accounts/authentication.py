@@ -1,4 +1,8 @@
-"""The three ways in, each ending at an AuthContext(account, principal, scopes)."""
+"""The three ways in, each ending at an AuthContext(account, principal, scopes).
+
+API keys and members (JWT, OAuth) are read through a short-lived cache of verified credentials
+(credential_cache.py), so the hot path makes no database query; a hit is checked like a fresh row.
+"""
 
 from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication as DotOAuth2Authentication
@@ -6,9 +10,11 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from omnisales.api.auth import AuthContext
 
+from . import credential_cache
 from .models import ApiKey, Membership
 from .roles import scopes_for_role
 
@@ -37,23 +43,42 @@ class JWTAuthentication(SimpleJWTAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or expired token") from exc
         if validated_token.get("token_type") != "access":
             raise exceptions.AuthenticationFailed("Invalid or expired token")
-        user = self.get_user(validated_token)
-        membership = (
-            Membership.objects.select_related("account", "user")
-            .filter(user=user, account_id=validated_token.get(ACCOUNT_CLAIM), account__is_active=True)
-            .first()
-        )
-        if membership is None:
-            raise exceptions.AuthenticationFailed("This token's account is not available to the user")
+        account_id = validated_token.get(ACCOUNT_CLAIM)
+        # The password-change claim is checked against the password hash, which is never cached.
+        cached = None
+        if not jwt_settings.CHECK_REVOKE_TOKEN:
+            cached = credential_cache.member_lookup(validated_token.get(jwt_settings.USER_ID_CLAIM), account_id)
+        if cached is None:
+            user = self.get_user(validated_token)
+            account, role = _membership(user, account_id, "This token's account is not available to the user")
+        else:
+            user, account, role = cached
+            if not user.is_active:
+                raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
+            if not account.is_active:
+                raise exceptions.AuthenticationFailed("This token's account is not available to the user")
         context = AuthContext.build(
-            account=membership.account,
+            account=account,
             principal=user,
             method="jwt",
-            credential_id=f"{user.pk}:{membership.account_id}",
-            scopes=scopes_for_role(membership.role),
-            role=membership.role,
+            credential_id=f"{user.pk}:{account.pk}",
+            scopes=scopes_for_role(role),
+            role=role,
         )
         return user, context
+
+
+def _membership(user, account_id, refusal: str):
+    """(account, role) of the user's membership of an active account, read and cached; else refused."""
+    membership = (
+        Membership.objects.select_related("account")
+        .filter(user=user, account_id=account_id, account__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise exceptions.AuthenticationFailed(refusal)
+    credential_cache.member_remember(user=user, account=membership.account, role=membership.role)
+    return membership.account, membership.role
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -64,7 +89,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if raw_key is None:
             return None
         prefix = raw_key.partition(".")[0]
-        api_key = ApiKey.objects.select_related("account").filter(prefix=prefix).first()
+        api_key, used_recently = credential_cache.api_key_lookup(prefix)
+        cached = api_key is not None
+        if not cached:
+            api_key = ApiKey.objects.select_related("account").filter(prefix=prefix).first()
         if api_key is None or not api_key.is_valid(raw_key):
             raise exceptions.AuthenticationFailed("Invalid API key")
         if api_key.revoked:
@@ -73,7 +101,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API key has expired")
         if not api_key.account.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled")
-        api_key.touch()
+        credential_cache.api_key_touch(api_key, used_recently=used_recently)
+        if not cached:
+            credential_cache.api_key_remember(api_key)
         context = AuthContext.build(
             account=api_key.account,
             principal=api_key,
@@ -99,21 +129,24 @@ class OAuth2Authentication(DotOAuth2Authentication):
         client = getattr(token.application, "omnisales_client", None)
         if client is None or token.expires <= timezone.now():
             raise exceptions.AuthenticationFailed("Invalid or expired token")
-        membership = (
-            Membership.objects.select_related("account")
-            .filter(user=user, account_id=client.account_id, account__is_active=True)
-            .first()
-        )
-        if membership is None:
-            raise exceptions.AuthenticationFailed("The authorizing user no longer belongs to this account")
-        granted = set(token.scope.split()) & scopes_for_role(membership.role)
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("The authorizing user is inactive")
+        refusal = "The authorizing user no longer belongs to this account"
+        cached = credential_cache.member_lookup(user.pk, client.account_id)
+        if cached is None:
+            account, role = _membership(user, client.account_id, refusal)
+        else:
+            _, account, role = cached
+            if not account.is_active:
+                raise exceptions.AuthenticationFailed(refusal)
+        granted = set(token.scope.split()) & scopes_for_role(role)
         context = AuthContext.build(
-            account=membership.account,
+            account=account,
             principal=token,
             method="oauth2",
             credential_id=f"{client.pk}:{user.pk}",
             scopes=granted,
-            role=membership.role,
+            role=role,
         )
         return user, context
 

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from omnisales.api import scopes
 
+from . import credential_cache
 from .models import Account, ApiKey, Membership, Role, User
 from .services import api_key_create
 
@@ -27,7 +28,10 @@ def demo_account() -> tuple[Account, User]:
 
 def seed(account: Account, *, user: User, log) -> dict:
     """Revokes the previous demo key and issues a new one, since secrets cannot be shown twice."""
-    ApiKey.objects.filter(account=account, name=DEMO_KEY_NAME, revoked=False).update(revoked=True)
+    previous = ApiKey.objects.filter(account=account, name=DEMO_KEY_NAME, revoked=False)
+    prefixes = list(previous.values_list("prefix", flat=True))
+    previous.update(revoked=True)
+    credential_cache.forget_api_keys(prefixes)
     _, key = api_key_create(
         account=account,
         name=DEMO_KEY_NAME,

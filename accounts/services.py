@@ -18,6 +18,7 @@ from omnisales.api.models import IdempotencyRecord
 from omnisales.api.throttling import client_address
 from omnisales.api.transactions import atomic_service
 
+from . import credential_cache
 from .authentication import ACCOUNT_CLAIM
 from .exceptions import DuplicateEmail, InvalidCredentials, ScopeNotAllowed, TooManyLoginAttempts, ValidationFailed
 from .lockout import failures_forgive, lockout_seconds
@@ -140,6 +141,7 @@ def api_key_create(
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     ApiKey.objects.filter(pk=api_key.pk).update(revoked=True)
+    credential_cache.forget_api_keys([api_key.prefix])  # update() sends no signal
     api_key.revoked = True
     return api_key
 

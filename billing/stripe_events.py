@@ -126,7 +126,8 @@ def account_entitlements_sync(*, account_id: str) -> int | None:
     limits = [plan.account_product_limit for plan in entitled]
     product_limit = max(limits) if limits else None
     if account.product_limit != product_limit:
-        Account.objects.filter(pk=account_id).update(product_limit=product_limit)
+        account.product_limit = product_limit
+        account.save(update_fields=["product_limit"])  # a save, not update(): cached credentials see it at once
     return product_limit
 
 

@@ -183,6 +183,9 @@ API_RATE_LIMITS = {
     "write": env.str("API_RATE_LIMIT_WRITE", default="100/hour"),
 }
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+# Verified API keys and memberships are cached this long so authentication makes no query; every
+# change to them forgets the entry at once (accounts/credential_cache.py). 0 turns the cache off.
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=60)
 
 # --- Strict input: body size, JSON nesting, free-form JSON fields -------------------------------------
 # Bodies over the limit are a 413 before they are read (omnisales/api/body_size.py). The CSV product
