@@ -85,7 +85,7 @@ def _race(worker, count: int) -> list:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_creates_cannot_exceed_the_plan_limit(account):
     account.product_limit = 3
     account.save()
@@ -102,7 +102,7 @@ def test_concurrent_creates_cannot_exceed_the_plan_limit(account):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_duplicate_skus_give_one_product_and_409s(account):
     from catalog.exceptions import DuplicateSku
 
@@ -116,7 +116,7 @@ def test_concurrent_duplicate_skus_give_one_product_and_409s(account):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_moves_cannot_make_a_cycle(account):
     first = CategoryFactory(account=account)
     second = CategoryFactory(account=account)

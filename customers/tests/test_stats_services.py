@@ -211,7 +211,7 @@ def test_stats_services_emit_no_customer_events(customer, account):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_orders_never_lose_an_increment(account):
     customer = services.customer_create(account=account, name="Busy")
     start = threading.Barrier(8)

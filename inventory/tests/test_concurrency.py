@@ -12,7 +12,7 @@ from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import MovementType, StockLevel, StockMovement, StockReservation, StockTransfer
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def race(worker, count: int) -> list:

@@ -89,6 +89,24 @@ def claim(request) -> Claim | None:
     fingerprint = hashlib.sha256(
         request.method.encode() + b"\0" + request.get_full_path().encode() + b"\0" + request.body
     ).hexdigest()
+    _answer_from_record(scope, key, fingerprint)
+    current = Claim(scope, key, fingerprint)
+    if not cache.add(current.lock_key, 1, timeout=LOCK_SECONDS):
+        raise IdempotencyError(
+            f"A request with this {HEADER} is still in progress", code="IDEMPOTENCY_KEY_IN_USE", status_code=409
+        )
+    try:
+        # Looked for again under the lock: the request that held it may have committed its record
+        # between the first look and the lock, and must be replayed, not run a second time.
+        _answer_from_record(scope, key, fingerprint)
+    except BaseException:
+        current.release()
+        raise
+    return current
+
+
+def _answer_from_record(scope: str, key: str, fingerprint: str) -> None:
+    """Raises IdempotentReplay (or a 422 for another body) when the key already has a live record."""
     record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
     if record is not None and record.created_at < timezone.now() - _ttl():
         # Expired, and the daily purge (accounts.tasks) has not reached it yet: the key is free again.
@@ -102,12 +120,6 @@ def claim(request) -> Claim | None:
                 status_code=422,
             )
         raise IdempotentReplay(record)
-    current = Claim(scope, key, fingerprint)
-    if not cache.add(current.lock_key, 1, timeout=LOCK_SECONDS):
-        raise IdempotencyError(
-            f"A request with this {HEADER} is still in progress", code="IDEMPOTENCY_KEY_IN_USE", status_code=409
-        )
-    return current
 
 
 def replay_response(record: IdempotencyRecord) -> HttpResponse:

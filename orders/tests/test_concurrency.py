@@ -18,7 +18,7 @@ from orders.models import Order, OrderPayment
 from .factories import product_in_stock
 from .utils import customer_stats
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def run_together(*calls):

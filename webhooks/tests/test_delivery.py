@@ -307,7 +307,7 @@ def test_a_rolled_back_transaction_emits_nothing(account, make_webhook, receiver
     assert receiver.requests == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_only_committed_transactions_deliver(account, make_webhook, receiver):
     """Real commits and rollbacks (no test transaction around them)."""
     make_webhook(receiver.url)
@@ -412,7 +412,7 @@ def test_sweep_recovers_an_attempt_abandoned_by_a_dead_worker(account, make_webh
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_tasks_for_one_delivery_send_it_once(account, make_webhook, receiver):
     make_webhook(receiver.url)
     receiver.delay = 0.3
@@ -486,7 +486,7 @@ def test_private_addresses_are_refused_at_delivery_time(settings, account, make_
     assert receiver.requests == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_broker_outage_leaves_deliveries_pending_for_the_sweep(account, make_webhook, receiver):
     from omnisales.tests.celery_worker import producing_to
 

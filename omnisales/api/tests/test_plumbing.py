@@ -164,7 +164,7 @@ class TestRateLimits:
 
 class TestIdempotency:
     @pytest.mark.postgres
-    @pytest.mark.django_db(transaction=True)
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_concurrent_duplicates_create_exactly_one(self, make_client, account):
         import threading
 
