@@ -68,3 +68,16 @@ def filtered_get_views() -> dict:
         if filterset_class is not None and any(issubclass(backend, DjangoFilterBackend) for backend in backends):
             found[pattern.name] = filterset_class
     return found
+
+
+def get_routes() -> list[str]:
+    """Names of every /api route that answers GET."""
+    names = []
+    for pattern, regex in _walk(get_resolver().url_patterns):
+        view_class = getattr(pattern.callback, "cls", None)
+        if not regex.startswith("api/") or view_class is None:
+            continue
+        actions = getattr(pattern.callback, "actions", None)
+        if (actions is not None and "get" in actions) or (actions is None and hasattr(view_class, "get")):
+            names.append(pattern.name)
+    return names
