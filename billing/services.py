@@ -2,7 +2,7 @@
 
 Calls to Stripe never run inside a database transaction: each service calls Stripe first (or after a
 short reservation) and records Stripe's answer in its own short `transaction.atomic()`. The API views
-that reach these services therefore opt out of ATOMIC_REQUESTS (see `billing.views.ProviderCallMixin`).
+that reach these services therefore open no request transaction (see `billing.views.ProviderCallMixin`).
 
 State that Stripe owns (a payment's outcome after 3-D Secure, refunds made elsewhere, everything about
 subscriptions) is applied from verified webhooks in `billing.stripe_events`, through the same guarded
