@@ -110,11 +110,12 @@ class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
     scope_area = "products"
 
     def get_queryset(self):
+        products = super().get_queryset()
         category_id = self.kwargs["categoryId"]
         subtree = selectors.category_subtree_ids(account=self.account, category_id=category_id)
         if not subtree:
             raise not_found(Category, category_id)
-        return super().get_queryset().filter(category_id__in=subtree)
+        return products.filter(category_id__in=subtree)
 
 
 @extend_schema_view(
