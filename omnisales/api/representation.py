@@ -193,34 +193,35 @@ def _nested_list(field):
 
     def convert(value):
         rows = value.all() if isinstance(value, BaseManager) else value
-        return [None if row is None else render(row) for row in rows]
+        return [render(row) for row in rows]
 
     return convert
 
 
-# (base class, its method that must not be overridden, converter factory), most specific first.
+# (field class, converter factory), most specific first. A subclass with a to_representation of its own is
+# not compiled; nested serializers are checked by `_serializer_plan`.
 _CONVERTERS = (
-    (serializers.ListSerializer, "to_representation", _nested_list),
-    (serializers.Serializer, "to_representation", _nested),
-    (fields.ChoiceField, "to_representation", _choice),
-    (fields.BooleanField, "to_representation", _boolean),
-    (fields.CharField, "to_representation", _text),
-    (fields.IntegerField, "to_representation", _integer),
-    (fields.DecimalField, "to_representation", _decimal),
-    (fields.DateTimeField, "to_representation", _datetime),
-    (fields.ListField, "to_representation", _list),
-    (fields.DictField, "to_representation", _dict),
-    (fields.JSONField, "to_representation", _json),
-    (fields.ReadOnlyField, "to_representation", _identity),
-    (fields._UnvalidatedField, "to_representation", _identity),
+    (serializers.ListSerializer, _nested_list),
+    (serializers.Serializer, _nested),
+    (fields.ChoiceField, _choice),
+    (fields.BooleanField, _boolean),
+    (fields.CharField, _text),
+    (fields.IntegerField, _integer),
+    (fields.DecimalField, _decimal),
+    (fields.DateTimeField, _datetime),
+    (fields.ListField, _list),
+    (fields.DictField, _dict),
+    (fields.JSONField, _json),
+    (fields.ReadOnlyField, _identity),
+    (fields._UnvalidatedField, _identity),
 )
 
 
 def _converter(field):
-    for base, method, factory in _CONVERTERS:
+    for base, factory in _CONVERTERS:
         if isinstance(field, base):
-            if base is not serializers.Serializer and not _is(field, base, method):
-                raise _Unsupported(f"{type(field).__name__} has its own {method}")
+            if base is not serializers.Serializer and not _is(field, base):
+                raise _Unsupported(f"{type(field).__name__} has its own to_representation")
             return factory(field)
     raise _Unsupported(f"{type(field).__name__} is not compiled")
 
