@@ -126,7 +126,7 @@ def _datetime(field):
             return fixed
 
     elif settings.USE_TZ:
-        zone = timezone.get_current_timezone
+        zone = _current_zone
     else:
         return slow
 
@@ -220,7 +220,11 @@ _CONVERTERS = (
 def _converter(field):
     for base, factory in _CONVERTERS:
         if isinstance(field, base):
-            if base is not serializers.Serializer and not _is(field, base):
+            if base is serializers.ListSerializer:
+                plain = type(field).to_representation in _PLAIN_LIST_METHODS
+            else:
+                plain = base is serializers.Serializer or _is(field, base)
+            if not plain:
                 raise _Unsupported(f"{type(field).__name__} has its own to_representation")
             return factory(field)
     raise _Unsupported(f"{type(field).__name__} is not compiled")
@@ -355,7 +359,25 @@ class Plan:
 
 _plans: dict[type, Plan | None] = {}
 _plans_lock = threading.Lock()
+# drf_only: the plans are off (tests); zone: the current time zone, read once per render (Django's lookup
+# goes through asgiref's Local, which costs more than rendering a datetime).
 _state = threading.local()
+
+
+def _current_zone():
+    zone = getattr(_state, "zone", None)
+    return timezone.get_current_timezone() if zone is None else zone
+
+
+def _with_zone(render, value):
+    """`render(value)` with the current time zone read once for every datetime it renders."""
+    if getattr(_state, "zone", None) is not None or not settings.USE_TZ:
+        return render(value)
+    _state.zone = timezone.get_current_timezone()
+    try:
+        return render(value)
+    finally:
+        _state.zone = None
 
 
 def plan_for(serializer_class) -> Plan | None:
@@ -396,11 +418,28 @@ class CompiledRepresentation:
         plan = None if getattr(_state, "drf_only", False) else plan_for(type(self))
         if plan is None:
             return super().to_representation(instance)
-        return plan.render(instance)
+        return _with_zone(plan.render, instance)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        serializer = super().many_init(*args, **kwargs)
+        if type(serializer) is serializers.ListSerializer:  # not a list class of the serializer's own
+            serializer.__class__ = CompiledListSerializer  # the same state; rows rendered in one zone lookup
+        return serializer
+
+
+class CompiledListSerializer(serializers.ListSerializer):
+    """DRF's ListSerializer, rendering all its rows with the current time zone read once."""
+
+    def to_representation(self, data):
+        return _with_zone(super().to_representation, data)
 
 
 _PLAIN_SERIALIZER_METHODS = frozenset(
     {serializers.Serializer.to_representation, CompiledRepresentation.to_representation}
+)
+_PLAIN_LIST_METHODS = frozenset(
+    {serializers.ListSerializer.to_representation, CompiledListSerializer.to_representation}
 )
 
 
@@ -412,4 +451,4 @@ def _forget_plans(*, setting, **kwargs):
             _plans.clear()
 
 
-__all__ = ["CompiledRepresentation", "drf_only", "plan_for"]
+__all__ = ["CompiledListSerializer", "CompiledRepresentation", "drf_only", "plan_for"]

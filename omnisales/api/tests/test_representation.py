@@ -323,6 +323,44 @@ def test_a_callable_source_is_called_like_drf_calls_it():
     assert Thing(instance).data["label"] == "a plain value"
 
 
+class Crate(CompiledRepresentation, serializers.Serializer):
+    label = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class Shipment(CompiledRepresentation, serializers.Serializer):
+    id = serializers.CharField()
+    at = serializers.DateTimeField()
+    crates = Crate(many=True)
+
+
+def shipments(count: int) -> list[dict]:
+    at = datetime.datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    crates = [{"label": f"c{number}", "at": at} for number in range(3)]
+    return [{"id": f"s{number}", "at": at, "crates": crates} for number in range(count)]
+
+
+def test_compiled_serializers_nest_compiled_lists():
+    assert plan_for(Shipment) is not None
+    assert isinstance(Shipment(many=True), representation.CompiledListSerializer)
+    with drf_only():
+        expected = Shipment(shipments(4), many=True).data
+    assert Shipment(shipments(4), many=True).data == expected
+    assert Shipment(shipments(1)[0]).data == expected[0]
+
+
+def test_the_time_zone_is_read_once_per_rendering(monkeypatch):
+    lookups = []
+    monkeypatch.setattr(timezone, "get_current_timezone", lambda: lookups.append(1) or zoneinfo.ZoneInfo("UTC"))
+    Shipment(shipments(5), many=True).data  # noqa: B018
+    assert len(lookups) == 1
+    Shipment(shipments(1)[0]).data  # noqa: B018
+    assert len(lookups) == 2
+    with pytest.raises(KeyError):
+        Shipment({"id": "s", "at": None}).data  # noqa: B018
+    assert getattr(representation._state, "zone", None) is None
+
+
 def test_plans_are_compiled_once_per_class():
     first = plan_for(Thing)
     assert plan_for(Thing) is first
