@@ -407,13 +407,11 @@ def drf_only():
         _state.drf_only = previous
 
 
+# Serializer mixin: rows render from a plan compiled once per class (see the module docstring). Only for
+# serializers whose shape does not depend on the instance or the context: the plan is built from `cls()`, a
+# serializer with neither. No docstring: drf-spectacular would show it as the description of every
+# serializer without one of its own.
 class CompiledRepresentation:
-    """Serializer mixin: rows render from a plan compiled once per class (see the module docstring).
-
-    Only for serializers whose shape does not depend on the instance or the context: the plan is built
-    from `cls()`, a serializer with neither.
-    """
-
     def to_representation(self, instance):
         plan = None if getattr(_state, "drf_only", False) else plan_for(type(self))
         if plan is None:
@@ -428,9 +426,8 @@ class CompiledRepresentation:
         return serializer
 
 
+# DRF's ListSerializer, rendering all its rows with the current time zone read once (no docstring, as above).
 class CompiledListSerializer(serializers.ListSerializer):
-    """DRF's ListSerializer, rendering all its rows with the current time zone read once."""
-
     def to_representation(self, data):
         return _with_zone(super().to_representation, data)
 

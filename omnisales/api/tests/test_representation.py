@@ -10,6 +10,7 @@ import pytest
 from django.db import models
 from django.test import override_settings
 from django.utils import timezone
+from drf_spectacular.plumbing import get_doc
 from rest_framework import serializers
 
 from omnisales.api import representation
@@ -359,6 +360,19 @@ def test_the_time_zone_is_read_once_per_rendering(monkeypatch):
     with pytest.raises(KeyError):
         Shipment({"id": "s", "at": None}).data  # noqa: B018
     assert getattr(representation._state, "zone", None) is None
+
+
+def test_the_mixin_leaves_the_schema_as_it_was():
+    """drf-spectacular describes a serializer by the first docstring in its classes: the mixin has none."""
+
+    class Plain(serializers.Serializer):
+        id = serializers.CharField()
+
+    class Compiled(CompiledRepresentation, Plain):
+        pass
+
+    assert get_doc(Compiled) == get_doc(Plain) == ""
+    assert get_doc(representation.CompiledListSerializer) == get_doc(serializers.ListSerializer)
 
 
 def test_plans_are_compiled_once_per_class():
