@@ -390,7 +390,7 @@ def plan_for(serializer_class) -> Plan | None:
         if serializer_class not in _plans:
             try:
                 plan = Plan(serializer_class())
-            except _Unsupported:
+            except (_Unsupported, TypeError):  # a field it does not know, or a serializer that needs arguments
                 plan = None
             _plans[serializer_class] = plan
     return _plans[serializer_class]

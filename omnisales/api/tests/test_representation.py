@@ -362,6 +362,19 @@ def test_the_time_zone_is_read_once_per_rendering(monkeypatch):
     assert getattr(representation._state, "zone", None) is None
 
 
+class NeedsArguments(CompiledRepresentation, serializers.Serializer):
+    id = serializers.CharField()
+
+    def __init__(self, instance, *, prefix, **kwargs):
+        super().__init__(instance, **kwargs)
+        self.prefix = prefix
+
+
+def test_a_serializer_that_cannot_be_built_bare_renders_through_drf():
+    assert plan_for(NeedsArguments) is None
+    assert NeedsArguments({"id": 1}, prefix="x").data == {"id": "1"}
+
+
 def test_the_mixin_leaves_the_schema_as_it_was():
     """drf-spectacular describes a serializer by the first docstring in its classes: the mixin has none."""
 
