@@ -409,9 +409,14 @@ def drf_only():
 
 # Serializer mixin: rows render from a plan compiled once per class (see the module docstring). Only for
 # serializers whose shape does not depend on the instance or the context: the plan is built from `cls()`, a
-# serializer with neither. No docstring: drf-spectacular would show it as the description of every
+# serializer with neither. No docstrings here: drf-spectacular would show them as the description of every
 # serializer without one of its own.
 class CompiledRepresentation:
+    # DRF's ListSerializer, rendering all its rows with the current time zone read once.
+    class List(serializers.ListSerializer):
+        def to_representation(self, data):
+            return _with_zone(super().to_representation, data)
+
     def to_representation(self, instance):
         plan = None if getattr(_state, "drf_only", False) else plan_for(type(self))
         if plan is None:
@@ -422,21 +427,15 @@ class CompiledRepresentation:
     def many_init(cls, *args, **kwargs):
         serializer = super().many_init(*args, **kwargs)
         if type(serializer) is serializers.ListSerializer:  # not a list class of the serializer's own
-            serializer.__class__ = CompiledListSerializer  # the same state; rows rendered in one zone lookup
+            serializer.__class__ = CompiledRepresentation.List  # the same state, rows rendered in one zone lookup
         return serializer
-
-
-# DRF's ListSerializer, rendering all its rows with the current time zone read once (no docstring, as above).
-class CompiledListSerializer(serializers.ListSerializer):
-    def to_representation(self, data):
-        return _with_zone(super().to_representation, data)
 
 
 _PLAIN_SERIALIZER_METHODS = frozenset(
     {serializers.Serializer.to_representation, CompiledRepresentation.to_representation}
 )
 _PLAIN_LIST_METHODS = frozenset(
-    {serializers.ListSerializer.to_representation, CompiledListSerializer.to_representation}
+    {serializers.ListSerializer.to_representation, CompiledRepresentation.List.to_representation}
 )
 
 
@@ -448,4 +447,4 @@ def _forget_plans(*, setting, **kwargs):
             _plans.clear()
 
 
-__all__ = ["CompiledListSerializer", "CompiledRepresentation", "drf_only", "plan_for"]
+__all__ = ["CompiledRepresentation", "drf_only", "plan_for"]

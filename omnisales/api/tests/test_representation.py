@@ -343,7 +343,7 @@ def shipments(count: int) -> list[dict]:
 
 def test_compiled_serializers_nest_compiled_lists():
     assert plan_for(Shipment) is not None
-    assert isinstance(Shipment(many=True), representation.CompiledListSerializer)
+    assert isinstance(Shipment(many=True), CompiledRepresentation.List)
     with drf_only():
         expected = Shipment(shipments(4), many=True).data
     assert Shipment(shipments(4), many=True).data == expected
@@ -385,7 +385,7 @@ def test_the_mixin_leaves_the_schema_as_it_was():
         pass
 
     assert get_doc(Compiled) == get_doc(Plain) == ""
-    assert get_doc(representation.CompiledListSerializer) == get_doc(serializers.ListSerializer)
+    assert get_doc(CompiledRepresentation.List) == get_doc(serializers.ListSerializer)
 
 
 def test_plans_are_compiled_once_per_class():
