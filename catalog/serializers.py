@@ -6,6 +6,7 @@ Defaults declared here are what PUT resets an omitted field to (DRF skips defaul
 
 from rest_framework import serializers
 
+from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import CurrencyField, MoneyField, TenantRelatedField
 
 from .csv_format import MAX_ROWS
@@ -57,7 +58,7 @@ class CategorySerializer(serializers.ModelSerializer):
         return data
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
     category_id = TenantRelatedField(source="category", queryset=Category.objects.all(), allow_null=True, default=None)
     price = MoneyField(min_value=0)
     compare_at_price = MoneyField(min_value=0, allow_null=True, default=None, help_text="Never below price.")

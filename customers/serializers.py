@@ -2,6 +2,7 @@ import phonenumbers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import MoneyField
 
 from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer
@@ -69,7 +70,7 @@ class ShippingAddressField(serializers.Field):
         return ShippingAddressSerializer(value).data
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """A customer as the API shows it; the order statistics are read-only."""
 
     email = serializers.CharField(allow_null=True)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from customers.models import Customer
+from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import MoneyField, TenantRelatedField
 
 from .models import (
@@ -72,7 +73,7 @@ class OrderAddressSerializer(serializers.Serializer):
 # --- orders ---------------------------------------------------------------------------------------------
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     price = MoneyField(source="unit_price", read_only=True, help_text="Unit price charged.")
     line_total = MoneyField(read_only=True, help_text="quantity × price.")
@@ -83,7 +84,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
     customer_id = serializers.CharField(read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     items = OrderItemSerializer(many=True, read_only=True)

@@ -57,7 +57,7 @@ class OrderViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
     parser_classes = [CamelCaseJSONParser]
 
     def get_queryset(self):
-        return selectors.orders_with_items(super().get_queryset())
+        return selectors.orders_with_items(super().get_queryset(), as_rows=self.action in ("list", "retrieve"))
 
     @property
     def actor(self):

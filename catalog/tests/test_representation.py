@@ -1,0 +1,121 @@
+"""GET /api/products, /api/products/{productId} and /api/categories/{categoryId}/products answer, byte for
+byte, what DRF's ProductSerializer renders for the same products, and their statement counts do not grow
+with the page."""
+
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import Product, ProductStatus
+from catalog.serializers import ProductSerializer
+from omnisales.api.representation import plan_for
+from omnisales.api.tests.representations import assert_renders_like_drf, drf_rendering, statements
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def varied_products(account, make_category, make_product):
+    """Products with every kind of value a product shows: nulls and values for the optional prices, cost,
+    weight and category; tags, images and free-form attributes (snake_case keys kept as sent); every
+    status; inventory flags; text with line separators; products that have been ordered."""
+    shoes = make_category(name="Shoes")
+    make_product(name="Bare", category=None)
+    make_product(
+        name="Full \u2028 product",
+        description="Soft \u2029 leather",
+        category=shoes,
+        price=Decimal("1234.50"),
+        compare_at_price=Decimal("1500.00"),
+        cost=Decimal("0.10"),
+        weight=Decimal("0.125"),
+        barcode="4006381333931",
+        tags=["summer", "leather"],
+        images=["https://cdn.example.com/a.png", "https://cdn.example.com/b.png"],
+        attributes={"shoe_size": "42", "colorName": "navy", "care": {"wash_temp": 30, "dry_clean": None}},
+        status=ProductStatus.DRAFT,
+        track_inventory=False,
+        allow_backorder=True,
+    )
+    archived = make_product(name="Old", category=shoes, status=ProductStatus.ARCHIVED, weight=Decimal("12"))
+    Product.objects.filter(pk=archived.pk).update(order_count=3)
+    return shoes
+
+
+def drf(products, **kwargs) -> bytes:
+    return drf_rendering(ProductSerializer, products, **kwargs)
+
+
+def test_the_product_representation_is_compiled():
+    assert plan_for(ProductSerializer) is not None
+
+
+def test_products_render_like_drf(account, varied_products):
+    expected = assert_renders_like_drf(ProductSerializer, list(Product.objects.filter(account=account)), many=True)
+    assert {product["category_id"] for product in expected} == {None, varied_products.pk}
+    assert {product["weight"] for product in expected} == {None, Decimal("0.125"), Decimal("12.000")}
+
+
+def test_the_lists_answer_drfs_representation_byte_for_byte(api, account, varied_products):
+    products = list(Product.objects.filter(account=account))
+    response = api.get("/api/products?limit=250")
+    assert response.status_code == 200
+    assert response.content == drf(products, many=True)
+    in_category = [product for product in products if product.category_id == varied_products.pk]
+    assert api.get(f"/api/categories/{varied_products.pk}/products").content == drf(in_category, many=True)
+    assert b'"shoe_size":"42"' in response.content and b"\\u2028" in response.content
+
+
+def test_each_detail_answers_drfs_representation_byte_for_byte(api, account, varied_products):
+    for product in Product.objects.filter(account=account):
+        response = api.get(f"/api/products/{product.pk}")
+        assert response.status_code == 200
+        assert response.content == drf(product)
+
+
+def test_writes_answer_the_same_representation(api, account, varied_products):
+    product = Product.objects.get(account=account, name="Bare")
+    response = api.patch(f"/api/products/{product.pk}", {"weight": "2.5", "tags": ["x"]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.content == api.get(f"/api/products/{product.pk}").content
+    assert response.content == drf(Product.objects.get(pk=product.pk))
+
+
+def add_products(account, category, count: int, start: int = 0) -> None:
+    Product.objects.bulk_create(
+        Product(
+            account=account,
+            sku=f"Q-{number}",
+            name=f"P{number}",
+            price=1,
+            currency="USD",
+            category=None if number % 2 else category,
+            tags=["t"],
+            attributes={"n": number},
+        )
+        for number in range(start, start + count)
+    )
+
+
+@pytest.mark.parametrize("query", ["limit=250", "limit=1", "limit=250&tag=t&search=P&ordering=-price"])
+def test_list_statements_are_the_same_for_one_product_and_many(api, account, make_category, query):
+    category = make_category()
+    add_products(account, category, 1)
+    api.get("/api/products")  # the credential's last-used stamp is written once
+    one = statements(api, f"/api/products?{query}")
+    one_in_category = statements(api, f"/api/categories/{category.pk}/products?{query}")
+
+    add_products(account, category, 30, start=1)
+    many = statements(api, f"/api/products?{query}")
+    assert len(many) == len(one), "\n".join(many)
+    many_in_category = statements(api, f"/api/categories/{category.pk}/products?{query}")
+    assert len(many_in_category) == len(one_in_category), "\n".join(many_in_category)
+    assert len(api.get(f"/api/products?{query}").json()) == (1 if "limit=1" in query else 31)
+
+
+def test_detail_statements_are_fixed(api, account, varied_products):
+    api.get("/api/products")
+    counts = {
+        len(statements(api, f"/api/products/{product.pk}")) for product in Product.objects.filter(account=account)
+    }
+    assert len(counts) == 1

@@ -1,0 +1,450 @@
+"""Compiled read representations: DRF's output for a serializer, without DRF's per-row machinery.
+
+DRF renders a row by building the serializer's field objects (per serializer instance, so per request),
+then calling each field's `get_attribute` and `to_representation`. For the hot reads (lists and details
+of orders, products, customers) that is most of the request. `CompiledRepresentation` is a serializer
+mixin that, once per serializer class, compiles the declared fields into a plan of
+(output key, value getter, converter) and renders every row from it.
+
+The serializer class stays the one definition of the shape: the schema, input validation and this plan
+all come from the same fields. The plan reproduces DRF's output exactly, and whatever it does not
+understand goes through DRF itself:
+
+- a field type the plan does not know (a method field, a secret field, a custom `to_representation`,
+  anything that could depend on the serializer's context) makes the whole serializer render through DRF;
+- a value the fast path does not expect (a missing attribute or key, a callable, a string where a
+  datetime was expected, a naive datetime, ...) is handed to the field's own `get_attribute` or
+  `to_representation`, so defaults, nulls, skipped fields and errors are DRF's.
+
+Tests compare both paths on varied rows (`drf_only()` turns the plans off).
+"""
+
+import contextlib
+import datetime
+import decimal
+import functools
+import threading
+import types
+from collections.abc import Mapping
+from operator import attrgetter, itemgetter
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.signals import setting_changed
+from django.db.models.manager import BaseManager
+from django.dispatch import receiver
+from django.utils import timezone
+from rest_framework import fields, relations, serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
+
+from .serializers import TenantRelatedField
+
+ISO_8601 = "iso-8601"
+
+# Values DRF would call (`is_simple_callable`) or refuse (built-ins): handed to DRF. Other values are data.
+_CALLABLE_TYPES = (
+    types.FunctionType,
+    types.MethodType,
+    functools.partial,
+    types.BuiltinFunctionType,
+    types.BuiltinMethodType,
+)
+# Types that are never callable: no isinstance check for them.
+_DATA_TYPES = frozenset(
+    {str, int, float, bool, decimal.Decimal, datetime.datetime, datetime.date, list, dict, type(None)}
+)
+
+
+class _Unsupported(Exception):
+    """A field the plan cannot render exactly like DRF: the serializer renders through DRF."""
+
+
+class _Fallback(Exception):
+    """A value the fast getter leaves to DRF's `get_attribute`."""
+
+
+def _is(field, base, method: str = "to_representation") -> bool:
+    """True when `field` uses `base`'s implementation of `method` (not an override)."""
+    return getattr(type(field), method) is getattr(base, method)
+
+
+# --- converters: DRF's to_representation for the usual values, the field's own for anything else -------
+
+
+def _text(field):
+    return str
+
+
+def _integer(field):
+    return int
+
+
+def _boolean(field):
+    slow = field.to_representation
+
+    def convert(value):
+        if value is True or value is False:
+            return value
+        return slow(value)
+
+    return convert
+
+
+def _decimal(field):
+    slow = field.to_representation
+    if field.coerce_to_string or field.normalize_output or field.decimal_places is None:
+        return slow
+    exponent = decimal.Decimal(".1") ** field.decimal_places
+    rounding = field.rounding
+    # DRF quantizes with `max_digits` as the precision: a result that needs more digits is its error.
+    limit = None if field.max_digits is None else decimal.Decimal(10) ** (field.max_digits - field.decimal_places)
+
+    def convert(value):
+        if type(value) is not decimal.Decimal or not value.is_finite():
+            return slow(value)
+        result = value.quantize(exponent, rounding=rounding)
+        if limit is not None and abs(result) >= limit:
+            return slow(value)
+        return result
+
+    return convert
+
+
+def _datetime(field):
+    slow = field.to_representation
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return slow
+    if hasattr(field, "timezone"):
+        fixed = field.timezone
+        if fixed is None:
+            return slow
+
+        def zone():
+            return fixed
+
+    elif settings.USE_TZ:
+        zone = _current_zone
+    else:
+        return slow
+
+    def convert(value):
+        if type(value) is not datetime.datetime or value.utcoffset() is None:
+            return slow(value)
+        try:
+            text = value.astimezone(zone()).isoformat()
+        except OverflowError:
+            return slow(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return convert
+
+
+def _choice(field):
+    slow = field.to_representation
+    mapping = field.choice_strings_to_values
+
+    def convert(value):
+        if type(value) is str:
+            return mapping.get(value, value)
+        return slow(value)
+
+    return convert
+
+
+def _identity(field):
+    return None
+
+
+def _json(field):
+    if field.binary:
+        return field.to_representation
+    return None
+
+
+def _list(field):
+    child = _converter(field.child)
+    if child is None:
+        return list
+    return lambda value: [None if item is None else child(item) for item in value]
+
+
+def _dict(field):
+    child = _converter(field.child)
+    if child is None:
+        return lambda value: {str(key): item for key, item in value.items()}
+    return lambda value: {str(key): None if item is None else child(item) for key, item in value.items()}
+
+
+def _serializer_plan(serializer) -> "Plan":
+    if type(serializer).to_representation not in _PLAIN_SERIALIZER_METHODS:
+        raise _Unsupported(f"{type(serializer).__name__} has its own to_representation")
+    return Plan(serializer)
+
+
+def _nested(field):
+    return _serializer_plan(field).render
+
+
+def _nested_list(field):
+    render = _serializer_plan(field.child).render
+
+    def convert(value):
+        rows = value.all() if isinstance(value, BaseManager) else value
+        return [render(row) for row in rows]
+
+    return convert
+
+
+# (field class, converter factory), most specific first. A subclass with a to_representation of its own is
+# not compiled; nested serializers are checked by `_serializer_plan`.
+_CONVERTERS = (
+    (serializers.ListSerializer, _nested_list),
+    (serializers.Serializer, _nested),
+    (fields.ChoiceField, _choice),
+    (fields.BooleanField, _boolean),
+    (fields.CharField, _text),
+    (fields.IntegerField, _integer),
+    (fields.DecimalField, _decimal),
+    (fields.DateTimeField, _datetime),
+    (fields.ListField, _list),
+    (fields.DictField, _dict),
+    (fields.JSONField, _json),
+    (fields.ReadOnlyField, _identity),
+    (fields._UnvalidatedField, _identity),
+)
+
+
+def _converter(field):
+    for base, factory in _CONVERTERS:
+        if isinstance(field, base):
+            if base is serializers.ListSerializer:
+                plain = type(field).to_representation in _PLAIN_LIST_METHODS
+            else:
+                plain = base is serializers.Serializer or _is(field, base)
+            if not plain:
+                raise _Unsupported(f"{type(field).__name__} has its own to_representation")
+            return factory(field)
+    raise _Unsupported(f"{type(field).__name__} is not compiled")
+
+
+# --- getters ------------------------------------------------------------------------------------------
+
+
+def _object_getter(attrs: list[str]):
+    if len(attrs) == 1:
+        return attrgetter(attrs[0])
+
+    def get(instance):
+        for attr in attrs:
+            if isinstance(instance, Mapping):
+                raise _Fallback
+            instance = getattr(instance, attr)
+            if type(instance) not in _DATA_TYPES and isinstance(instance, _CALLABLE_TYPES):
+                raise _Fallback
+        return instance
+
+    return get
+
+
+def _mapping_getter(attrs: list[str]):
+    if len(attrs) == 1:
+        return itemgetter(attrs[0])
+
+    def get(instance):
+        for attr in attrs:
+            if not isinstance(instance, Mapping):
+                raise _Fallback
+            instance = instance[attr]
+            if type(instance) not in _DATA_TYPES and isinstance(instance, _CALLABLE_TYPES):
+                raise _Fallback
+        return instance
+
+    return get
+
+
+def _pk_getter(attrs: list[str]):
+    """RelatedField.get_attribute's pk-only case: the related object's pk without loading it."""
+    owner = _object_getter(attrs[:-1]) if len(attrs) > 1 else None
+    name = attrs[-1]
+
+    def get(instance):
+        if owner is not None:
+            instance = owner(instance)
+        if isinstance(instance, Mapping):
+            raise _Fallback
+        value = instance.serializable_value(name)
+        if type(value) not in _DATA_TYPES:
+            if isinstance(value, _CALLABLE_TYPES):
+                raise _Fallback
+            value = getattr(value, "pk", value)
+        return value
+
+    return get
+
+
+def _always_drf(instance):
+    raise _Fallback
+
+
+# What DRF's get_attribute turns into a default, a null or a skipped field (or its own error message).
+_DRF_DECIDES = (_Fallback, AttributeError, KeyError, ObjectDoesNotExist)
+
+
+def _drf_value(field, instance):
+    """One field exactly as Serializer.to_representation renders it (may raise SkipField)."""
+    attribute = field.get_attribute(instance)
+    check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+    return None if check_for_none is None else field.to_representation(attribute)
+
+
+# Related fields' to_representation methods that return `value.pk` as it is.
+_PK_REPRESENTATIONS = frozenset(
+    {relations.PrimaryKeyRelatedField.to_representation, TenantRelatedField.to_representation}
+)
+
+
+def _pk_only_related(field) -> bool:
+    if not isinstance(field, relations.RelatedField) or isinstance(field, relations.ManyRelatedField):
+        return False
+    if not field.use_pk_only_optimization() or not _is(field, relations.RelatedField, "get_attribute"):
+        return False
+    if isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is not None:
+        return False
+    return type(field).to_representation in _PK_REPRESENTATIONS
+
+
+# --- plans --------------------------------------------------------------------------------------------
+
+
+class Plan:
+    """The compiled readable fields of one serializer instance (a prototype: no data, no context)."""
+
+    __slots__ = ("mapping_steps", "object_steps")
+
+    def __init__(self, serializer):
+        object_steps, mapping_steps = [], []
+        for field in serializer._readable_fields:
+            attrs = list(field.source_attrs)
+            if field.source == "*" or not attrs:
+                raise _Unsupported(f"{field.field_name}: source='*'")
+            if _pk_only_related(field):
+                object_get, mapping_get, convert = _pk_getter(attrs), _always_drf, None
+            else:
+                if not _is(field, fields.Field, "get_attribute"):
+                    raise _Unsupported(f"{field.field_name}: its own get_attribute")
+                object_get, mapping_get, convert = _object_getter(attrs), _mapping_getter(attrs), _converter(field)
+            object_steps.append((field.field_name, object_get, convert, field))
+            mapping_steps.append((field.field_name, mapping_get, convert, field))
+        self.object_steps = tuple(object_steps)
+        self.mapping_steps = tuple(mapping_steps)
+
+    def render(self, instance) -> dict:
+        steps = self.mapping_steps if type(instance) is dict or isinstance(instance, Mapping) else self.object_steps
+        result = {}
+        for name, get, convert, field in steps:
+            try:
+                value = get(instance)
+                if type(value) not in _DATA_TYPES and isinstance(value, _CALLABLE_TYPES):
+                    raise _Fallback
+            except _DRF_DECIDES:  # a default, a null, a skipped field, or DRF's own error
+                with contextlib.suppress(SkipField):
+                    result[name] = _drf_value(field, instance)
+                continue
+            result[name] = value if value is None or convert is None else convert(value)
+        return result
+
+
+_plans: dict[type, Plan | None] = {}
+_plans_lock = threading.Lock()
+# drf_only: the plans are off (tests); zone: the current time zone, read once per render (Django's lookup
+# goes through asgiref's Local, which costs more than rendering a datetime).
+_state = threading.local()
+
+
+def _current_zone():
+    zone = getattr(_state, "zone", None)
+    return timezone.get_current_timezone() if zone is None else zone
+
+
+def _with_zone(render, value):
+    """`render(value)` with the current time zone read once for every datetime it renders."""
+    if getattr(_state, "zone", None) is not None or not settings.USE_TZ:
+        return render(value)
+    _state.zone = timezone.get_current_timezone()
+    try:
+        return render(value)
+    finally:
+        _state.zone = None
+
+
+def plan_for(serializer_class) -> Plan | None:
+    """The class's compiled plan, or None when it renders through DRF (compiled once per process)."""
+    try:
+        return _plans[serializer_class]
+    except KeyError:
+        pass
+    with _plans_lock:
+        if serializer_class not in _plans:
+            try:
+                plan = Plan(serializer_class())
+            except (_Unsupported, TypeError):  # a field it does not know, or a serializer that needs arguments
+                plan = None
+            _plans[serializer_class] = plan
+    return _plans[serializer_class]
+
+
+@contextlib.contextmanager
+def drf_only():
+    """Inside this block every CompiledRepresentation serializer renders through DRF (for tests)."""
+    previous = getattr(_state, "drf_only", False)
+    _state.drf_only = True
+    try:
+        yield
+    finally:
+        _state.drf_only = previous
+
+
+# Serializer mixin: rows render from a plan compiled once per class (see the module docstring). Only for
+# serializers whose shape does not depend on the instance or the context: the plan is built from `cls()`, a
+# serializer with neither. No docstrings here: drf-spectacular would show them as the description of every
+# serializer without one of its own.
+class CompiledRepresentation:
+    # DRF's ListSerializer, rendering all its rows with the current time zone read once.
+    class List(serializers.ListSerializer):
+        def to_representation(self, data):
+            return _with_zone(super().to_representation, data)
+
+    def to_representation(self, instance):
+        plan = None if getattr(_state, "drf_only", False) else plan_for(type(self))
+        if plan is None:
+            return super().to_representation(instance)
+        return _with_zone(plan.render, instance)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        serializer = super().many_init(*args, **kwargs)
+        if type(serializer) is serializers.ListSerializer:  # not a list class of the serializer's own
+            serializer.__class__ = CompiledRepresentation.List  # the same state, rows rendered in one zone lookup
+        return serializer
+
+
+_PLAIN_SERIALIZER_METHODS = frozenset(
+    {serializers.Serializer.to_representation, CompiledRepresentation.to_representation}
+)
+_PLAIN_LIST_METHODS = frozenset(
+    {serializers.ListSerializer.to_representation, CompiledRepresentation.List.to_representation}
+)
+
+
+@receiver(setting_changed)
+def _forget_plans(*, setting, **kwargs):
+    """Converters read USE_TZ and DRF's formats when compiled: recompile after a settings change."""
+    if setting in {"REST_FRAMEWORK", "USE_TZ", "TIME_ZONE"}:
+        with _plans_lock:
+            _plans.clear()
+
+
+__all__ = ["CompiledRepresentation", "drf_only", "plan_for"]
