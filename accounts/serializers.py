@@ -3,6 +3,7 @@ from oauth2_provider.models import Application
 from rest_framework import serializers
 
 from omnisales.api import scopes
+from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.secrets import SecretField
 from omnisales.api.serializers import CurrencyField
 
@@ -34,7 +35,7 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = SecretField()
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(CompiledRepresentation, serializers.ModelSerializer):
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
 
     class Meta:
@@ -42,7 +43,7 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "name", "created_at"]
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(CompiledRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Account
         fields = [
@@ -67,7 +68,7 @@ class RegisterResponseSerializer(serializers.Serializer):
     tokens = TokenPairSerializer()
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(CompiledRepresentation, serializers.Serializer):
     user = UserSerializer(allow_null=True)
     account = AccountSerializer()
     role = serializers.CharField(allow_null=True)

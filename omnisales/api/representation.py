@@ -94,7 +94,9 @@ def _boolean(field):
 
 def _decimal(field):
     slow = field.to_representation
-    if field.coerce_to_string or field.normalize_output or field.decimal_places is None:
+    # As DRF reads it: a field built without coerce_to_string follows COERCE_DECIMAL_TO_STRING.
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if coerce or field.normalize_output or field.decimal_places is None:
         return slow
     exponent = decimal.Decimal(".1") ** field.decimal_places
     rounding = field.rounding
