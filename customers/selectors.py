@@ -279,11 +279,6 @@ def segment_q(*, account, rules: dict) -> Q:
     rule tests the stored segment (see `rfm_members_q`).
     """
     condition = Q()
-    tags = rules.get("tags", {})
-    if tags.get("any"):
-        condition &= reduce(or_, (Q(tags__json_array_contains=tag) for tag in tags["any"]))
-    for tag in tags.get("all", []):
-        condition &= Q(tags__json_array_contains=tag)
     spent = rules.get("totalSpent", {})
     if "min" in spent:
         condition &= Q(total_spent__gte=Decimal(spent["min"]))
@@ -303,6 +298,13 @@ def segment_q(*, account, rules: dict) -> Q:
         condition &= Q(last_order_date__lt=_start_of_day(datetime.date.fromisoformat(last_order["before"]), zone))
     if rules.get("rfmSegment"):
         condition &= rfm_members_q(segments=rules["rfmSegment"])
+    # Tags last: the JSON containment tests cost the most, and where the whole condition is one
+    # expression (the custom segment sums) they then run only for customers the columns let through.
+    tags = rules.get("tags", {})
+    if tags.get("any"):
+        condition &= reduce(or_, (Q(tags__json_array_contains=tag) for tag in tags["any"]))
+    for tag in tags.get("all", []):
+        condition &= Q(tags__json_array_contains=tag)
     return condition
 
 
