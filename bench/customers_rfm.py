@@ -154,7 +154,12 @@ def main() -> None:
     requests = [
         ("RFM, first page of 50", "/api/customers/rfm?limit=50&asOf=2024-06-30"),
         ("RFM, champions, page of 50", "/api/customers/rfm?limit=50&segment=champions"),
+        ("RFM, first page by recency", "/api/customers/rfm?limit=50&ordering=recencyDays"),
         ("RFM, deep page (offset 90000) by recency", "/api/customers/rfm?limit=50&offset=90000&ordering=recencyDays"),
+        (
+            "RFM, deep page (offset 90000) by recency, descending",
+            "/api/customers/rfm?limit=50&offset=90000&ordering=-recencyDays",
+        ),
         ("Segments summary (11 RFM + 3 custom)", "/api/customers/segments"),
         ("Segments summary, RFM only (11)", "/api/customers/segments?type=rfm"),
         ("One RFM segment's summary (champions)", "/api/customers/segments/champions"),

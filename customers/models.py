@@ -25,6 +25,10 @@ PROFILE_FIELDS = (
 ORDER_STATS_FIELDS = ("total_orders", "total_spent", "first_order_date", "last_order_date")
 # Written only by `services.rfm_scores_refresh`.
 RFM_SCORE_FIELDS = ("r_score", "f_score", "m_score", "rfm_segment", "rfm_computed_at")
+# Active customers the last refresh scored that still have orders (selectors.SCORED): the RFM rows.
+RFM_SCORED_ACTIVE = models.Q(
+    is_anonymized=False, rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnull=False
+)
 
 
 class Customer(TenantModel):
@@ -77,10 +81,13 @@ class Customer(TenantModel):
             # segment in spend order, and counts and per-segment sums from the index alone.
             models.Index(
                 fields=["account", "rfm_segment", "total_spent", "total_orders"],
-                condition=models.Q(
-                    is_anonymized=False, rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnull=False
-                ),
+                condition=RFM_SCORED_ACTIVE,
                 name="customer_rfm_scored",
+            ),
+            # The same customers by last order date: RFM pages in recency order walk it
+            # (selectors.RfmQuerySet) instead of sorting every customer by recency.
+            models.Index(
+                fields=["account", "last_order_date"], condition=RFM_SCORED_ACTIVE, name="customer_rfm_last_order"
             ),
         ]
 

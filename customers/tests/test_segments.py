@@ -1,5 +1,6 @@
 """/api/customers/segments: RFM and custom segments, their rules, summaries and customers."""
 
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -120,6 +121,56 @@ def test_list_shows_only_the_accounts_custom_segments(api, segment_factory, othe
     segment_factory(name="Theirs", account=other_account)
 
     assert [item["type"] for item in api.get("/api/customers/segments").json()] == ["rfm"] * 11
+
+
+def all_members(api, segment_id) -> list[dict]:
+    members, offset = [], 0
+    while batch := api.get(f"/api/customers/segments/{segment_id}/customers", {"limit": 250, "offset": offset}).json():
+        members += batch
+        offset += len(batch)
+    return members
+
+
+def test_summaries_of_a_mixed_page_add_up_their_members(api, account):
+    rng = random.Random(8)
+    for index in range(60):
+        tags = [tag for tag in ("vip", "wholesale", "newsletter") if rng.random() < 0.4]
+        orders = rng.choice([0, 1, 2, 3, 5, 9])
+        created = services.customer_create(account=account, name=f"M{index}", tags=tags)
+        if orders:
+            last_order_at = NOON - timedelta(days=rng.randrange(0, 400), hours=rng.randrange(24))
+            services.customer_stats_set(
+                customer=created,
+                total_orders=orders,
+                total_spent=Decimal(rng.randrange(0, 90000)) / 100,
+                first_order_at=last_order_at - timedelta(days=30),
+                last_order_at=last_order_at,
+            )
+        if rng.random() < 0.1:
+            services.customer_anonymize(customer=created)
+    services.rfm_scores_refresh(account=account)
+    for name, rules in [
+        ("Tagged", {"tags": {"any": ["vip", "wholesale"]}}),
+        ("Both tags", {"tags": {"all": ["vip", "newsletter"]}}),
+        ("Spenders", {"totalSpent": {"min": 200, "max": 700}}),
+        ("Regulars", {"totalOrders": {"min": 3}, "lastOrderDate": {"after": "2024-01-01"}}),
+        ("Lapsed", {"lastOrderDate": {"before": "2024-03-01"}}),
+        ("Newsletter winners", {"rfmSegment": ["champions", "loyal", "lost"], "tags": {"any": ["newsletter"]}}),
+        ("No orders", {"totalOrders": {"max": 0}}),
+    ]:
+        create_segment(api, rules, name=name)
+
+    summaries = api.get("/api/customers/segments", {"limit": 250}).json()
+
+    assert len(summaries) == 18
+    assert sum(item["customerCount"] for item in summaries[:11]) > 0
+    for item in summaries:
+        members = all_members(api, item["id"])
+        revenue = sum((Decimal(str(member["totalSpent"])) for member in members), Decimal("0.00"))
+        orders = sum(member["totalOrders"] for member in members)
+        assert (item["customerCount"], item["orderCount"]) == (len(members), orders), item["name"]
+        assert Decimal(str(item["revenue"])) == revenue, item["name"]
+        assert item == api.get(f"/api/customers/segments/{item['id']}").json()
 
 
 def test_list_query_count_does_not_grow_with_segments(api, account, segment_factory, django_assert_max_num_queries):
