@@ -67,13 +67,17 @@ SCORED = Q(rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnul
 
 
 def rfm_queryset(*, account) -> QuerySet[Customer]:
-    """Active customers with stored RFM scores (`r_score`, `f_score`, `m_score`, `rfm_segment`, as of
-    `rfm_computed_at`), biggest spenders first. The scores are written by
-    `services.rfm_scores_refresh`; reads only filter, sort and slice indexed columns."""
+    """Active customers of `account` with stored RFM scores: `rfm_scored` of the account's customers."""
+    return rfm_scored(RfmQuerySet(model=Customer).filter(account=account))
+
+
+def rfm_scored(customers: "RfmQuerySet") -> "RfmQuerySet":
+    """The active ones of `customers` (an account's, scoped by the caller) with stored RFM scores
+    (`r_score`, `f_score`, `m_score`, `rfm_segment`, as of `rfm_computed_at`), biggest spenders first.
+    The scores are written by `services.rfm_scores_refresh`; reads only filter, sort and slice indexed
+    columns."""
     return (
-        RfmQuerySet(model=Customer)
-        .filter(account=account)
-        .filter(is_anonymized=False)
+        customers.filter(is_anonymized=False)
         .filter(SCORED)
         .only(*RFM_FIELDS, *RFM_SCORE_FIELDS)
         .order_by("-total_spent", "id")
@@ -337,8 +341,10 @@ def segment_members_q(*, account, ref: SegmentRef) -> Q:
     return segment_q(account=account, rules=ref.custom.rules)
 
 
-def segment_members(*, account, ref: SegmentRef) -> QuerySet[Customer]:
-    return active_customers(account=account).filter(segment_members_q(account=account, ref=ref))
+def segment_members(*, account, ref: SegmentRef, customers: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
+    """The active customers of the segment, among `customers` (default: all of the account's)."""
+    customers = customers_of(account=account) if customers is None else customers
+    return customers.filter(is_anonymized=False).filter(segment_members_q(account=account, ref=ref))
 
 
 # --- Segment summaries -----------------------------------------------------------------------------

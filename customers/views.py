@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from omnisales.api.pagination import InvalidQueryParameter
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import TenantViewSet
+from omnisales.api.views import RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import selectors, services
 from .exceptions import SegmentReadOnly
@@ -48,7 +48,7 @@ class CustomersListViewSet(mixins.ListModelMixin, TenantViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List customers (anonymized ones only with includeAnonymized=true)", tags=TAGS)
 )
-class CustomerViewSet(CustomersListViewSet):
+class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, CustomersListViewSet):
     """Customers of the account. DELETE anonymizes: order history keeps the row."""
 
     queryset = Customer.objects.all()
@@ -56,15 +56,13 @@ class CustomerViewSet(CustomersListViewSet):
     lookup_url_kwarg = "customerId"
     filterset_class = CustomerFilterSet
 
-    def _write(self, request, *, partial: bool):
-        payload = CustomerWriteSerializer(data=request.data, partial=partial)
-        payload.is_valid(raise_exception=True)
-        return payload.validated_data
+    write_serializer_class = CustomerWriteSerializer
 
-    def _update(self, request, *, partial: bool):
-        customer = self.get_object()  # another account's id is a 404 before the body is looked at
-        updated = services.customer_update(customer=customer, changes=self._write(request, partial=partial))
-        return Response(CustomerSerializer(updated).data)
+    def perform_create_with(self, data):
+        return services.customer_create(account=self.account, **data)
+
+    def perform_update_with(self, customer, data):
+        return services.customer_update(customer=customer, changes=data)
 
     @extend_schema(
         request=CustomerWriteSerializer,
@@ -73,8 +71,7 @@ class CustomerViewSet(CustomersListViewSet):
         tags=TAGS,
     )
     def create(self, request):
-        customer = services.customer_create(account=self.account, **self._write(request, partial=False))
-        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+        return super().create(request)
 
     @extend_schema(
         responses={200: CustomerSerializer},
@@ -83,7 +80,7 @@ class CustomerViewSet(CustomersListViewSet):
         tags=TAGS,
     )
     def retrieve(self, request, customerId=None):
-        return Response(CustomerSerializer(self.get_object()).data)
+        return super().retrieve(request)
 
     @extend_schema(
         request=CustomerWriteSerializer,
@@ -93,7 +90,7 @@ class CustomerViewSet(CustomersListViewSet):
         tags=TAGS,
     )
     def update(self, request, customerId=None):
-        return self._update(request, partial=False)
+        return super().update(request, partial=False)
 
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
@@ -103,7 +100,7 @@ class CustomerViewSet(CustomersListViewSet):
         tags=TAGS,
     )
     def partial_update(self, request, customerId=None):
-        return self._update(request, partial=True)
+        return super().update(request, partial=True)
 
     @extend_schema(
         responses={204: None},
@@ -124,13 +121,12 @@ class CustomerViewSet(CustomersListViewSet):
 class CustomerRfmViewSet(CustomersListViewSet):
     """RFM scores and segments of the customers with orders, computed in SQL."""
 
+    queryset = selectors.RfmQuerySet(model=Customer)
     serializer_class = RfmEntrySerializer
     filterset_class = RfmFilterSet
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no request account
-            return Customer.objects.none()
-        return selectors.rfm_queryset(account=self.account)
+        return selectors.rfm_scored(super().get_queryset())
 
 
 SEGMENT_TYPE = OpenApiParameter(
@@ -155,10 +151,9 @@ class CustomerSegmentViewSet(TenantViewSet):
             raise SegmentReadOnly("RFM segments are computed and cannot be changed", details={"id": ref.id})
         return ref.custom
 
-    def _render(self, segment: CustomerSegment, status_code=status.HTTP_200_OK):
+    def represent(self, segment: CustomerSegment):
         ref = selectors.SegmentRef(id=segment.pk, custom=segment)
-        summary = selectors.segment_summary(account=self.account, ref=ref)
-        return Response(SegmentSerializer(summary).data, status=status_code)
+        return self.get_serializer(selectors.segment_summary(account=self.account, ref=ref)).data
 
     @extend_schema(
         parameters=[SEGMENT_TYPE],
@@ -170,8 +165,7 @@ class CustomerSegmentViewSet(TenantViewSet):
         kind = request.query_params.get("type") or None
         if kind not in (None, "rfm", "custom"):
             raise InvalidQueryParameter("Invalid query parameter: type", details={"type": ["Expected rfm or custom."]})
-        page = self.paginate_queryset(selectors.SegmentSummaryList(account=self.account, type=kind))
-        return self.get_paginated_response(SegmentSerializer(page, many=True).data)
+        return self.paginated(selectors.SegmentSummaryList(account=self.account, type=kind), SegmentSerializer)
 
     @extend_schema(
         request=SegmentWriteSerializer,
@@ -180,10 +174,8 @@ class CustomerSegmentViewSet(TenantViewSet):
         tags=TAGS,
     )
     def create(self, request):
-        payload = SegmentWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        segment = services.segment_create(account=self.account, **payload.validated_data)
-        return self._render(segment, status.HTTP_201_CREATED)
+        segment = services.segment_create(account=self.account, **self.payload(SegmentWriteSerializer))
+        return Response(self.represent(segment), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         responses={200: SegmentSerializer},
@@ -192,8 +184,7 @@ class CustomerSegmentViewSet(TenantViewSet):
         tags=TAGS,
     )
     def retrieve(self, request, segmentId=None):
-        summary = selectors.segment_summary(account=self.account, ref=self._ref())
-        return Response(SegmentSerializer(summary).data)
+        return self.respond(SegmentSerializer, selectors.segment_summary(account=self.account, ref=self._ref()))
 
     @extend_schema(
         request=SegmentWriteSerializer(partial=True),
@@ -204,9 +195,8 @@ class CustomerSegmentViewSet(TenantViewSet):
     )
     def partial_update(self, request, segmentId=None):
         segment = self._custom_segment()
-        payload = SegmentWriteSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        return self._render(services.segment_update(segment=segment, changes=payload.validated_data))
+        changes = self.payload(SegmentWriteSerializer, partial=True)
+        return Response(self.represent(services.segment_update(segment=segment, changes=changes)))
 
     @extend_schema(
         responses={204: None, 409: conflict("SEGMENT_READ_ONLY")},
@@ -227,12 +217,14 @@ class CustomerSegmentViewSet(TenantViewSet):
 class SegmentCustomersViewSet(CustomersListViewSet):
     """The customers of one segment, with the filters and ordering of the customer list."""
 
+    queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
     lookup_url_kwarg = "segmentId"
     filterset_class = CustomerFilterSet
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Customer.objects.none()
+        customers = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no segment in the path
+            return customers
         ref = selectors.segment_get(account=self.account, segment_id=self.kwargs[self.lookup_url_kwarg])
-        return selectors.segment_members(account=self.account, ref=ref)
+        return selectors.segment_members(account=self.account, ref=ref, customers=customers)

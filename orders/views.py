@@ -113,7 +113,7 @@ class OrderViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
     @action(detail=True, methods=["get"], url_path="items", url_name="items", pagination_class=None, filter_backends=[])
     def items(self, request, orderId=None):
         order = self.get_object()
-        return Response(OrderItemSerializer(order.items.all(), many=True).data)
+        return self.respond(OrderItemSerializer, order.items.all(), many=True)
 
     @extend_schema(summary="Get an order's shipping", responses={200: ShippingSerializer}, tags=TAGS)
     @action(detail=True, methods=["get"], url_path="shipping", url_name="shipping")

@@ -135,9 +135,10 @@ class ApiViewMixin:
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def respond(self, serializer_class, value, status_code: int = status.HTTP_200_OK) -> Response:
-        """`value` represented by `serializer_class` (one object, or a list with many=True handled by the caller)."""
-        return Response(serializer_class(value, context=self.serializer_context()).data, status=status_code)
+    def respond(self, serializer_class, value, status_code: int = status.HTTP_200_OK, *, many=False) -> Response:
+        """`value` (a list with many=True) represented by `serializer_class`."""
+        data = serializer_class(value, many=many, context=self.serializer_context()).data
+        return Response(data, status=status_code)
 
 
 class BaseAPIView(ApiViewMixin, APIView):
