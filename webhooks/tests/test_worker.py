@@ -19,7 +19,7 @@ from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import endpoint_create, event_emit
 from webhooks.tasks import deliveries_enqueue_due_task
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
