@@ -13,6 +13,7 @@ serializer in the project to hold that line.
 """
 
 import re
+from contextvars import ContextVar
 
 from djangorestframework_camel_case.settings import api_settings as camel_settings
 from djangorestframework_camel_case.util import camelize
@@ -25,10 +26,19 @@ SECRETS_OMITTED_HEADER = "Idempotent-Secrets-Omitted"
 SECRET_NAME = re.compile(r"(^|_)(key|secret|token|tokens|access|refresh|password)(_|$)")
 
 
+# Set when a SecretValue is made while a request is handled: NoStoreSecretsMiddleware then marks the
+# response no-store without walking its data.
+_secret_made: ContextVar[bool] = ContextVar("secret_made", default=False)
+
+
 class SecretValue(str):
     """A secret on its way out. Behaves as a plain string; only its type tells it apart."""
 
     __slots__ = ()
+
+    def __new__(cls, value=""):
+        _secret_made.set(True)
+        return super().__new__(cls, value)
 
 
 # How the schema shows a secret: `x-secret: true`, and never required in a response, because an
@@ -50,16 +60,6 @@ class SecretField(serializers.CharField):
 
     def to_representation(self, value):
         return SecretValue(super().to_representation(value))
-
-
-def contains_secret(data) -> bool:
-    if isinstance(data, SecretValue):
-        return True
-    if isinstance(data, dict):
-        return any(contains_secret(value) for value in data.values())
-    if isinstance(data, (list, tuple)):
-        return any(contains_secret(item) for item in data)
-    return False
 
 
 def without_secrets(data) -> tuple[object, list[str]]:
@@ -88,16 +88,20 @@ def without_secrets(data) -> tuple[object, list[str]]:
 
 
 class NoStoreSecretsMiddleware:
-    """`Cache-Control: no-store` on every response whose data holds a SecretValue."""
+    """`Cache-Control: no-store` on every response for which a SecretValue was made (a secret field rendered)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if contains_secret(getattr(response, "data", None)):
-            response["Cache-Control"] = "no-store"
-            response["Pragma"] = "no-cache"
+        token = _secret_made.set(False)
+        try:
+            response = self.get_response(request)
+            if _secret_made.get():  # a SecretValue was made for this response
+                response["Cache-Control"] = "no-store"
+                response["Pragma"] = "no-cache"
+        finally:
+            _secret_made.reset(token)
         return response
 
 
