@@ -48,7 +48,8 @@ def test_tasks_run_in_process_under_tests():
     assert app.conf.task_eager_propagates is True
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the scheduler closes and reopens its database connection
+# transaction=True: the scheduler closes and reopens its database connection
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_beat_installs_the_periodic_jobs_in_the_database():
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler
