@@ -10,8 +10,15 @@
 - `OrderingFilter`: `ordering=-price,name`, with the primary key as the last tie-breaker so
   limit/offset pages never overlap or skip rows.
 - `JSONArrayContainsFilter`: `tag=sale` on a JSON list column, evaluated in SQL on PostgreSQL and SQLite.
+
+Per request, django-filter deep-copies every filter and builds a new form class from them, which is a
+large part of a list request. Here each filter is copied shallowly (its only per-request state is the
+FilterSet it belongs to) and the form class is built once per FilterSet class: form fields depend only on
+the filter declarations (no filter here takes its choices from the request), and every form instance
+deep-copies them anyway.
 """
 
+import copy
 import datetime
 import json
 
@@ -19,8 +26,10 @@ import django_filters
 from django import forms
 from django.db import NotSupportedError
 from django.db.models import F, Lookup
+from django.http import QueryDict
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
+from django_filters.filters import FilterMethod, QuerySetRequestMixin
 
 from .pagination import InvalidQueryParameter
 
@@ -50,7 +59,33 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = DateTimeField
 
 
+def _bound_copy(filter_, parent, model):
+    """A copy of a declared filter for one FilterSet instance (what django-filter's deep copy gives)."""
+    bound = copy.copy(filter_)
+    bound.model, bound.parent = model, parent
+    if isinstance(bound.__dict__.get("filter"), FilterMethod):  # `method=`: resolved on this parent
+        bound.filter = FilterMethod(bound)
+    return bound
+
+
 class FilterSet(django_filters.FilterSet):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset, self.request, self.form_prefix = queryset, request, prefix
+        self.filters = {name: _bound_copy(f, self, queryset.model) for name, f in self.base_filters.items()}
+
+    def get_form_class(self):
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            if not any(isinstance(f, QuerySetRequestMixin) for f in self.filters.values()):
+                cls._form_class = form_class  # fields that do not depend on the request: shared
+        return form_class
+
     def is_valid(self) -> bool:
         if not self.is_bound:
             return super().is_valid()

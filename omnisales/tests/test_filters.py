@@ -60,3 +60,40 @@ def test_date_times_reach_the_database_in_utc_whatever_their_offset():
     with pytest.raises(InvalidQueryParameter) as raised:
         AccountFilter({"createdAfter": "0001-01-01T00:00:00+05:00"}, queryset=Account.objects.all()).qs  # noqa: B018
     assert set(raised.value.details) == {"createdAfter"}
+
+
+class PrefixFilter(FilterSet):
+    """A `method=` filter whose method reads its own FilterSet instance's state."""
+
+    name = filters.CharFilter(method="filter_name")
+
+    class Meta:
+        model = Account
+        fields = []
+
+    def __init__(self, *args, prefix_of_name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prefix_of_name = prefix_of_name
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(name__startswith=self.prefix_of_name + value)
+
+
+def test_each_filterset_instance_has_its_own_filters_and_method_filters_call_their_own_instance():
+    AccountFactory(name="a-shop"), AccountFactory(name="b-shop")
+    first = PrefixFilter({"name": "-s"}, queryset=Account.objects.all(), prefix_of_name="a")
+    second = PrefixFilter({"name": "-s"}, queryset=Account.objects.all(), prefix_of_name="b")
+    assert first.filters["name"] is not second.filters["name"]
+    assert first.filters["name"] is not PrefixFilter.base_filters["name"]
+    assert first.filters["name"].parent is first and second.filters["name"].parent is second
+    assert [a.name for a in second.qs] == ["b-shop"] and [a.name for a in first.qs] == ["a-shop"]
+    assert not hasattr(PrefixFilter.base_filters["name"], "parent")  # the declaration is never bound
+
+
+def test_the_form_class_is_built_once_per_filterset_class_and_each_form_is_its_own():
+    first = AccountFilter({"productLimit": "5"}, queryset=Account.objects.all())
+    second = AccountFilter({"productLimit": "many"}, queryset=Account.objects.all())
+    assert type(first.form) is type(second.form)
+    assert first.form.fields["productLimit"] is not second.form.fields["productLimit"]
+    assert first.form.is_valid() and not second.form.is_valid()
+    assert type(PrefixFilter({}, queryset=Account.objects.all(), prefix_of_name="").form) is not type(first.form)
