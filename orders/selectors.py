@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.query import ValuesIterable
 
 from customers.models import Customer
+from omnisales.api.compiled import CompiledRead
 
 from .models import Order, OrderEvent, OrderItem, OrderPayment
 
@@ -54,21 +55,30 @@ ORDER_ROW_COLUMNS = tuple(
 )
 
 
+def _lines_of(order_ids):
+    return OrderItem.objects.filter(order_id__in=order_ids).order_by("position", "id").values(*ITEM_COLUMNS)
+
+
+ORDER_LINES = CompiledRead(_lines_of)  # the lines of a page of orders: compiled once per page size
+
+
 class OrderRowIterable(ValuesIterable):
     """Orders as dicts shaped like the instances OrderSerializer reads (`customer.name`, `items`), with the
     lines of every order read in one more query: no model instances, managers or querysets per row."""
 
     def __iter__(self):
-        rows = list(super().__iter__())
+        yield from self.complete(list(super().__iter__()), self.queryset.db)
+
+    @staticmethod
+    def complete(rows: list[dict], using: str) -> list[dict]:
         lines = {row["id"]: [] for row in rows}
         if lines:
-            items = OrderItem.objects.using(self.queryset.db).filter(order_id__in=list(lines))
-            for line in items.order_by("position", "id").values(*ITEM_COLUMNS):
+            for line in ORDER_LINES.rows(order_ids=list(lines), using=using):
                 lines[line["order_id"]].append(line)
         for row in rows:
             row["customer"] = {"name": row.pop("customer_name")}
             row["items"] = lines[row["id"]]
-            yield row
+        return rows
 
 
 def orders_with_items(queryset: QuerySet[Order] | None = None, *, as_rows: bool = False) -> QuerySet[Order]:

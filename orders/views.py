@@ -54,6 +54,7 @@ class OrderViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
     filterset_class = OrderFilter
     scope_area = "orders"
     lookup_url_kwarg = "orderId"
+    compiled_object_actions = ("retrieve",)
     parser_classes = [CamelCaseJSONParser]
 
     def get_queryset(self):

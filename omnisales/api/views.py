@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from . import idempotency
 from .auth import get_auth_context
+from .compiled import CompiledRead
 from .errors import NotFoundError
 from .parsers import BufferedRequest
 from .transactions import request_transaction
@@ -18,6 +19,7 @@ UNKNOWN_FIELD = "Unknown field."
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _takes_no_body: dict[tuple[type, str], bool] = {}
+_compiled_object_reads: dict[tuple[type, str], CompiledRead] = {}
 
 
 def not_found_code(model) -> str:
@@ -155,25 +157,51 @@ class TenantScopedMixin:
     lookup_field = "pk"
     account_field = "account"
     filter_on_detail = False
+    # Actions whose object is read by a statement compiled once per view class from `get_queryset()` (the
+    # account filter included) and run with each request's account and id (omnisales/api/compiled.py). For
+    # a `get_queryset()` that returns values() rows and depends on nothing but the account and the action.
+    compiled_object_actions: tuple[str, ...] = ()
+    _compiling_account = None
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no account
             return queryset.none()
-        return queryset.filter(**{self.account_field: self.account})
+        return queryset.filter(**{self.account_field: self._compiling_account or self.account})
 
     def get_object(self):
         lookup = self.lookup_url_kwarg or self.lookup_field
         object_id = self.kwargs[lookup]
         if "\x00" in object_id:  # no id holds NUL, and PostgreSQL refuses it in a query
             raise not_found(self.get_queryset().model, object_id.replace("\x00", "\\x00"))
-        queryset = self.filter_queryset(self.get_queryset()) if self.filter_on_detail else self.get_queryset()
-        try:
-            obj = queryset.get(**{self.lookup_field: self.lookup_value(object_id)})
-        except (queryset.model.DoesNotExist, ValueError, models.ObjectDoesNotExist):
-            raise not_found(queryset.model, object_id) from None
+        if getattr(self, "action", None) in self.compiled_object_actions and not self.filter_on_detail:
+            rows = self._compiled_object_read().rows(account=self.account.pk, id=self.lookup_value(object_id))
+            if not rows:
+                raise not_found(self.queryset.model, object_id)
+            obj = rows[0]
+        else:
+            queryset = self.filter_queryset(self.get_queryset()) if self.filter_on_detail else self.get_queryset()
+            try:
+                obj = queryset.get(**{self.lookup_field: self.lookup_value(object_id)})
+            except (queryset.model.DoesNotExist, ValueError, models.ObjectDoesNotExist):
+                raise not_found(queryset.model, object_id) from None
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def _compiled_object_read(self) -> CompiledRead:
+        key = (type(self), self.action)
+        read = _compiled_object_reads.get(key)
+        if read is None:
+            view_class, action, lookup_field = type(self), self.action, self.lookup_field
+
+            def build(account: str, id: str):
+                # A view of the same class and action, asked for its queryset on behalf of `account`.
+                view = view_class(action=action, request=None, args=(), kwargs={}, format_kwarg=None)
+                view._compiling_account = account
+                return view.get_queryset().filter(**{lookup_field: id})
+
+            read = _compiled_object_reads.setdefault(key, CompiledRead(build))
+        return read
 
     def lookup_value(self, raw: str):
         """The database value for the id in the URL (override when the public id is derived)."""

@@ -158,3 +158,32 @@ def test_detail_statements_are_the_same_for_one_line_and_many(api, account, make
     many = statements(api, f"/api/orders/{many_lines.pk}")
     assert len(many) == len(one), "\n".join(many)
     assert len(api.get(f"/api/orders/{many_lines.pk}").json()["items"]) == 8
+
+
+def test_details_are_read_by_one_compiled_statement_that_keeps_the_account_filter(
+    api, varied_orders, make_client, monkeypatch
+):
+    from accounts.tests.factories import AccountFactory
+    from omnisales.api import views as api_views
+    from orders.views import OrderViewSet
+
+    monkeypatch.setattr(api_views, "_compiled_object_reads", {})
+    builds = []
+    scoped = api_views.TenantScopedMixin.get_queryset
+
+    def counting(self):
+        builds.append(self._compiling_account)
+        return scoped(self)
+
+    monkeypatch.setattr(api_views.TenantScopedMixin, "get_queryset", counting)
+    orders = instances(varied_orders)
+    for order in orders * 2:
+        assert api.get(f"/api/orders/{order.pk}").content == drf_rendering(OrderSerializer, order)
+    assert len(builds) == 1 and builds[0].startswith("\x1fcompiled:")  # compiled once, for a placeholder
+    read = api_views._compiled_object_reads[(OrderViewSet, "retrieve")]
+    (statement,) = (value for value in read._statements.values() if value is not None)
+    assert statement.sql.count("account_id") == 1 and {name for _, name, _ in statement.slots} == {"account", "id"}
+
+    other = make_client(AccountFactory())
+    response = other.get(f"/api/orders/{orders[0].pk}")
+    assert response.status_code == 404 and response.json()["code"] == "ORDER_NOT_FOUND"

@@ -1,0 +1,113 @@
+"""CompiledRead: a values() read compiled once per shape, run with new values, rows as the ORM gives them."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from accounts.models import Account
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from omnisales.api.compiled import MAX_SHAPES, CompiledRead
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = ("id", "name", "price", "created_at", "attributes", "tags")
+
+
+def by_ids(ids):
+    return Product.objects.filter(pk__in=ids).order_by("name").values(*COLUMNS)
+
+
+@pytest.fixture
+def accounts():
+    """Three products (the reads below are of products), each of its own account."""
+    made = [
+        ProductFactory(name=f"Thing {n}", price=Decimal(f"{n}.15"), attributes={"n": n, "size": "M"}, tags=[f"t{n}"])
+        for n in range(3)
+    ]
+    Product.objects.filter(pk=made[0].pk).update(created_at=datetime.datetime(2024, 2, 29, tzinfo=datetime.UTC))
+    return made
+
+
+def test_rows_are_what_the_orm_gives_for_the_same_values(accounts):
+    read = CompiledRead(by_ids)
+    for ids in ([a.pk for a in accounts], [accounts[2].pk], [accounts[1].pk, "prd_missing"]):
+        rows = read.rows(ids=ids)
+        assert rows == list(by_ids(ids))
+    row = read.rows(ids=[accounts[0].pk])[0]
+    assert row["attributes"] == {"n": 0, "size": "M"} and row["tags"] == ["t0"] and row["price"] == Decimal("0.15")
+    assert row["created_at"] == datetime.datetime(2024, 2, 29, tzinfo=datetime.UTC)
+
+
+def test_each_shape_is_built_once_and_run_as_one_counted_statement(accounts):
+    builds = []
+
+    def build(account, name):
+        builds.append((account, name))
+        return Account.objects.filter(pk=account, name=name).values("id")
+
+    read = CompiledRead(build)
+    for product in accounts * 3:
+        account = product.account
+        with CaptureQueriesContext(connection) as queries:
+            assert read.rows(account=account.pk, name=account.name) == [{"id": account.pk}]
+        assert len(queries) == 1 and account.pk in queries[0]["sql"]
+    assert read.rows(account=accounts[0].account.pk, name="another") == []
+    assert len(builds) == 1 and all(value.startswith("\x1fcompiled:") for value in builds[0])
+
+
+def test_a_list_compiles_one_statement_per_length_and_keeps_at_most_max_shapes(accounts):
+    builds = []
+
+    def build(ids):
+        builds.append(len(ids))
+        return by_ids(ids)
+
+    read = CompiledRead(build)
+    read.rows(ids=[accounts[0].pk])
+    read.rows(ids=[accounts[1].pk])
+    read.rows(ids=[a.pk for a in accounts[:2]])
+    assert builds == [1, 2]
+    with CaptureQueriesContext(connection) as queries:
+        assert read.rows(ids=[]) == []  # `IN ()` matches nothing: no statement at all
+    assert len(queries) == 0
+    for length in range(3, MAX_SHAPES + 5):
+        read._statements[("default", ("ids", length))] = None
+    assert len(read._statements) > MAX_SHAPES
+    read.rows(ids=[accounts[0].pk, accounts[1].pk, accounts[2].pk, "x"] + ["y"] * (MAX_SHAPES + 10))
+    assert len(read._statements) <= MAX_SHAPES
+
+
+def test_reads_the_ORM_cannot_compile_exactly_are_refused():
+    with pytest.raises(ValueError, match="do not reach the SQL"):
+        CompiledRead(lambda account: Account.objects.values("id")).rows(account="acc_1")
+    with pytest.raises(ValueError, match="do not reach the SQL"):  # the value is changed on its way
+        CompiledRead(lambda name: Account.objects.filter(name__icontains=name).values("id")).rows(name="x")
+    with pytest.raises(ValueError, match="appears twice"):
+        CompiledRead(
+            lambda account: Account.objects.filter(pk=account)
+            .order_by()
+            .values("id")
+            .union(Account.objects.filter(pk=account).order_by().values("id"))
+        ).rows(account="acc_1")
+    with pytest.raises(TypeError, match="values"):
+        CompiledRead(lambda account: Account.objects.filter(pk=account)).rows(account="acc_1")
+    with pytest.raises(TypeError, match="text"):
+        CompiledRead(by_ids).rows(ids=7)
+
+
+def test_a_settings_change_compiles_again(accounts):
+    builds = []
+
+    def build(ids):
+        builds.append(ids)
+        return by_ids(ids)
+
+    read = CompiledRead(build)
+    read.rows(ids=[accounts[0].pk])
+    with override_settings(USE_THOUSAND_SEPARATOR=True):
+        read.rows(ids=[accounts[0].pk])
+    assert len(builds) >= 2
