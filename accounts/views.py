@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.response import Response
 
-from omnisales.api.views import BaseAPIView, TenantViewSet
+from omnisales.api.views import BaseAPIView, ListMixin, TenantViewSet
 
 from . import serializers, services
 from .models import ApiKey, OAuthClient
@@ -80,7 +80,7 @@ class MeView(BaseAPIView):
         return self.respond(serializers.MeSerializer, body)
 
 
-class ApiKeyViewSet(mixins.ListModelMixin, TenantViewSet):
+class ApiKeyViewSet(ListMixin, TenantViewSet):
     """API keys of the account. The secret is shown once, at creation; only its hash is stored."""
 
     queryset = ApiKey.objects.order_by("-created")
@@ -119,7 +119,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, TenantViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class OAuthApplicationViewSet(mixins.ListModelMixin, TenantViewSet):
+class OAuthApplicationViewSet(ListMixin, TenantViewSet):
     """Third-party applications this account registered for the OAuth 2.0 authorization-code flow."""
 
     queryset = OAuthClient.objects.select_related("application").order_by("-created_at")

@@ -20,10 +20,9 @@ from django.db.models import Sum
 
 from accounts.models import Account
 from customers.models import Customer
-from omnisales.api.errors import ApplicationError
+from omnisales.api.errors import ApplicationError, not_found
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.money import from_minor_units, to_minor_units
-from omnisales.api.views import not_found
 from orders.models import Order, PaymentRecordStatus
 from orders.models import PaymentMethod as OrderPaymentMethod
 from orders.services import order_payment_record, order_payment_refund, order_payment_release

@@ -1,12 +1,12 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import ApiViewMixin, BaseAPIView, RetrieveMixin, TenantScopedMixin, TenantViewSet
+from omnisales.api.views import ApiViewMixin, BaseAPIView, ListMixin, RetrieveMixin, TenantScopedMixin, TenantViewSet
 
 from . import selectors, serializers, services, stripe_events
 from .filters import PaymentFilter, PlanFilter, SubscriptionFilter
@@ -39,7 +39,7 @@ class ProviderCallMixin:
     list=extend_schema(summary="List payments", tags=PAYMENT_TAGS),
     retrieve=extend_schema(summary="Get a payment", tags=PAYMENT_TAGS),
 )
-class PaymentViewSet(ProviderCallMixin, mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
+class PaymentViewSet(ProviderCallMixin, ListMixin, RetrieveMixin, TenantViewSet):
     queryset = selectors.payment_list()
     serializer_class = serializers.CardPaymentSerializer
     filterset_class = PaymentFilter
@@ -135,7 +135,7 @@ class StripeWebhookView(BaseAPIView):
 
 
 @extend_schema_view(list=extend_schema(summary="List subscription plans", tags=TAGS))
-class PlanViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class PlanViewSet(ApiViewMixin, ListMixin, viewsets.GenericViewSet):
     """Plans are reference data shared by every account (not tenant-scoped). Reading them takes
     read:billing like the rest of the area, so every endpoint declares a scope; every member role
     holds it."""
@@ -147,7 +147,7 @@ class PlanViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="The account's subscriptions", tags=TAGS))
-class UserSubscriptionViewSet(mixins.ListModelMixin, TenantViewSet):
+class UserSubscriptionViewSet(ListMixin, TenantViewSet):
     queryset = selectors.subscription_list()
     serializer_class = serializers.SubscriptionSerializer
     filterset_class = SubscriptionFilter

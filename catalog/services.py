@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Account
+from omnisales.api.errors import not_found
 from omnisales.api.transactions import atomic_service
-from omnisales.api.views import not_found
 from webhooks.services import event_emit, event_emit_many
 
 from . import csv_format, selectors

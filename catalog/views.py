@@ -5,12 +5,13 @@ from django.utils import timezone
 from djangorestframework_camel_case.parser import CamelCaseFormParser, CamelCaseMultiPartParser
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omnisales.api.serializers import ErrorSerializer
 from omnisales.api.views import (
+    ListMixin,
     RetrieveMixin,
     ServiceCreateMixin,
     ServiceUpdateMixin,
@@ -54,7 +55,7 @@ SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
         summary="Update a category", responses={200: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS
     ),
 )
-class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, mixins.ListModelMixin, TenantViewSet):
+class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, ListMixin, TenantViewSet):
     """The account's category tree (`parentId` links a category to its parent)."""
 
     queryset = Category.objects.order_by("position", "name", "pk")
@@ -103,7 +104,7 @@ class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, mix
         tags=PRODUCTS,
     )
 )
-class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
+class CategoryProductViewSet(ListMixin, TenantViewSet):
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
@@ -137,7 +138,7 @@ class CategoryProductViewSet(mixins.ListModelMixin, TenantViewSet):
         summary="Update a product", responses={200: ProductSerializer, **SKU_TAKEN}, tags=PRODUCTS
     ),
 )
-class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, mixins.ListModelMixin, TenantViewSet):
+class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, ListMixin, TenantViewSet):
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
     filterset_class = ProductFilter

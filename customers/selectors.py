@@ -27,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, TruncDate
 from django.utils import timezone
 
-from omnisales.api.views import not_found
+from omnisales.api.errors import not_found
 
 from . import rfm
 from .models import RFM_SCORE_FIELDS, Customer, CustomerSegment

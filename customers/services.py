@@ -170,13 +170,16 @@ def _refresh_stats(customer: Customer) -> Customer:
 
 
 @atomic_service
-def customer_record_order(*, customer: Customer, amount: Decimal, ordered_at: datetime.datetime) -> Customer:
+def customer_record_order(
+    *, customer: Customer, amount: Decimal, ordered_at: datetime.datetime, refresh: bool = True
+) -> Customer:
     """Counts a placed order: total_orders + 1, total_spent + amount, first/last order dates widened.
 
     Call it once per order, in the transaction that creates the order. `amount` is the order total
     (Decimal, two places, >= 0). Out-of-order calls (imports of old orders) are fine: the last order
     date only moves forward and the first only backward. An anonymized customer cannot order
-    (CUSTOMER_ANONYMIZED). Returns `customer` with its stats re-read.
+    (CUSTOMER_ANONYMIZED). Returns `customer` with its stats re-read, or as it was with refresh=False (one
+    statement less, for callers that do not read them).
     """
     amount = _money(amount)
     ordered_at = _aware(ordered_at, "ordered_at")
@@ -195,7 +198,7 @@ def customer_record_order(*, customer: Customer, amount: Decimal, ordered_at: da
     )
     if not updated:
         raise CustomerAnonymized("This customer was deleted and cannot place orders", details={"id": customer.pk})
-    return _refresh_stats(customer)
+    return _refresh_stats(customer) if refresh else customer
 
 
 @atomic_service

@@ -1,10 +1,10 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.response import Response
 
 from omnisales.api.pagination import InvalidQueryParameter
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
+from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import selectors, services
 from .exceptions import SegmentReadOnly
@@ -39,7 +39,7 @@ SEGMENT_ID = OpenApiParameter(
 )
 
 
-class CustomersListViewSet(mixins.ListModelMixin, TenantViewSet):
+class CustomersListViewSet(ListMixin, TenantViewSet):
     """A paged, filtered list of this area (invalid filter values are 400 INVALID_PARAMETER)."""
 
     scope_area = "customers"

@@ -549,6 +549,7 @@ def stock_reserve(
     lines: Sequence[tuple[Product, int]],
     actor: str = SYSTEM,
     reference_type: str = ReferenceType.ORDER,
+    new_reference: bool = False,
 ) -> list[StockReservation]:
     """Reserves stock for the lines of a reference (an order): all of it, or none (409 INSUFFICIENT_STOCK).
 
@@ -557,8 +558,10 @@ def stock_reserve(
     short. When the total available is short, a product that allows backorders reserves what exists and
     records the rest as a backorder reservation (no warehouse); any other short product fails the call.
 
-    Idempotent: a reference that already has active reservations gets them back and nothing changes. The
-    stock levels of every product in the lines are locked (by primary key) before anything is read.
+    Idempotent: a reference that already has active reservations gets them back and nothing changes
+    (new_reference=True: the caller created the reference in this transaction, so it has none and they are
+    not looked for). The stock levels of every product in the lines are locked (by primary key) before
+    anything is read.
     """
     wanted: dict[str, list] = {}
     for product, quantity in lines:
@@ -569,9 +572,10 @@ def stock_reserve(
     if not wanted:
         return []
     levels = _lock_levels_of_products(account=account, product_ids=wanted)
-    existing = _active_reservations(account=account, reference_type=reference_type, reference_id=reference_id)
-    if existing:
-        return existing
+    if not new_reference:
+        existing = _active_reservations(account=account, reference_type=reference_type, reference_id=reference_id)
+        if existing:
+            return existing
 
     by_product = defaultdict(list)
     for level in _allocation_order(levels):

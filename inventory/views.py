@@ -1,12 +1,12 @@
 """Inventory endpoints: parse, call one service or selector, render."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
+from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import selectors, services
 from .filters import AlertFilter, MovementFilter, StockLevelFilter, TransferFilter, WarehouseFilter
@@ -55,7 +55,7 @@ CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE, WAREHOUSE_ARCHIVED")}
     list=extend_schema(summary="List warehouses", description="Archived warehouses only with includeArchived=true."),
     retrieve=extend_schema(summary="Get a warehouse"),
 )
-class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
+class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, RetrieveMixin, SelectorViewSet):
     queryset = Warehouse.objects.all()
     selector = selectors.warehouses
     serializer_class = WarehouseSerializer
@@ -106,7 +106,7 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, mixins.ListModelM
     ),
     retrieve=extend_schema(summary="Get a stock level"),
 )
-class StockLevelViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
+class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     queryset = StockLevel.objects.all()
     selector = selectors.stock_levels
     serializer_class = StockLevelSerializer
@@ -154,7 +154,7 @@ class StockLevelViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
     ),
     retrieve=extend_schema(summary="Get a stock movement"),
 )
-class MovementViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
+class MovementViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     queryset = StockMovement.objects.all()
     selector = selectors.movements
     serializer_class = MovementSerializer
@@ -167,7 +167,7 @@ class MovementViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
     list=extend_schema(summary="List stock transfers"),
     retrieve=extend_schema(summary="Get a stock transfer"),
 )
-class TransferViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
+class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     queryset = StockTransfer.objects.all()
     selector = selectors.transfers
     serializer_class = TransferSerializer
@@ -201,7 +201,7 @@ class TransferViewSet(mixins.ListModelMixin, RetrieveMixin, SelectorViewSet):
         responses={200: AlertSerializer(many=True)},
     )
 )
-class AlertViewSet(mixins.ListModelMixin, SelectorViewSet):
+class AlertViewSet(ListMixin, SelectorViewSet):
     queryset = StockLevel.objects.all()
     selector = selectors.stock_alerts
     serializer_class = AlertSerializer

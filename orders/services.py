@@ -32,8 +32,8 @@ from customers.services import (
     customer_stats_set,
 )
 from inventory.services import stock_fulfil, stock_release, stock_reserve
+from omnisales.api.errors import not_found
 from omnisales.api.transactions import atomic_service
-from omnisales.api.views import not_found
 from webhooks.services import event_emit
 
 from . import pricing, selectors
@@ -111,6 +111,7 @@ def _reserve_stock(*, order: Order, lines: list[OrderItem], actor: Actor = SYSTE
         reference_id=order.pk,
         lines=[(line.product, line.quantity) for line in lines],
         actor=_stock_actor(actor),
+        new_reference=True,  # the order was inserted in this transaction: it cannot hold reservations yet
     )
 
 
@@ -365,7 +366,7 @@ def order_create(
 
     _reserve_stock(order=order, lines=lines, actor=actor)
     product_mark_ordered(account=account, product_ids=product_ids)
-    customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at)
+    customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
     _record_event(
         order, kind=EventKind.CREATED, actor=actor, to_status=order.status, data={"total": _money(order.total)}
     )

@@ -3,12 +3,12 @@ up (404 for another account's) before the body is read."""
 
 from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from omnisales.api.serializers import ErrorSerializer
-from omnisales.api.views import RetrieveMixin, TenantViewSet
+from omnisales.api.views import ListMixin, RetrieveMixin, TenantViewSet
 
 from . import selectors, services
 from .actors import actor_from_auth
@@ -46,7 +46,7 @@ TRANSITION_CONFLICT = {
     list=extend_schema(summary="List orders", responses={200: OrderSerializer(many=True)}, tags=TAGS),
     retrieve=extend_schema(summary="Get an order", responses={200: OrderSerializer}, tags=TAGS),
 )
-class OrderViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
+class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
     """Orders across every sales channel, newest first."""
 
     queryset = Order.objects.all()

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from omnisales.api.views import not_found
+from omnisales.api.errors import not_found
 
 from .models import WebhookDelivery, WebhookEndpoint
 

@@ -1,11 +1,11 @@
 from datetime import timedelta
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.views import TenantViewSet
+from omnisales.api.views import ListMixin, TenantViewSet
 
 from . import filters, selectors, serializers, services
 from .models import WebhookEndpoint
@@ -13,7 +13,7 @@ from .models import WebhookEndpoint
 TAGS = ["webhooks"]
 
 
-class WebhookViewSet(mixins.ListModelMixin, TenantViewSet):
+class WebhookViewSet(ListMixin, TenantViewSet):
     """Webhook endpoints: URLs that receive signed event payloads."""
 
     queryset = WebhookEndpoint.objects.order_by("-created_at", "-id")

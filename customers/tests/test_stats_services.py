@@ -46,6 +46,18 @@ def test_record_returns_the_customer_with_fresh_stats_and_bumps_updated_at(custo
     assert customer.updated_at > before
 
 
+def test_record_without_refresh_counts_the_order_in_one_statement_and_leaves_the_instance_alone(customer):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        returned = services.customer_record_order(
+            customer=customer, amount=Decimal("7.50"), ordered_at=JAN, refresh=False
+        )
+    assert returned is customer and customer.total_orders == 0  # not re-read
+    assert [query["sql"].split()[0] for query in queries if "customer" in query["sql"]] == ["UPDATE"]
+    assert stats(customer) == (1, Decimal("7.50"), JAN, JAN)
+
+
 def test_a_free_order_counts(customer):
     services.customer_record_order(customer=customer, amount=Decimal("0.00"), ordered_at=JAN)
 

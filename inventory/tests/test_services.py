@@ -82,6 +82,28 @@ def test_reserve_takes_the_highest_priority_warehouse_then_splits(
     assert_ledger()
 
 
+def test_a_new_reference_is_reserved_without_looking_for_its_reservations(
+    account, two_warehouses, make_product, receive, assert_ledger
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, _ = two_warehouses
+    product = make_product()
+    receive(product, first, 10)
+    with CaptureQueriesContext(connection) as looked_up:
+        services.stock_reserve(account=account, reference_id="ord_old", lines=[(product, 1)])
+    with CaptureQueriesContext(connection) as new:
+        reserved = services.stock_reserve(
+            account=account, reference_id="ord_new", lines=[(product, 2)], new_reference=True
+        )
+    assert [(r.reference_id, r.quantity) for r in reserved] == [("ord_new", 2)]
+    assert len(new) == len(looked_up) - 1
+    assert not any("inventory_stockreservation" in q["sql"] and q["sql"].startswith("SELECT") for q in new)
+    assert quantities(product, first) == (10, 3)
+    assert_ledger()
+
+
 def test_reserve_is_all_or_nothing_and_names_every_short_product(account, two_warehouses, make_product, receive):
     first, second = two_warehouses
     plenty, short, empty = make_product(), make_product(), make_product()

@@ -1,5 +1,7 @@
 """Domain errors. Services raise these; the one exception handler renders them as the envelope."""
 
+UNKNOWN_FIELD = "Unknown field."  # the message for a request body field no endpoint takes
+
 
 class ApplicationError(Exception):
     status_code = 400
@@ -45,3 +47,16 @@ class ServiceUnavailableError(ApplicationError):
 class PaymentRequiredError(ApplicationError):
     status_code = 402
     code = "PAYMENT_FAILED"
+
+
+def not_found_code(model) -> str:
+    return model._meta.verbose_name.upper().replace(" ", "_") + "_NOT_FOUND"
+
+
+def not_found(model, object_id) -> NotFoundError:
+    name = model._meta.verbose_name
+    return NotFoundError(
+        f"{name[0].upper()}{name[1:]} not found",
+        code=not_found_code(model),
+        details=f"No {name} exists with ID: {object_id}",
+    )

@@ -39,7 +39,19 @@ def camel_key(key: str) -> str:
     return camelize_re.sub(underscore_to_camel, key) if "_" in key else key
 
 
-def _options() -> tuple[frozenset, frozenset]:
+class CamelizedDict(dict):
+    """Data whose keys are already what `camelize` would make them (representation.camel_representation):
+    written as it is."""
+
+
+class CamelizedList(list):
+    """A list of rows whose keys are already camelCase: written as it is."""
+
+
+_CAMELIZED = (CamelizedDict, CamelizedList)
+
+
+def camel_options() -> tuple[frozenset, frozenset]:
     options = camel_settings.JSON_UNDERSCOREIZE
     return frozenset(options.get("ignore_fields") or ()), frozenset(options.get("ignore_keys") or ())
 
@@ -47,7 +59,7 @@ def _options() -> tuple[frozenset, frozenset]:
 def camelize(data, ignore_fields: frozenset | None = None, ignore_keys: frozenset | None = None):
     """`data` with camelCase keys, as plain dicts and lists (Decimals already as floats)."""
     if ignore_fields is None or ignore_keys is None:
-        ignore_fields, ignore_keys = _options()
+        ignore_fields, ignore_keys = camel_options()
 
     def walk(value):
         kind = type(value)
@@ -93,7 +105,8 @@ class CamelCaseJSONRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        data = camelize(data)
+        if type(data) not in _CAMELIZED:
+            data = camelize(data)
         option = _OPTIONS
         if self.get_indent(accepted_media_type, renderer_context or {}):
             option |= orjson.OPT_INDENT_2

@@ -5,10 +5,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from rest_framework import serializers
 
-from .errors import NotFoundError
+from .errors import UNKNOWN_FIELD, NotFoundError, not_found
 from .money import is_currency
 from .parsers import free_form_problem
-from .views import UNKNOWN_FIELD, not_found
 
 READ_ONLY_FIELD = "This field is read-only."
 

@@ -4,35 +4,22 @@ per write, tenancy, and the body in and the representation out."""
 from collections.abc import Mapping
 
 from django.db import models, transaction
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import idempotency
 from .auth import get_auth_context
 from .compiled import CompiledRead
-from .errors import NotFoundError
+from .errors import UNKNOWN_FIELD, not_found
 from .parsers import BufferedRequest
+from .representation import camel_representation
 from .transactions import request_transaction
 
-UNKNOWN_FIELD = "Unknown field."
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _takes_no_body: dict[tuple[type, str], bool] = {}
 _compiled_object_reads: dict[tuple[type, str], CompiledRead] = {}
-
-
-def not_found_code(model) -> str:
-    return model._meta.verbose_name.upper().replace(" ", "_") + "_NOT_FOUND"
-
-
-def not_found(model, object_id) -> NotFoundError:
-    name = model._meta.verbose_name
-    return NotFoundError(
-        f"{name[0].upper()}{name[1:]} not found",
-        code=not_found_code(model),
-        details=f"No {name} exists with ID: {object_id}",
-    )
 
 
 class ApiViewMixin:
@@ -137,10 +124,17 @@ class ApiViewMixin:
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    def representation(self, serializer_class, value, *, many: bool = False):
+        """`value` (rows with many=True) as `serializer_class` shows it. A compiled representation comes
+        camelCased in the same pass, ready for the renderer (representation.camel_representation)."""
+        data = camel_representation(serializer_class, value, many=many)
+        if data is None:
+            data = serializer_class(value, many=many, context=self.serializer_context()).data
+        return data
+
     def respond(self, serializer_class, value, status_code: int = status.HTTP_200_OK, *, many=False) -> Response:
         """`value` (a list with many=True) represented by `serializer_class`."""
-        data = serializer_class(value, many=many, context=self.serializer_context()).data
-        return Response(data, status=status_code)
+        return Response(self.representation(serializer_class, value, many=many), status=status_code)
 
 
 class BaseAPIView(ApiViewMixin, APIView):
@@ -216,15 +210,26 @@ class TenantViewSet(TenantScopedMixin, ApiViewMixin, viewsets.GenericViewSet):
 
     def represent(self, instance) -> dict:
         """One object as this resource shows it: detail, list rows and write answers share it."""
-        return self.get_serializer(instance).data
+        return self.representation(self.get_serializer_class(), instance)
 
     def paginated(self, queryset, serializer_class) -> Response:
         """A page of `queryset` (limit/offset from the query string) represented by `serializer_class`."""
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True, context=self.serializer_context()).data)
+        return self.get_paginated_response(self.representation(serializer_class, page, many=True))
 
     def get_write_serializer_class(self):
         return self.write_serializer_class or self.get_serializer_class()
+
+
+class ListMixin:
+    """GET on the collection: the filtered queryset, a page of it, each row as the resource shows it."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(self.representation(self.get_serializer_class(), queryset, many=True))
+        return self.get_paginated_response(self.representation(self.get_serializer_class(), page, many=True))
 
 
 class RetrieveMixin:
@@ -260,5 +265,5 @@ class ServiceUpdateMixin:
         return self.update(request, *args, partial=True, **kwargs)
 
 
-class TenantReadOnlyViewSet(mixins.ListModelMixin, RetrieveMixin, TenantViewSet):
+class TenantReadOnlyViewSet(ListMixin, RetrieveMixin, TenantViewSet):
     pass

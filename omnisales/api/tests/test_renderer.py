@@ -16,7 +16,8 @@ from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from customers.tests.factories import CustomerFactory
 from omnisales.api import renderers
-from omnisales.api.renderers import CamelCaseJSONRenderer, camel_key
+from omnisales.api.renderers import CamelCaseJSONRenderer, CamelizedList, camel_key
+from omnisales.api.representation import drf_only
 from omnisales.api.secrets import SecretValue
 from orders.tests.factories import place_order, product_in_stock
 
@@ -171,7 +172,8 @@ def test_ignore_fields_and_ignore_keys_mean_what_they_mean_to_the_library():
 
 
 def test_each_distinct_key_is_camelcased_once(api, shop):
-    data = api.get("/api/orders").data
+    with drf_only():  # the rows as DRF renders them, snake_case: the renderer camelCases them
+        data = api.get("/api/orders").data
     camel_key.cache_clear()
     CamelCaseJSONRenderer().render(data)
     first = camel_key.cache_info()
@@ -180,3 +182,13 @@ def test_each_distinct_key_is_camelcased_once(api, shop):
     assert second.misses == first.misses  # nothing new to compute the second time
     assert first.misses == first.currsize <= 60  # one computation per distinct key, not per occurrence
     assert first.hits > first.misses
+
+
+def test_compiled_representations_arrive_camelcased_and_are_written_as_they_are(api, shop):
+    response = api.get("/api/orders")
+    assert isinstance(response.data, CamelizedList) and "createdAt" in response.data[0]
+    camel_key.cache_clear()
+    assert CamelCaseJSONRenderer().render(response.data) == response.content
+    assert camel_key.cache_info().hits == camel_key.cache_info().misses == 0  # no walk at all
+    with drf_only():
+        assert api.get("/api/orders").content == response.content

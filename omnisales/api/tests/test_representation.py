@@ -13,9 +13,9 @@ from django.utils import timezone
 from drf_spectacular.plumbing import get_doc
 from rest_framework import serializers
 
-from omnisales.api import representation
-from omnisales.api.renderers import CamelCaseJSONRenderer
-from omnisales.api.representation import CompiledRepresentation, drf_only, plan_for
+from omnisales.api import renderers, representation
+from omnisales.api.renderers import CamelCaseJSONRenderer, CamelizedDict, CamelizedList
+from omnisales.api.representation import CompiledRepresentation, camel_representation, drf_only, plan_for
 from omnisales.api.secrets import SecretField, SecretValue
 from omnisales.api.serializers import MoneyField, TenantRelatedField
 
@@ -162,6 +162,18 @@ def test_rows_render_exactly_as_drf_renders_them(changes):
     renderer = CamelCaseJSONRenderer()
     assert renderer.render(compiled) == renderer.render(expected)
     assert Thing([instance, instance], many=True).data == [expected, expected]
+    assert_camel_representation_renders_like_drf(Thing, instance, expected)
+
+
+def assert_camel_representation_renders_like_drf(serializer_class, instance, expected):
+    """camel_representation, written as it is, gives the bytes the renderer makes of DRF's data."""
+    renderer = CamelCaseJSONRenderer()
+    camel = camel_representation(serializer_class, instance)
+    assert isinstance(camel, CamelizedDict)
+    assert renderer.render(camel) == renderer.render(expected)
+    rows = camel_representation(serializer_class, [instance, instance], many=True)
+    assert isinstance(rows, CamelizedList)
+    assert renderer.render(rows) == renderer.render([expected, expected])
 
 
 class Mapped(CompiledRepresentation, serializers.Serializer):
@@ -205,6 +217,21 @@ def test_dict_rows_render_exactly_as_drf_renders_them(changes):
     assert Mapped(instance).data == expected
     assert list(Mapped(instance).data) == list(expected)
     assert Mapped([instance, instance], many=True).data == [expected, expected]
+    assert_camel_representation_renders_like_drf(Mapped, instance, expected)
+
+
+def test_camel_keys_follow_the_renderers_settings_and_leave_free_form_values_alone(monkeypatch):
+    camel = camel_representation(Thing, row())
+    assert {"amountText", "ownerName", "categoryId", "attributes"} <= set(camel)
+    assert camel["attributes"] == {"shoe_size": "42", "care": {"wash_temp": 30}}  # ignore_fields: as sent
+    assert camel["lines"] == [{"sku": "A-1", "quantity": 2, "price": decimal.Decimal("5.10")}]
+    ignore_fields, _ = renderers.camel_options()
+    monkeypatch.setattr(renderers, "camel_options", lambda: (ignore_fields, frozenset({"owner_name"})))
+    monkeypatch.setattr(representation, "_plans", {})
+    assert "owner_name" in camel_representation(Thing, row())  # ignore_keys keep their own name
+    with drf_only():
+        assert camel_representation(Thing, row()) is None  # then the view renders DRF's data
+    assert camel_representation(OwnRepresentation, row()) is None
 
 
 def test_a_missing_value_is_drfs_error():
