@@ -115,3 +115,10 @@ class CustomerSegmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        services.segment_delete(segment=obj)  # the definition only; its customers stay as they are
+
+    def delete_queryset(self, request, queryset):
+        for segment in queryset:
+            services.segment_delete(segment=segment)

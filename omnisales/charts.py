@@ -56,11 +56,11 @@ class DailyChart:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n that is at least `value` (1 for nothing to show)."""
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^n) at least `value`; 1 for nothing."""
     if value <= 0:
         return 1.0
     base = 10 ** math.floor(math.log10(value))
-    return next(step * base for step in (1, 2, 2.5, 5, 10) if step * base >= value)
+    return next(step * base for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if step * base >= value)
 
 
 def compact(value: float) -> str:
