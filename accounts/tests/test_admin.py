@@ -6,16 +6,11 @@ from django.urls import reverse
 from oauth2_provider.models import Application
 
 from accounts import services
-from accounts.models import Account, ApiKey, OAuthClient, User
+from accounts.models import Account, ApiKey, OAuthClient
+from accounts.tests.factories import oauth_client
 from omnisales.api import scopes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(User.objects.create_superuser(email="admin@example.com"))
-    return client
 
 
 @pytest.fixture
@@ -53,13 +48,7 @@ def test_accounts_are_deactivated_never_deleted(admin_client, account):
 
 
 def test_deleting_an_oauth_application_removes_the_toolkits_application(admin_client, account):
-    client_row, _ = services.oauth_application_create(
-        account=account,
-        name="Partner",
-        redirect_uris=["https://example.com/callback"],
-        scopes=["read:orders"],
-        grantor_scopes=scopes.expand(["admin"]),
-    )
+    client_row, _ = oauth_client(account)
     url = reverse("admin:accounts_oauthclient_change", args=[client_row.pk])
     assert b'type="submit" value="Save"' not in admin_client.get(url).content
     response = admin_client.post(reverse("admin:accounts_oauthclient_delete", args=[client_row.pk]), {"post": "yes"})
