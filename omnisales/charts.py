@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH, HEIGHT = 600, 220
+WIDTH, HEIGHT = 900, 200  # the dashboard's width at full size, so text keeps its size
 LEFT, RIGHT, TOP, BOTTOM = 56, 40, 14, 28  # room for the axis labels around the plot
 BAR_SHARE = 0.7  # of each day's slot; the rest is the gap between bars
 
@@ -95,8 +95,10 @@ def daily_chart(days: Sequence, *, currency: str) -> DailyChart:
     revenue_labels = [
         Label(LEFT - 6, y + 4, compact(revenue_top * f)) for f, y in zip(fractions, gridlines, strict=True)
     ]
-    order_labels = [
-        Label(WIDTH - RIGHT + 6, y + 4, compact(orders_top * f)) for f, y in zip(fractions, gridlines, strict=True)
+    order_labels = [  # whole orders only: no "1.5" on the orders axis
+        Label(WIDTH - RIGHT + 6, y + 4, compact(orders_top * f))
+        for f, y in zip(fractions, gridlines, strict=True)
+        if float(orders_top * f).is_integer()
     ]
     marked = sorted({0, len(days) // 2, len(days) - 1}) if days else []
     day_labels = [Label(points[index].x, HEIGHT - 8, _day(days[index].day)) for index in marked]

@@ -8,7 +8,7 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
     """For rows only services write (ledgers, payments, events): staff can look, never edit."""
 
     def get_readonly_fields(self, request, obj=None):
-        return [*(field.name for field in self.model._meta.fields), *self.readonly_fields]
+        return list(dict.fromkeys([*(field.name for field in self.model._meta.fields), *self.readonly_fields]))
 
     def has_add_permission(self, request):
         return False
