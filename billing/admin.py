@@ -6,37 +6,22 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
 from . import services
 from .models import Payment, Plan, Refund, StripeEvent, Subscription
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
-    extra = 0
     fields = ["id", "amount", "currency", "status", "reason", "stripe_refund_id", "created_at"]
     readonly_fields = fields
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyModelAdmin):
     list_display = [
         "id",
         "account",
@@ -48,7 +33,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "order_reference",
         "created_at",
     ]
-    list_filter = ["status", "currency", "created_at"]
+    list_filter = ["status", "currency", "created_at", "account"]
     search_fields = [
         "id",
         "stripe_payment_intent_id",
@@ -63,15 +48,15 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "payment", "account", "amount", "currency", "status", "reason", "created_at"]
-    list_filter = ["status", "reason", "currency"]
+    list_filter = ["status", "reason", "currency", "account"]
     search_fields = ["id", "stripe_refund_id", "payment__id", "payment__stripe_payment_intent_id"]
     list_select_related = ["payment", "account"]
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ReadOnlyAdmin):
+class SubscriptionAdmin(ReadOnlyModelAdmin):
     list_display = [
         "id",
         "account",
@@ -82,7 +67,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "latest_invoice_status",
         "created_at",
     ]
-    list_filter = ["status", "plan", "cancel_at_period_end", "latest_invoice_status"]
+    list_filter = ["status", "plan", "cancel_at_period_end", "latest_invoice_status", "account"]
     search_fields = ["id", "stripe_subscription_id", "stripe_customer_id", "account__name"]
     list_select_related = ["account", "plan"]
 
@@ -124,9 +109,9 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
+class StripeEventAdmin(ReadOnlyModelAdmin):
     list_display = ["stripe_event_id", "event_type", "account", "result", "delivery_count", "received_at"]
-    list_filter = ["event_type", "result", "livemode"]
+    list_filter = ["event_type", "result", "livemode", "account"]
     search_fields = ["stripe_event_id", "id", "account__name"]
     list_select_related = ["account"]
     date_hierarchy = "received_at"

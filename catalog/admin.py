@@ -80,11 +80,11 @@ class ProductAdmin(ServiceAdmin):
     autocomplete_fields = ["category", "account"]
     actions = ["export_csv", "archive"]
     fieldsets = (
-        (None, {"fields": ("id", "account", "sku", "name", "status", "category", "description")}),
+        ("Product", {"fields": ("name", "sku", "status", "category", "description", "account")}),
         ("Pricing", {"fields": ("price", "compare_at_price", "cost", "currency")}),
-        ("Details", {"fields": ("tags", "images", "barcode", "weight", "attributes")}),
         ("Inventory", {"fields": ("track_inventory", "allow_backorder", "order_count")}),
-        ("Dates", {"fields": ("created_at", "updated_at")}),
+        ("Details", {"fields": ("tags", "images", "barcode", "weight", "attributes")}),
+        ("Record", {"classes": ("collapse",), "fields": ("id", "created_at", "updated_at")}),
     )
 
     def get_changelist_form(self, request, **kwargs):

@@ -1,7 +1,17 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html_join
 
 from . import services
 from .models import Customer, CustomerSegment
+
+ADDRESS_LINES = (("name",), ("line_1",), ("line_2",), ("city", "region", "postal_code"), ("country",), ("phone",))
+
+
+def address_html(address: dict | None):
+    """A structured address (customers' and orders' shipping addresses) as the lines of a label."""
+    address = address or {}
+    lines = [" ".join(str(address[key]) for key in keys if address.get(key)) for keys in ADDRESS_LINES]
+    return format_html_join("", "<div>{}</div>", ((line,) for line in lines if line)) or "-"
 
 
 class HasOrdersFilter(admin.SimpleListFilter):
@@ -30,14 +40,11 @@ class CustomerAdmin(admin.ModelAdmin):
         "name",
         "email",
         "phone",
-        "account",
         "total_orders",
         "total_spent",
         "last_order_date",
         "rfm_segment",
-        "accepts_email_marketing",
-        "accepts_sms_marketing",
-        "is_anonymized",
+        "account",
         "created_at",
     ]
     list_filter = [
@@ -48,12 +55,28 @@ class CustomerAdmin(admin.ModelAdmin):
         HasOrdersFilter,
         "created_at",
         "last_order_date",
+        "account",
     ]
     search_fields = ["id", "name", "email", "phone", "tags"]
     list_select_related = ["account"]
-    readonly_fields = [field.name for field in Customer._meta.fields]
+    readonly_fields = [*(field.name for field in Customer._meta.fields), "shipping_address_lines"]
+    fieldsets = [
+        ("Customer", {"fields": ["name", "email", "phone", "tags", "account"]}),
+        ("Addresses", {"fields": ["address", "shipping_address_lines"]}),
+        ("Marketing", {"fields": ["accepts_email_marketing", "accepts_sms_marketing"]}),
+        ("Orders", {"fields": ["total_orders", "total_spent", "first_order_date", "last_order_date"]}),
+        ("RFM", {"fields": ["rfm_segment", "r_score", "f_score", "m_score", "rfm_computed_at"]}),
+        (
+            "Record",
+            {"classes": ["collapse"], "fields": ["id", "created_at", "updated_at", "is_anonymized", "anonymized_at"]},
+        ),
+    ]
     actions = ["anonymize"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="Shipping address")
+    def shipping_address_lines(self, obj):
+        return address_html(obj.shipping_address)
 
     def has_add_permission(self, request):
         return False
@@ -82,7 +105,7 @@ class CustomerAdmin(admin.ModelAdmin):
 @admin.register(CustomerSegment)
 class CustomerSegmentAdmin(admin.ModelAdmin):
     list_display = ["name", "id", "account", "created_at", "updated_at"]
-    list_filter = ["created_at"]
+    list_filter = ["created_at", "account"]
     search_fields = ["id", "name", "description", "account__name"]
     list_select_related = ["account"]
     readonly_fields = ["id", "account", "name", "description", "rules", "created_at", "updated_at"]
@@ -92,3 +115,10 @@ class CustomerSegmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        services.segment_delete(segment=obj)  # the definition only; its customers stay as they are
+
+    def delete_queryset(self, request, queryset):
+        for segment in queryset:
+            services.segment_delete(segment=segment)

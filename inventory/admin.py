@@ -1,5 +1,6 @@
 """Inventory admin. Warehouses and reorder settings save through the services; quantities change only through
-adjustments and transfers (the ledger is read-only here), so the admin can never put stock and ledger apart."""
+adjustments and transfers (the ledger is read-only here), so the admin can never put stock and ledger apart.
+Products' pages get their stock per warehouse from here (catalog cannot import inventory)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +8,9 @@ from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from omnisales.api.admin import ReadOnlyModelAdmin
+from catalog.admin import ProductAdmin
+from catalog.models import Product
+from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
 from . import services
@@ -77,6 +80,9 @@ class WarehouseAdmin(admin.ModelAdmin):
         self._set_active(request, queryset, True)
 
 
+STOCK_COLUMNS = ["on_hand", "reserved", "available", "reorder_point", "reorder_quantity", "below_reorder_point"]
+
+
 class LowStockFilter(admin.SimpleListFilter):
     title = "stock"
     parameter_name = "low_stock"
@@ -104,16 +110,7 @@ class StockLevelAdmin(admin.ModelAdmin):
     """Reorder settings are editable; quantities change only through adjustments, transfers and orders."""
 
     form = StockLevelForm
-    list_display = [
-        "product",
-        "warehouse",
-        "on_hand",
-        "reserved",
-        "available",
-        "reorder_point",
-        "reorder_quantity",
-        "below_reorder_point",
-    ]
+    list_display = ["product", "warehouse", *STOCK_COLUMNS]
     list_filter = [LowStockFilter, ("warehouse", admin.RelatedOnlyFieldListFilter), "account"]
     list_select_related = ["product", "warehouse"]
     search_fields = ["product__name", "product__sku", "warehouse__code", "warehouse__name"]
@@ -229,3 +226,29 @@ class StockTransferAdmin(admin.ModelAdmin):
             actor=request.user.email,
         )
         obj.pk = transfer.pk
+
+
+class ProductStockInline(ReadOnlyInline):
+    model = StockLevel
+    fk_name = "product"
+    verbose_name_plural = "stock per warehouse"
+    fields = readonly_fields = ["warehouse", *STOCK_COLUMNS]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("warehouse").order_by("warehouse__priority", "warehouse__code")
+        )
+
+    @admin.display(description="Available")
+    def available(self, obj):
+        return obj.available
+
+
+class ProductWithStockAdmin(ProductAdmin):
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        return [*inlines, ProductStockInline] if obj is not None else inlines  # nothing in stock before it exists
+
+
+admin.site.unregister(Product)
+admin.site.register(Product, ProductWithStockAdmin)

@@ -36,7 +36,7 @@ LOCAL_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "omnisales.apps.OmniSalesAdminConfig",  # django.contrib.admin with our site (omnisales/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from omnisales.api.admin import ReadOnlyInline
+
 from . import services
 from .exceptions import DeliveryInProgress, WebhookDisabled
 from .models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent
@@ -10,7 +12,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     """Secrets are never shown. URL and events are changed through the API, which checks them."""
 
     list_display = ["url", "id", "account", "is_active", "failing_since", "consecutive_failed_deliveries", "created_at"]
-    list_filter = ["is_active", "created_at"]
+    list_filter = ["is_active", "created_at", "account"]
     search_fields = ["url", "id", "account__name", "description"]
     list_select_related = ["account"]
     fields = [
@@ -38,6 +40,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         data = {field: form.cleaned_data[field] for field in form.changed_data}
         services.endpoint_update(endpoint=WebhookEndpoint.objects.get(pk=obj.pk), data=data)
 
+    def delete_model(self, request, obj):
+        services.endpoint_delete(endpoint=obj)
+
+    def delete_queryset(self, request, queryset):
+        for endpoint in queryset:
+            services.endpoint_delete(endpoint=endpoint)
+
     @admin.action(description="Turn selected webhooks on (clears their failure record)")
     def activate(self, request, queryset):
         for endpoint in queryset:
@@ -51,15 +60,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(queryset)} webhook(s) turned off.", messages.SUCCESS)
 
 
-class WebhookDeliveryAttemptInline(admin.TabularInline):
+class WebhookDeliveryAttemptInline(ReadOnlyInline):
     model = WebhookDeliveryAttempt
-    extra = 0
-    can_delete = False
     fields = ["attempt_number", "created_at", "status_code", "latency_ms", "error", "response_excerpt", "next_retry_at"]
     readonly_fields = fields  # created_at is not editable, so it must be listed here to be shown
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)
@@ -74,7 +78,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "created_at",
     ]
-    list_filter = ["status", "event__event_type", ("endpoint", admin.RelatedOnlyFieldListFilter), "created_at"]
+    list_filter = [
+        "status",
+        "event__event_type",
+        ("endpoint", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+        "account",
+    ]
     search_fields = ["id", "endpoint__url", "event__id"]
     list_select_related = ["endpoint", "event"]
     fields = [
@@ -101,6 +111,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the delivery log is a record; old events are purged with their deliveries
+
     @admin.display(description="Event type", ordering="event__event_type")
     def event_type(self, obj):
         return obj.event.event_type
@@ -122,7 +135,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     """The outbox is a record of what happened: read-only."""
 
     list_display = ["id", "event_type", "account", "created_at"]
-    list_filter = ["event_type", "created_at"]
+    list_filter = ["event_type", "created_at", "account"]
     search_fields = ["id", "event_type", "account__name"]
     list_select_related = ["account"]
     fields = ["id", "account", "event_type", "payload", "created_at", "updated_at"]

@@ -33,3 +33,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     account = factory.SubFactory(AccountFactory)
     role = Role.OWNER
+
+
+def oauth_client(account, *, name: str = "Partner app"):
+    """(OAuthClient, its plain client secret): an account's OAuth application made through the service."""
+    from accounts.services import oauth_application_create
+    from omnisales.api import scopes
+
+    return oauth_application_create(
+        account=account,
+        name=name,
+        redirect_uris=["https://example.com/callback"],
+        scopes=["read:orders"],
+        grantor_scopes=scopes.expand(["admin"]),
+    )

@@ -82,3 +82,29 @@ def test_segment_admin_lists_and_shows(admin_client, segment_factory):
 
     assert admin_client.get(reverse("admin:customers_customersegment_changelist"), {"q": "vip"}).status_code == 200
     assert admin_client.get(reverse("admin:customers_customersegment_change", args=[segment.pk])).status_code == 200
+
+
+def test_a_customers_page_groups_profile_stats_and_rfm(admin_client, customers):
+    jane, _ = customers
+    Customer.objects.filter(pk=jane.pk).update(
+        rfm_segment="champions",
+        r_score=5,
+        f_score=4,
+        m_score=5,
+        shipping_address={"name": "Jane Smith", "line_1": "1 Main St", "city": "Springfield", "country": "US"},
+    )
+    response = admin_client.get(reverse("admin:customers_customer_change", args=[jane.pk]))
+
+    fieldsets = [fieldset.name for fieldset in response.context["adminform"]]
+    assert fieldsets == ["Customer", "Addresses", "Marketing", "Orders", "RFM", "Record"]
+    content = response.content.decode()
+    assert "Champions" in content  # the segment's label
+    assert "<div>Jane Smith</div><div>1 Main St</div><div>Springfield</div><div>US</div>" in content
+
+
+def test_the_changelist_filters_by_account(admin_client, customers, other_account):
+    services.customer_create(account=other_account, name="Someone Else")
+    response = admin_client.get(
+        reverse("admin:customers_customer_changelist"), {"account__id__exact": customers[0].account_id}
+    )
+    assert {customer.name for customer in response.context["cl"].result_list} == {"Jane Smith", "Bob Jones"}

@@ -88,3 +88,50 @@ def test_a_warehouse_created_in_the_admin_gets_an_upper_case_code(admin_client, 
     )
     assert response.status_code == 302, response.content[:3000]
     assert Warehouse.objects.get().code == "ANNEX"
+
+
+def _page_form_data(response) -> dict:
+    """What a browser would post back from a change page as served: the form's values and every inline's
+    management form and hidden ids (view-only inlines render those too)."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is True:
+            data[name] = "on"
+        elif value not in (None, False):
+            data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for bound in (formset.management_form, *formset.forms):
+            for name in bound.fields:
+                value = bound[name].value()
+                if value is not None:
+                    data[bound.add_prefix(name)] = value
+    return data
+
+
+def test_a_products_page_shows_its_stock_per_warehouse_read_only(admin_client, stock):
+    mug = stock["mug"]
+    url = reverse("admin:catalog_product_change", args=[mug.pk])
+    response = admin_client.get(url)
+
+    [inline] = [each for each in response.context["inline_admin_formsets"] if each.opts.model is StockLevel]
+    assert [form.instance.warehouse.code for form in inline.formset.forms] == ["MAIN"]
+    assert not (inline.has_add_permission or inline.has_change_permission or inline.has_delete_permission)
+    rows = [
+        {field.field["name"]: str(field.contents()) for fieldset in form for line in fieldset for field in line}
+        for form in inline
+    ]
+    assert [(row["on_hand"], row["reserved"], row["available"]) for row in rows] == [("10", "2", "8")]
+    assert stock["main"].name in rows[0]["warehouse"]
+    add_page = admin_client.get(reverse("admin:catalog_product_add"))
+    assert [each.opts.model for each in add_page.context["inline_admin_formsets"]] == []  # no stock before it exists
+
+    level = StockLevel.objects.get(product=mug)
+    data = _page_form_data(response) | {"name": "Big Mug"}
+    assert admin_client.post(url, data).status_code == 302
+    mug.refresh_from_db()
+    after = StockLevel.objects.get(product=mug)
+    assert mug.name == "Big Mug"
+    assert (after.on_hand, after.reserved, after.updated_at) == (level.on_hand, level.reserved, level.updated_at)

@@ -1,13 +1,14 @@
-from django.contrib import admin
+"""Building blocks of the admin (Omni Sales' staff back office). Idempotency records are deliberately not
+registered: they hold request fingerprints and stored response bodies, which staff have no use for."""
 
-from .models import IdempotencyRecord
+from django.contrib import admin
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
     """For rows only services write (ledgers, payments, events): staff can look, never edit."""
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return list(dict.fromkeys([*(field.name for field in self.model._meta.fields), *self.readonly_fields]))
 
     def has_add_permission(self, request):
         return False
@@ -19,12 +20,18 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
-    list_display = ["key", "scope", "status_code", "created_at"]
-    list_filter = ["status_code", "created_at"]
-    search_fields = ["key", "scope"]
-    readonly_fields = ["scope", "key", "fingerprint", "status_code", "body", "secrets_omitted", "created_at"]
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page that the admin never adds, changes or deletes."""
 
-    def has_add_permission(self, request):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from orders import services
-from orders.models import OrderEvent
+from orders.models import Order, OrderEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,98 @@ def test_export_defuses_spreadsheet_formulas(admin_client, make_order, make_cust
     response = admin_client.post(reverse(CHANGELIST), {"action": "export_csv", "_selected_action": [order.pk]})
     [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert row["customerName"].startswith("'=")
+
+
+def test_changelist_shows_the_business_columns(admin_client, orders):
+    response = admin_client.get(reverse(CHANGELIST))
+    columns = response.context["cl"].list_display
+    assert columns == [
+        "action_checkbox",
+        "number",
+        "customer_name",
+        "status",
+        "total_amount",
+        "channel",
+        "placed",
+        "account",
+    ]
+    content = response.content.decode()
+    assert "Alan Turing" in content and f"{orders[1].total:,.2f} {orders[1].currency}" in content
+    assert f"Alan Turing ({orders[1].customer_id})" not in content, "the customer by name, not by its id"
+
+
+def test_order_page_reads_like_an_order(admin_client, orders):
+    order = orders[1]
+    services.order_shipping_update(
+        order=order,
+        changes={
+            "shipping_address": {
+                "name": "Alan Turing",
+                "line_1": "2 Bletchley Park",
+                "city": "Milton Keynes",
+                "postal_code": "MK3 6EB",
+                "country": "GB",
+            }
+        },
+    )
+    response = admin_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    fieldsets = [(fieldset.name, fieldset.classes) for fieldset in response.context["adminform"]]
+    assert fieldsets == [
+        ("Order", ""),
+        ("Customer", ""),
+        ("Money", ""),
+        ("Shipping", ""),
+        ("Payment", ""),
+        ("Record", "collapse"),
+    ]
+    content = response.content.decode()
+    customer_url = reverse("admin:customers_customer_change", args=[order.customer_id])
+    assert f'<a href="{customer_url}">Alan Turing</a>' in content
+    assert "<div>2 Bletchley Park</div><div>Milton Keynes MK3 6EB</div><div>GB</div>" in content
+    assert f"{order.total - Decimal('5.00'):,.2f} {order.currency}" in content  # the balance due
+    assert [formset.formset.prefix for formset in response.context["inline_admin_formsets"]] == [
+        "items",
+        "payments",
+        "events",
+    ]
+
+
+def test_status_actions_move_orders_through_the_service(admin_client, orders):
+    ada, alan = orders
+
+    response = admin_client.post(
+        reverse(CHANGELIST), {"action": "mark_processing", "_selected_action": [ada.pk, alan.pk]}, follow=True
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert "1 order(s) marked processing." in messages
+    assert any("only pending orders can start processing" in message and alan.pk in message for message in messages)
+
+    admin_client.post(reverse(CHANGELIST), {"action": "mark_shipped", "_selected_action": [alan.pk]})
+    response = admin_client.post(
+        reverse(CHANGELIST), {"action": "mark_delivered", "_selected_action": [ada.pk, alan.pk]}, follow=True
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert "1 order(s) marked delivered." in messages
+    assert any("only shipped orders can be delivered" in message and ada.pk in message for message in messages)
+    ada.refresh_from_db()
+    alan.refresh_from_db()
+    assert (ada.status, alan.status) == ("processing", "delivered")
+    assert alan.delivered_at is not None
+    assert OrderEvent.objects.filter(order=alan, to_status="delivered", actor_type="user").exists()
+
+
+def test_a_customers_page_lists_their_recent_orders(admin_client, make_order, make_customer):
+    grace = make_customer(name="Grace Hopper")
+    placed = [make_order(customer=grace) for _ in range(12)]
+    make_order()  # someone else's
+    response = admin_client.get(reverse("admin:customers_customer_change", args=[grace.pk]))
+
+    [recent] = [formset for formset in response.context["inline_admin_formsets"] if formset.opts.model is Order]
+    shown = [form.instance.pk for form in recent.formset.forms]
+    assert shown == [order.pk for order in reversed(placed)][:10]  # the newest ten
+    content = response.content.decode()
+    assert f'<a href="{reverse("admin:orders_order_change", args=[placed[-1].pk])}">' in content
+    all_orders = f"{reverse(CHANGELIST)}?customer__id__exact={grace.pk}"
+    assert all_orders in content
+    listed = admin_client.get(all_orders).context["cl"]
+    assert listed.result_count == 12
