@@ -75,7 +75,6 @@ class Step:
     changes: dict = field(default_factory=dict)  # merged into the example body
     path_variables: dict = field(default_factory=dict)  # path parameter -> collection variable (default: same)
     captures: dict | None = None  # collection variable -> JavaScript expression on `body` (default: a create's id)
-    expect: int | None = None  # default: the operation's first documented success status
     checks: tuple[str, ...] = ()  # more test lines, with `body` the parsed answer
     auth: dict | None = None
     needs_stripe: bool = False
@@ -395,7 +394,7 @@ def _default_captures(step: Step, paths: dict) -> dict:
 
 
 def _tests(step: Step, operation: dict, paths: dict) -> list[str]:
-    success = step.expect or _success_status(operation)
+    success = _success_status(operation)
     captures = _default_captures(step, paths) if step.captures is None else step.captures
     if step.needs_stripe:
         lines = [
