@@ -6,7 +6,7 @@ PORT ?= 3000
 PYTEST_ARGS ?= -n 2
 STAMP := $(VENV)/.installed
 
-.PHONY: run install migrate demo serve test lint format pytest clean worker beat
+.PHONY: run install migrate demo serve test lint format pytest clean worker beat postman-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ pytest: install
 
 test: lint pytest
 
+# newman, pinned in package-lock.json, installed under node_modules/ (git-ignored)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Runs the Postman collection against a freshly seeded local server (scripts/postman_check.py)
+postman-check: install node_modules/.package-lock.json
+	$(BIN)/python scripts/postman_check.py
+
 worker: install
 	$(BIN)/celery -A omnisales worker -Q default,webhooks,marketplace,messaging --loglevel=INFO
 
@@ -56,4 +64,4 @@ beat: install
 	$(BIN)/celery -A omnisales beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles node_modules

@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_serializer
 from oauth2_provider.models import Application
 from rest_framework import serializers
 
@@ -7,11 +8,13 @@ from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.secrets import SecretField
 from omnisales.api.serializers import CurrencyField
 
+from . import examples
 from .models import Account, ApiKey, OAuthClient, User
 
 SCOPE_CHOICES = [(scope, scope) for scope in scopes.ALL_SCOPES]
 
 
+@extend_schema_serializer(examples=examples.REGISTER)
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
@@ -20,16 +23,19 @@ class RegisterSerializer(serializers.Serializer):
     currency = CurrencyField(required=False, default="USD")
 
 
+@extend_schema_serializer(examples=examples.LOGIN)
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True)
     account_id = serializers.CharField(max_length=40, required=False)
 
 
+@extend_schema_serializer(examples=examples.REFRESH)
 class TokenRefreshSerializer(serializers.Serializer):
     refresh = SecretField(write_only=True)
 
 
+@extend_schema_serializer(examples=examples.TOKEN_PAIR)
 class TokenPairSerializer(serializers.Serializer):
     access = SecretField()
     refresh = SecretField()
@@ -61,6 +67,7 @@ class AccountSerializer(CompiledRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.REGISTER)
 class RegisterResponseSerializer(serializers.Serializer):
     user = UserSerializer()
     account = AccountSerializer()
@@ -68,6 +75,7 @@ class RegisterResponseSerializer(serializers.Serializer):
     tokens = TokenPairSerializer()
 
 
+@extend_schema_serializer(examples=examples.ME)
 class MeSerializer(CompiledRepresentation, serializers.Serializer):
     user = UserSerializer(allow_null=True)
     account = AccountSerializer()
@@ -76,6 +84,7 @@ class MeSerializer(CompiledRepresentation, serializers.Serializer):
     auth_method = serializers.ChoiceField(choices=["jwt", "api_key", "oauth2"])
 
 
+@extend_schema_serializer(examples=examples.API_KEYS)
 class ApiKeySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=SCOPE_CHOICES), allow_empty=False)
@@ -94,6 +103,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
         return value
 
 
+@extend_schema_serializer(examples=examples.API_KEY_CREATED)
 class ApiKeyCreatedSerializer(ApiKeySerializer):
     key = SecretField(help_text="The secret. Shown only in this response.")
 
@@ -101,6 +111,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
 
 
+@extend_schema_serializer(examples=examples.OAUTH_APPLICATIONS)
 class OAuthApplicationSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="application.name", max_length=255)
     client_id = serializers.CharField(source="application.client_id", read_only=True)
@@ -127,6 +138,7 @@ class OAuthApplicationSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_serializer(examples=examples.OAUTH_APPLICATION_CREATED)
 class OAuthApplicationCreatedSerializer(OAuthApplicationSerializer):
     client_secret = SecretField(help_text="Shown only in this response.")
 

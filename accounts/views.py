@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -80,6 +80,7 @@ class MeView(BaseAPIView):
         return self.respond(serializers.MeSerializer, body)
 
 
+@extend_schema_view(list=extend_schema(summary="List API keys", tags=["auth"]))
 class ApiKeyViewSet(ListMixin, TenantViewSet):
     """API keys of the account. The secret is shown once, at creation; only its hash is stored."""
 
@@ -93,7 +94,10 @@ class ApiKeyViewSet(ListMixin, TenantViewSet):
         return raw.removeprefix("key_")
 
     @extend_schema(
-        request=serializers.ApiKeySerializer, responses={201: serializers.ApiKeyCreatedSerializer}, tags=["auth"]
+        request=serializers.ApiKeySerializer,
+        responses={201: serializers.ApiKeyCreatedSerializer},
+        summary="Create an API key (the secret is shown only in this response)",
+        tags=["auth"],
     )
     def create(self, request):
         data = self.payload(serializers.ApiKeySerializer)
@@ -109,7 +113,7 @@ class ApiKeyViewSet(ListMixin, TenantViewSet):
         api_key.key = secret
         return self.respond(serializers.ApiKeyCreatedSerializer, api_key, status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: serializers.ApiKeySerializer}, tags=["auth"])
+    @extend_schema(responses={200: serializers.ApiKeySerializer}, summary="Get an API key", tags=["auth"])
     def retrieve(self, request, apiKeyId=None):
         return Response(self.represent(self.get_object()))
 
@@ -119,6 +123,7 @@ class ApiKeyViewSet(ListMixin, TenantViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(list=extend_schema(summary="List OAuth applications", tags=["auth"]))
 class OAuthApplicationViewSet(ListMixin, TenantViewSet):
     """Third-party applications this account registered for the OAuth 2.0 authorization-code flow."""
 
@@ -130,6 +135,7 @@ class OAuthApplicationViewSet(ListMixin, TenantViewSet):
     @extend_schema(
         request=serializers.OAuthApplicationSerializer,
         responses={201: serializers.OAuthApplicationCreatedSerializer},
+        summary="Register an OAuth application (the client secret is shown only in this response)",
         tags=["auth"],
     )
     def create(self, request):
@@ -146,11 +152,13 @@ class OAuthApplicationViewSet(ListMixin, TenantViewSet):
         client.client_secret = secret
         return self.respond(serializers.OAuthApplicationCreatedSerializer, client, status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: serializers.OAuthApplicationSerializer}, tags=["auth"])
+    @extend_schema(
+        responses={200: serializers.OAuthApplicationSerializer}, summary="Get an OAuth application", tags=["auth"]
+    )
     def retrieve(self, request, applicationId=None):
         return Response(self.represent(self.get_object()))
 
-    @extend_schema(responses={204: None}, tags=["auth"])
+    @extend_schema(responses={204: None}, summary="Delete an OAuth application and revoke its tokens", tags=["auth"])
     def destroy(self, request, applicationId=None):
         services.oauth_application_delete(client=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,12 +1,13 @@
 from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.money import to_minor_units
 from omnisales.api.secrets import SecretField
 from omnisales.api.serializers import CurrencyField
 
+from . import examples
 from .models import Payment, Plan, Refund, RefundReason, Subscription
 
 MAX_AMOUNT_CENTS = 99_999_999
@@ -52,6 +53,7 @@ def _prefixed_id(prefix: str) -> RegexValidator:
     return RegexValidator(rf"^{prefix}_[0-9A-Za-z]+$", f"Expected an id like {prefix}_….")
 
 
+@extend_schema_serializer(examples=examples.PROCESS)
 class PaymentProcessSerializer(serializers.Serializer):
     amount = StrictIntegerField(
         min_value=1, max_value=MAX_AMOUNT_CENTS, help_text="Integer minor units (cents; yen for jpy)."
@@ -67,6 +69,7 @@ class PaymentProcessSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+@extend_schema_serializer(examples=examples.CARD_PAYMENTS)
 class CardPaymentSerializer(serializers.ModelSerializer):
     """A card payment through Stripe (GET /api/payments). Named apart from the order payments of
     orders.serializers.PaymentSerializer: the schema names a component after its serializer class."""
@@ -106,6 +109,7 @@ class CardPaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.PROCESS_RESULT)
 class PaymentProcessResponseSerializer(CardPaymentSerializer):
     client_secret = SecretField(
         allow_null=True,
@@ -118,6 +122,7 @@ class PaymentProcessResponseSerializer(CardPaymentSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.REFUND_REQUEST)
 class RefundRequestSerializer(serializers.Serializer):
     amount_cents = StrictIntegerField(
         min_value=1, max_value=MAX_AMOUNT_CENTS, required=False, help_text="Defaults to all that is left."
@@ -125,6 +130,7 @@ class RefundRequestSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=RefundReason.choices, required=False)
 
 
+@extend_schema_serializer(examples=examples.REFUND)
 class RefundSerializer(serializers.ModelSerializer):
     payment_id = serializers.CharField(read_only=True)
     stripe_refund_id = OptionalStringField()
@@ -137,6 +143,7 @@ class RefundSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.PLANS)
 class PlanSerializer(serializers.ModelSerializer):
     stripe_product_id = OptionalStringField()
     stripe_price_id = OptionalStringField()
@@ -161,6 +168,7 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.SUBSCRIPTIONS)
 class SubscriptionSerializer(serializers.ModelSerializer):
     plan = PlanSerializer(read_only=True, allow_null=True)
 
@@ -178,15 +186,18 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.CHECKOUT)
 class CheckoutRequestSerializer(serializers.Serializer):
     plan_id = serializers.CharField(max_length=40, help_text="e.g. plan_starter")
 
 
+@extend_schema_serializer(examples=examples.CHECKOUT)
 class CheckoutResponseSerializer(serializers.Serializer):
     session_id = serializers.CharField()
     url = serializers.URLField()
 
 
+@extend_schema_serializer(examples=examples.ACKNOWLEDGEMENT)
 class WebhookAcknowledgementSerializer(serializers.Serializer):
     received = serializers.BooleanField()
     duplicate = serializers.BooleanField(help_text="True when this event id was already received.")

@@ -5,23 +5,48 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.schema import error_example, error_response
 from omnisales.api.views import ApiViewMixin, BaseAPIView, ListMixin, RetrieveMixin, TenantScopedMixin, TenantViewSet
 
-from . import selectors, serializers, services, stripe_events
+from . import examples, selectors, serializers, services, stripe_events
 from .filters import PaymentFilter, PlanFilter, SubscriptionFilter
 from .models import PaymentStatus
 from .providers import stripe_gateway
 
 TAGS = ["billing"]
 PAYMENT_TAGS = ["payments"]
+NOT_CONFIGURED = error_example(
+    "PAYMENTS_NOT_CONFIGURED", "Payments are not configured", "Set STRIPE_SECRET_KEY to accept payments through Stripe."
+)
 PROVIDER_ERRORS = {
-    502: OpenApiResponse(ErrorSerializer, description="Stripe refused a request we built (PAYMENT_PROVIDER_ERROR)"),
-    503: OpenApiResponse(
-        ErrorSerializer,
+    502: error_response(
+        error_example(
+            "PAYMENT_PROVIDER_ERROR",
+            "The payment provider rejected the request",
+            {"provider": "stripe", "operation": "payment_intent_create"},
+        ),
+        description="Stripe refused a request we built (PAYMENT_PROVIDER_ERROR)",
+    ),
+    503: error_response(
+        NOT_CONFIGURED,
+        error_example(
+            "PAYMENT_PROVIDER_UNAVAILABLE",
+            "The payment provider is unavailable; try again shortly",
+            {"provider": "stripe", "operation": "payment_intent_create"},
+        ),
         description="Stripe unreachable (PAYMENT_PROVIDER_UNAVAILABLE) or not configured (PAYMENTS_NOT_CONFIGURED)",
     ),
 }
+DECLINED = error_example(
+    "PAYMENT_FAILED",
+    "Your card has insufficient funds.",
+    {
+        "declineCode": "insufficient_funds",
+        "stripeCode": "card_declined",
+        "message": "Your card has insufficient funds.",
+        "paymentId": "pay_123",
+    },
+)
 
 
 class ProviderCallMixin:
@@ -54,9 +79,8 @@ class PaymentViewSet(ProviderCallMixin, ListMixin, RetrieveMixin, TenantViewSet)
                 serializers.PaymentProcessResponseSerializer,
                 description="requires_action (finish 3-D Secure with clientSecret) or processing",
             ),
-            402: OpenApiResponse(
-                ErrorSerializer,
-                description="Declined (PAYMENT_FAILED); details carry declineCode and the recorded paymentId",
+            402: error_response(
+                DECLINED, description="Declined (PAYMENT_FAILED); details carry declineCode and the recorded paymentId"
             ),
             **PROVIDER_ERRORS,
         },
@@ -81,7 +105,7 @@ class PaymentViewSet(ProviderCallMixin, ListMixin, RetrieveMixin, TenantViewSet)
 
     @extend_schema(
         request=serializers.RefundRequestSerializer,
-        responses={201: serializers.RefundSerializer, 402: OpenApiResponse(ErrorSerializer), **PROVIDER_ERRORS},
+        responses={201: serializers.RefundSerializer, 402: error_response(DECLINED), **PROVIDER_ERRORS},
         summary="Refund a payment, fully or partly",
         tags=PAYMENT_TAGS,
     )
@@ -109,6 +133,7 @@ class StripeWebhookView(BaseAPIView):
 
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},
+        examples=[*examples.STRIPE_WEBHOOK, *examples.ACKNOWLEDGEMENT],
         parameters=[
             OpenApiParameter(
                 "Stripe-Signature",
@@ -119,8 +144,23 @@ class StripeWebhookView(BaseAPIView):
         ],
         responses={
             200: serializers.WebhookAcknowledgementSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="INVALID_SIGNATURE or MALFORMED_EVENT"),
-            503: OpenApiResponse(ErrorSerializer, description="PAYMENTS_NOT_CONFIGURED (no webhook secret)"),
+            400: error_response(
+                error_example("INVALID_SIGNATURE", "Invalid Stripe signature"),
+                error_example(
+                    "MALFORMED_EVENT",
+                    "The signed body is not a Stripe event we can read",
+                    {"path": "data.object", "message": "'object' is a required property"},
+                ),
+                description="INVALID_SIGNATURE or MALFORMED_EVENT",
+            ),
+            503: error_response(
+                error_example(
+                    "PAYMENTS_NOT_CONFIGURED",
+                    "Stripe webhooks are not configured",
+                    "Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret.",
+                ),
+                description="PAYMENTS_NOT_CONFIGURED (no webhook secret)",
+            ),
         },
         auth=[],
         summary="Stripe webhook endpoint (configure this URL in the Stripe dashboard)",

@@ -4,11 +4,13 @@ services, so the CSV import and the admin enforce exactly the same ones.
 Defaults declared here are what PUT resets an omitted field to (DRF skips defaults on PATCH).
 """
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import CurrencyField, MoneyField, TenantRelatedField
 
+from . import examples
 from .csv_format import MAX_ROWS
 from .models import PRODUCT_FIELDS, Category, Product, ProductStatus
 
@@ -27,6 +29,7 @@ class AccountCurrencyDefault:
         return "AccountCurrencyDefault()"
 
 
+@extend_schema_serializer(examples=examples.CATEGORIES)
 class CategorySerializer(serializers.ModelSerializer):
     parent_id = TenantRelatedField(source="parent", queryset=Category.objects.all(), allow_null=True, default=None)
     slug = serializers.SlugField(max_length=140, required=False, help_text="Made from the name when not given.")
@@ -58,6 +61,7 @@ class CategorySerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_serializer(examples=examples.PRODUCTS)
 class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
     category_id = TenantRelatedField(source="category", queryset=Category.objects.all(), allow_null=True, default=None)
     price = MoneyField(min_value=0)
@@ -95,6 +99,7 @@ class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
         read_only_fields = ["id", "order_count", "created_at", "updated_at"]
 
 
+@extend_schema_serializer(examples=examples.PRODUCT_DELETED)
 class ProductDeleteResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     result = serializers.ChoiceField(
@@ -102,6 +107,7 @@ class ProductDeleteResultSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.IMPORT)
 class ProductImportSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=f"UTF-8 CSV, at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB / {MAX_ROWS} rows."
@@ -121,6 +127,7 @@ class ImportRowErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
+@extend_schema_serializer(examples=examples.IMPORT_REPORT)
 class ProductImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()

@@ -4,12 +4,12 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from djangorestframework_camel_case.parser import CamelCaseFormParser, CamelCaseMultiPartParser
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.schema import error_example, error_response
 from omnisales.api.views import (
     ListMixin,
     RetrieveMixin,
@@ -19,7 +19,7 @@ from omnisales.api.views import (
     not_found,
 )
 
-from . import csv_format, selectors, services
+from . import csv_format, examples, selectors, services
 from .filters import CategoryFilter, ProductFilter
 from .models import Category, Product
 from .serializers import (
@@ -33,12 +33,18 @@ from .serializers import (
 PRODUCTS = ["products"]
 
 
-def _error(codes: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=codes)
-
-
-SKU_TAKEN = {409: _error("DUPLICATE_SKU")}
-SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
+SKU_TAKEN = {409: error_response(error_example("DUPLICATE_SKU", "A product with this SKU already exists"))}
+SLUG_TAKEN = {
+    409: error_response(
+        error_example(
+            "DUPLICATE_CATEGORY_SLUG",
+            "A category with this slug already exists",
+            {"slug": ["'laptops' is already used."]},
+        )
+    )
+}
+CATEGORY_RESPONSE = [example for example in examples.CATEGORIES if example.response_only]
+PRODUCT_RESPONSE = [example for example in examples.PRODUCTS if example.response_only]
 
 
 @extend_schema_view(
@@ -52,7 +58,10 @@ SLUG_TAKEN = {409: _error("DUPLICATE_CATEGORY_SLUG")}
         tags=PRODUCTS,
     ),
     partial_update=extend_schema(
-        summary="Update a category", responses={200: CategorySerializer, **SLUG_TAKEN}, tags=PRODUCTS
+        summary="Update a category",
+        responses={200: CategorySerializer, **SLUG_TAKEN},
+        examples=[*examples.CATEGORY_PATCH, *CATEGORY_RESPONSE],
+        tags=PRODUCTS,
     ),
 )
 class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, ListMixin, TenantViewSet):
@@ -82,7 +91,16 @@ class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Lis
                 "reassignTo", str, description="Category id to move products and subcategories to before deleting."
             )
         ],
-        responses={204: None, 409: _error("CATEGORY_NOT_EMPTY")},
+        responses={
+            204: None,
+            409: error_response(
+                error_example(
+                    "CATEGORY_NOT_EMPTY",
+                    "The category still has products or subcategories; pass reassignTo to move them",
+                    {"products": 12, "children": 0},
+                )
+            ),
+        },
         tags=PRODUCTS,
     )
     def destroy(self, request, categoryId=None):
@@ -124,7 +142,22 @@ class CategoryProductViewSet(ListMixin, TenantViewSet):
     create=extend_schema(
         summary="Create a product",
         description="403 PLAN_LIMIT_REACHED when the plan's product limit is reached; 409 DUPLICATE_SKU.",
-        responses={201: ProductSerializer, **SKU_TAKEN},
+        responses={
+            201: ProductSerializer,
+            403: error_response(
+                error_example(
+                    "INSUFFICIENT_SCOPE",
+                    "This request needs the 'write:products' scope.",
+                    {"requiredScope": "write:products"},
+                ),
+                error_example(
+                    "PLAN_LIMIT_REACHED",
+                    "Your plan's product limit is reached; archive products or upgrade the plan",
+                    {"limit": 100, "current": 100},
+                ),
+            ),
+            **SKU_TAKEN,
+        },
         tags=PRODUCTS,
     ),
     retrieve=extend_schema(summary="Get a product", tags=PRODUCTS),
@@ -135,7 +168,10 @@ class CategoryProductViewSet(ListMixin, TenantViewSet):
         tags=PRODUCTS,
     ),
     partial_update=extend_schema(
-        summary="Update a product", responses={200: ProductSerializer, **SKU_TAKEN}, tags=PRODUCTS
+        summary="Update a product",
+        responses={200: ProductSerializer, **SKU_TAKEN},
+        examples=[*examples.PRODUCT_PATCH, *PRODUCT_RESPONSE],
+        tags=PRODUCTS,
     ),
 )
 class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, ListMixin, TenantViewSet):
@@ -171,8 +207,11 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
         request={"multipart/form-data": ProductImportSerializer},
         responses={
             200: ProductImportReportSerializer,
-            409: _error("DUPLICATE_SKU (a concurrent import or create took a SKU of the file)"),
-            413: _error("REQUEST_TOO_LARGE"),
+            409: error_response(
+                error_example("DUPLICATE_SKU", "A product with this SKU already exists"),
+                description="DUPLICATE_SKU (a concurrent import or create took a SKU of the file)",
+            ),
+            413: error_response(error_example("REQUEST_TOO_LARGE", "Request body too large", {"maxBytes": 22020096})),
         },
         tags=PRODUCTS,
     )
@@ -195,6 +234,7 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
         summary="Export products as CSV",
         description="The import's columns; takes the list's filters (no paging: every matching product).",
         responses={(200, "text/csv"): OpenApiTypes.STR},
+        examples=examples.EXPORT,
         filters=True,
         tags=PRODUCTS,
     )

@@ -1,10 +1,11 @@
 import phonenumbers
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import MoneyField
 
+from . import examples
 from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer
 from .normalize import MAX_TAG_LENGTH, MAX_TAGS, InvalidValue, normalize_email, normalize_phone, normalize_tags
 from .rfm import RfmSegment
@@ -70,6 +71,7 @@ class ShippingAddressField(serializers.Field):
         return ShippingAddressSerializer(value).data
 
 
+@extend_schema_serializer(examples=examples.CUSTOMERS)
 class CustomerSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """A customer as the API shows it; the order statistics are read-only."""
 
@@ -93,6 +95,7 @@ class CustomerSerializer(CompiledRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.CUSTOMERS)
 class CustomerWriteSerializer(serializers.Serializer):
     """POST and PUT take the whole profile (absent optional fields get their defaults); PATCH any part."""
 
@@ -129,6 +132,7 @@ class CustomerWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(str(exc)) from exc
 
 
+@extend_schema_serializer(examples=examples.RFM_ENTRY)
 class RfmEntrySerializer(serializers.Serializer):
     customer_id = serializers.CharField(source="id")
     name = serializers.CharField()
@@ -201,6 +205,7 @@ class RulesField(serializers.Field):
         return value
 
 
+@extend_schema_serializer(examples=examples.SEGMENTS)
 class SegmentWriteSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
@@ -212,6 +217,7 @@ class SegmentWriteSerializer(serializers.Serializer):
         return value.strip()
 
 
+@extend_schema_serializer(examples=examples.SEGMENTS)
 class SegmentSerializer(serializers.Serializer):
     """One shape for both kinds: `rfm` segments (id = name, no rules) and `custom` ones (id `seg_…`)."""
 

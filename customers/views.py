@@ -1,12 +1,12 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
 from omnisales.api.pagination import InvalidQueryParameter
-from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.schema import error_example, error_response
 from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
-from . import selectors, services
+from . import examples, selectors, services
 from .exceptions import SegmentReadOnly
 from .filters import CustomerFilterSet, RfmFilterSet
 from .models import Customer, CustomerSegment
@@ -22,8 +22,24 @@ from .serializers import (
 TAGS = ["customers"]
 
 
-def conflict(codes: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=f"Conflict: {codes}")
+CONFLICTS = {
+    "DUPLICATE_EMAIL": error_example(
+        "DUPLICATE_EMAIL", "A customer with this email already exists", {"email": "jane@example.com"}
+    ),
+    "CUSTOMER_ANONYMIZED": error_example(
+        "CUSTOMER_ANONYMIZED", "This customer was deleted and cannot be changed", {"id": "cus_123"}
+    ),
+    "DUPLICATE_SEGMENT_NAME": error_example(
+        "DUPLICATE_SEGMENT_NAME", "A segment with this name already exists", {"name": "Big spenders"}
+    ),
+    "SEGMENT_READ_ONLY": error_example(
+        "SEGMENT_READ_ONLY", "RFM segments are computed and cannot be changed", {"id": "champions"}
+    ),
+}
+
+
+def conflict(*codes: str):
+    return error_response(*(CONFLICTS[code] for code in codes), description=f"Conflict: {', '.join(codes)}")
 
 
 # The id shapes, so the schema (and clients generated from it) never take `rfm` or `segments` for an id.
@@ -84,8 +100,9 @@ class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Cus
 
     @extend_schema(
         request=CustomerWriteSerializer,
-        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL, CUSTOMER_ANONYMIZED")},
+        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL", "CUSTOMER_ANONYMIZED")},
         parameters=[CUSTOMER_ID],
+        examples=[*examples.CUSTOMER_PUT, *examples.CUSTOMER_RESPONSE],
         summary="Replace a customer's profile (absent optional fields get their defaults)",
         tags=TAGS,
     )
@@ -94,8 +111,9 @@ class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Cus
 
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
-        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL, CUSTOMER_ANONYMIZED")},
+        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL", "CUSTOMER_ANONYMIZED")},
         parameters=[CUSTOMER_ID],
+        examples=[*examples.CUSTOMER_PATCH, *examples.CUSTOMER_RESPONSE],
         summary="Change part of a customer's profile",
         tags=TAGS,
     )
@@ -188,8 +206,9 @@ class CustomerSegmentViewSet(TenantViewSet):
 
     @extend_schema(
         request=SegmentWriteSerializer(partial=True),
-        responses={200: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME, SEGMENT_READ_ONLY")},
+        responses={200: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME", "SEGMENT_READ_ONLY")},
         parameters=[SEGMENT_ID],
+        examples=examples.SEGMENT_PATCH,
         summary="Change a custom segment (RFM segments: 409 SEGMENT_READ_ONLY)",
         tags=TAGS,
     )

@@ -1,10 +1,12 @@
 """Request and response shapes of /api/inventory (camelCase on the wire, snake_case here)."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Product
 from omnisales.api.serializers import TenantRelatedField
 
+from . import examples
 from .models import (
     MAX_QUANTITY,
     NOTE_MAX_LENGTH,
@@ -19,6 +21,7 @@ from .models import (
 _quantity = {"min_value": -MAX_QUANTITY, "max_value": MAX_QUANTITY}
 
 
+@extend_schema_serializer(examples=examples.WAREHOUSES)
 class WarehouseSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=120)
     code = serializers.RegexField(
@@ -55,6 +58,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "archived_at", "created_at", "updated_at"]
 
 
+@extend_schema_serializer(examples=examples.WAREHOUSE_DELETED)
 class WarehouseDeleteResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     result = serializers.ChoiceField(
@@ -71,6 +75,7 @@ class ProductTotalsSerializer(serializers.Serializer):
         return level.total_on_hand - level.total_reserved
 
 
+@extend_schema_serializer(examples=examples.STOCK_LEVELS)
 class StockLevelSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
@@ -113,6 +118,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
         return level.available <= level.reorder_point and level.warehouse.is_active
 
 
+@extend_schema_serializer(examples=examples.STOCK_LEVEL_SETTINGS)
 class StockLevelSettingsSerializer(serializers.Serializer):
     reorder_point = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
     reorder_quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
@@ -123,6 +129,7 @@ class StockLevelSettingsSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.MOVEMENTS)
 class MovementSerializer(serializers.ModelSerializer):
     stock_level_id = serializers.CharField(read_only=True)
     product_id = serializers.CharField(read_only=True)
@@ -171,6 +178,7 @@ class MovementSerializer(serializers.ModelSerializer):
         return movement.reason or None
 
 
+@extend_schema_serializer(examples=examples.ADJUST)
 class StockAdjustSerializer(serializers.Serializer):
     product_id = TenantRelatedField(source="product", queryset=Product.objects.all())
     warehouse_id = TenantRelatedField(source="warehouse", queryset=Warehouse.objects.all())
@@ -189,11 +197,13 @@ class StockAdjustSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_serializer(examples=examples.ADJUST_RESULT)
 class StockAdjustResultSerializer(serializers.Serializer):
     movement = MovementSerializer()
     stock_level = StockLevelSerializer()
 
 
+@extend_schema_serializer(examples=examples.TRANSFERS)
 class TransferCreateSerializer(serializers.Serializer):
     product_id = TenantRelatedField(source="product", queryset=Product.objects.all())
     from_warehouse_id = TenantRelatedField(source="from_warehouse", queryset=Warehouse.objects.all())
@@ -202,6 +212,7 @@ class TransferCreateSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True, default="")
 
 
+@extend_schema_serializer(examples=examples.TRANSFERS)
 class TransferSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
@@ -228,6 +239,7 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.ALERTS)
 class AlertSerializer(serializers.Serializer):
     stock_level_id = serializers.CharField(source="pk")
     product_id = serializers.CharField()

@@ -1,14 +1,14 @@
 """Inventory endpoints: parse, call one service or selector, render."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.serializers import ErrorSerializer
+from omnisales.api.schema import error_example, error_response
 from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
-from . import selectors, services
+from . import examples, selectors, services
 from .filters import AlertFilter, MovementFilter, StockLevelFilter, TransferFilter, WarehouseFilter
 from .models import StockLevel, StockMovement, StockTransfer, Warehouse
 from .serializers import (
@@ -27,8 +27,40 @@ from .serializers import (
 TAGS = ["inventory"]
 
 
-def _error(codes: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=codes)
+ERRORS = {
+    "INSUFFICIENT_STOCK": error_example(*examples.INSUFFICIENT_STOCK),
+    "DUPLICATE_WAREHOUSE_CODE": error_example(
+        "DUPLICATE_WAREHOUSE_CODE", "A warehouse with this code already exists", {"code": ["'MAIN' is already used."]}
+    ),
+    "WAREHOUSE_ARCHIVED": error_example("WAREHOUSE_ARCHIVED", "An archived warehouse cannot be changed"),
+    "WAREHOUSE_NOT_EMPTY": error_example(
+        "WAREHOUSE_NOT_EMPTY",
+        "This warehouse still holds stock; deactivate it or move the stock out first",
+        {"onHand": 40, "reserved": 3},
+    ),
+    "WAREHOUSE_INACTIVE": error_example(
+        "WAREHOUSE_INACTIVE",
+        "Stock cannot be moved into an inactive warehouse",
+        {"toWarehouseId": [f"{examples.OTHER_WAREHOUSE_ID} is inactive."]},
+    ),
+    "VALIDATION_ERROR": error_example(
+        "VALIDATION_ERROR", "Validation failed", {"quantity": ["Ensure this value is less than or equal to 1000000."]}
+    ),
+    "PRODUCT_NOT_TRACKED": error_example(
+        "PRODUCT_NOT_TRACKED",
+        "This product does not track inventory",
+        {"productId": [f"{examples.PRODUCT_ID} has trackInventory off."]},
+    ),
+    "SAME_WAREHOUSE": error_example(
+        "SAME_WAREHOUSE",
+        "Source and destination are the same warehouse",
+        {"toWarehouseId": ["Must differ from fromWarehouseId."]},
+    ),
+}
+
+
+def _error(*codes: str):
+    return error_response(*(ERRORS[code] for code in codes), description=", ".join(codes))
 
 
 def actor_of(context) -> str:
@@ -48,7 +80,7 @@ class SelectorViewSet(TenantViewSet):
         return type(self).selector(super().get_queryset())
 
 
-CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE, WAREHOUSE_ARCHIVED")}
+CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE", "WAREHOUSE_ARCHIVED")}
 
 
 @extend_schema_view(
@@ -81,7 +113,11 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, Retrie
     def update(self, request, warehouseId=None):
         return super().update(request, partial=False)
 
-    @extend_schema(summary="Update a warehouse", responses={200: WarehouseSerializer, **CODE_TAKEN})
+    @extend_schema(
+        summary="Update a warehouse",
+        responses={200: WarehouseSerializer, **CODE_TAKEN},
+        examples=examples.WAREHOUSE_PATCH,
+    )
     def partial_update(self, request, warehouseId=None):
         return super().update(request, partial=True)
 
@@ -133,8 +169,8 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
         request=StockAdjustSerializer,
         responses={
             201: StockAdjustResultSerializer,
-            409: _error("INSUFFICIENT_STOCK, WAREHOUSE_ARCHIVED"),
-            422: _error("VALIDATION_ERROR, PRODUCT_NOT_TRACKED"),
+            409: _error("INSUFFICIENT_STOCK", "WAREHOUSE_ARCHIVED"),
+            422: _error("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED"),
         },
     )
     @action(detail=False, methods=["post"], url_path="adjust", url_name="adjust")
@@ -182,8 +218,8 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
         request=TransferCreateSerializer,
         responses={
             201: TransferSerializer,
-            409: _error("INSUFFICIENT_STOCK, WAREHOUSE_INACTIVE, WAREHOUSE_ARCHIVED"),
-            422: _error("VALIDATION_ERROR, SAME_WAREHOUSE, PRODUCT_NOT_TRACKED"),
+            409: _error("INSUFFICIENT_STOCK", "WAREHOUSE_INACTIVE", "WAREHOUSE_ARCHIVED"),
+            422: _error("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED"),
         },
     )
     def create(self, request):

@@ -9,6 +9,7 @@ from customers.models import Customer
 from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import MoneyField, TenantRelatedField
 
+from . import examples
 from .models import (
     MAX_ITEMS,
     MAX_QUANTITY,
@@ -73,6 +74,7 @@ class OrderAddressSerializer(serializers.Serializer):
 # --- orders ---------------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.ITEMS)
 class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     price = MoneyField(source="unit_price", read_only=True, help_text="Unit price charged.")
@@ -84,6 +86,7 @@ class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.ORDERS)
 class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
     customer_id = serializers.CharField(read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -138,6 +141,7 @@ class OrderLineSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(examples=examples.CREATE)
 class OrderCreateSerializer(serializers.Serializer):
     """One line per product (a product on two lines is a 422: send the total quantity on one)."""
 
@@ -154,6 +158,7 @@ class OrderCreateSerializer(serializers.Serializer):
     notes = _optional_text(NOTE_MAX_LENGTH)
 
 
+@extend_schema_serializer(examples=examples.STATUS_UPDATE)
 class StatusUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
     note = _optional_text(NOTE_MAX_LENGTH, help_text="Kept on the order's timeline with the change.")
@@ -162,6 +167,7 @@ class StatusUpdateSerializer(serializers.Serializer):
 # --- shipping -------------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(examples=examples.SHIPPING_EXAMPLES)
 class ShippingSerializer(serializers.ModelSerializer):
     address = OrderAddressSerializer(source="shipping_address", allow_null=True, read_only=True)
     method = serializers.CharField(source="shipping_method", read_only=True)
@@ -185,6 +191,7 @@ class ShippingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.SHIPPING_EXAMPLES)
 class ShippingUpdateSerializer(serializers.Serializer):
     """PUT replaces every field (left out = cleared); PATCH changes the fields sent."""
 
@@ -208,7 +215,7 @@ class ShippingUpdateSerializer(serializers.Serializer):
 # --- payments -------------------------------------------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="OrderPayment")  # beside billing's CardPayment
+@extend_schema_serializer(component_name="OrderPayment", examples=examples.PAYMENTS)  # beside billing's CardPayment
 class PaymentSerializer(serializers.ModelSerializer):
     order_id = serializers.CharField(read_only=True)
     amount = MoneyField(read_only=True)
@@ -237,6 +244,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.PAYMENT_CREATE)
 class PaymentCreateSerializer(serializers.Serializer):
     amount = MoneyField(min_value=Decimal("0.01"), help_text="Major units; at most the outstanding balance.")
     method = serializers.ChoiceField(choices=MANUAL_PAYMENT_METHODS)
@@ -264,6 +272,7 @@ class ActorSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="Email, key name or application name.")
 
 
+@extend_schema_serializer(examples=examples.EVENTS)
 class OrderEventSerializer(serializers.ModelSerializer):
     order_id = serializers.CharField(read_only=True)
     type = serializers.ChoiceField(source="kind", choices=EventKind.choices, read_only=True)
@@ -288,6 +297,7 @@ class OrderEventSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_serializer(examples=examples.NOTE)
 class NoteCreateSerializer(serializers.Serializer):
     note = Text(max_length=NOTE_MAX_LENGTH)
 

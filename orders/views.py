@@ -2,15 +2,16 @@
 up (404 for another account's) before the body is read."""
 
 from djangorestframework_camel_case.parser import CamelCaseJSONParser
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.serializers import ErrorSerializer
+from inventory.examples import INSUFFICIENT_STOCK
+from omnisales.api.schema import error_example, error_response
 from omnisales.api.views import ListMixin, RetrieveMixin, TenantViewSet
 
-from . import selectors, services
+from . import examples, selectors, services
 from .actors import actor_from_auth
 from .filters import OrderFilter
 from .models import Order
@@ -30,14 +31,36 @@ from .serializers import (
 TAGS = ["orders"]
 
 
-def _error(codes: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=codes)
+ERRORS = {
+    "INVALID_STATUS_TRANSITION": error_example(*examples.TRANSITION_CONFLICT),
+    "INSUFFICIENT_STOCK": error_example(*INSUFFICIENT_STOCK),
+    "CUSTOMER_ANONYMIZED": error_example(
+        "CUSTOMER_ANONYMIZED", "This customer was deleted and cannot place orders", {"id": "cus_123"}
+    ),
+    "SHIPPING_LOCKED": error_example(
+        "SHIPPING_LOCKED", "The shipping address cannot change once the order has shipped", {"status": "shipped"}
+    ),
+    "PAYMENT_EXCEEDS_BALANCE": error_example(
+        "PAYMENT_EXCEEDS_BALANCE",
+        "The payment is more than the order's outstanding balance",
+        {"amount": 1200.0, "balance": 1099.98},
+    ),
+    "ORDER_NOT_PAYABLE": error_example(
+        "ORDER_NOT_PAYABLE", "A cancelled order cannot take payments", {"status": "cancelled"}
+    ),
+}
+
+
+def _error(*codes: str, description: str | None = None):
+    return error_response(*(ERRORS[code] for code in codes), description=description or ", ".join(codes))
 
 
 TRANSITION_CONFLICT = {
     409: _error(
-        "INVALID_STATUS_TRANSITION: details {from, to, allowed}; INSUFFICIENT_STOCK: shipping while backordered "
-        "units are not in stock"
+        "INVALID_STATUS_TRANSITION",
+        "INSUFFICIENT_STOCK",
+        description="INVALID_STATUS_TRANSITION: details {from, to, allowed}; INSUFFICIENT_STOCK: shipping while "
+        "backordered units are not in stock",
     )
 }
 
@@ -71,7 +94,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         "can be ordered (422 PRODUCT_NOT_AVAILABLE); one line per product. Send an Idempotency-Key to retry "
         "safely.",
         request=OrderCreateSerializer,
-        responses={201: OrderSerializer, 409: _error("CUSTOMER_ANONYMIZED, INSUFFICIENT_STOCK")},
+        responses={201: OrderSerializer, 409: _error("CUSTOMER_ANONYMIZED", "INSUFFICIENT_STOCK")},
         tags=TAGS,
     )
     def create(self, request):
@@ -129,7 +152,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         request=ShippingUpdateSerializer,
         responses={
             200: ShippingSerializer,
-            409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION, INSUFFICIENT_STOCK"),
+            409: _error("SHIPPING_LOCKED", "INVALID_STATUS_TRANSITION", "INSUFFICIENT_STOCK"),
         },
         tags=TAGS,
     )
@@ -141,9 +164,10 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         summary="Change part of an order's shipping",
         description="Like PUT, but only the fields sent change.",
         request=ShippingUpdateSerializer(partial=True),
+        examples=examples.SHIPPING_PATCH,
         responses={
             200: ShippingSerializer,
-            409: _error("SHIPPING_LOCKED, INVALID_STATUS_TRANSITION, INSUFFICIENT_STOCK"),
+            409: _error("SHIPPING_LOCKED", "INVALID_STATUS_TRANSITION", "INSUFFICIENT_STOCK"),
         },
         tags=TAGS,
     )
@@ -173,7 +197,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         "balance (409 PAYMENT_EXCEEDS_BALANCE); not on cancelled or refunded orders (409 ORDER_NOT_PAYABLE). "
         "Updates the order's amountPaid and paymentStatus.",
         request=PaymentCreateSerializer,
-        responses={201: PaymentSerializer, 409: _error("PAYMENT_EXCEEDS_BALANCE, ORDER_NOT_PAYABLE")},
+        responses={201: PaymentSerializer, 409: _error("PAYMENT_EXCEEDS_BALANCE", "ORDER_NOT_PAYABLE")},
         tags=TAGS,
     )
     @payments.mapping.post
@@ -197,6 +221,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
     @extend_schema(
         summary="Add a note to an order's timeline",
         request=NoteCreateSerializer,
+        examples=examples.NOTE,
         responses={201: OrderEventSerializer},
         tags=TAGS,
     )

@@ -1,9 +1,10 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.secrets import SecretField
 
-from . import events
+from . import events, examples
 from .models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from .transport import ALLOWED_SCHEMES
 
@@ -18,6 +19,7 @@ STATE_FIELDS = [
 ]
 
 
+@extend_schema_serializer(examples=examples.WEBHOOKS)
 class WebhookSerializer(serializers.ModelSerializer):
     url = serializers.URLField(max_length=2048, help_text="Where events are POSTed (http or https).")
     events = serializers.ListField(
@@ -40,6 +42,7 @@ class WebhookSerializer(serializers.ModelSerializer):
         return value
 
 
+@extend_schema_serializer(examples=examples.WEBHOOK_WITH_SECRET)
 class WebhookWithSecretSerializer(WebhookSerializer):
     secret = SecretField(help_text="Signing secret (whsec_…). Shown only when created or rotated.")
 
@@ -47,6 +50,7 @@ class WebhookWithSecretSerializer(WebhookSerializer):
         fields = [*WebhookSerializer.Meta.fields, "secret"]
 
 
+@extend_schema_serializer(examples=examples.ROTATE)
 class RotateSecretSerializer(serializers.Serializer):
     overlap_hours = serializers.IntegerField(
         min_value=0,
@@ -60,6 +64,7 @@ class RotateSecretSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.REPLAY)
 class ReplaySerializer(serializers.Serializer):
     since = serializers.DateTimeField(help_text="Replay failed deliveries created at or after this time.")
     until = serializers.DateTimeField(help_text="...and before this time.")
@@ -70,6 +75,7 @@ class ReplaySerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(examples=examples.REPLAY_RESULT)
 class ReplayResultSerializer(serializers.Serializer):
     replayed = serializers.IntegerField(help_text="How many failed deliveries were enqueued again.")
 
@@ -83,6 +89,7 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(examples=examples.DELIVERIES)
 class DeliverySerializer(serializers.ModelSerializer):
     webhook_id = serializers.CharField(source="endpoint_id", read_only=True)
     event_id = serializers.CharField(read_only=True)

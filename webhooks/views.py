@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from omnisales.api.views import ListMixin, TenantViewSet
 
-from . import filters, selectors, serializers, services
+from . import examples, filters, selectors, serializers, services
 from .models import WebhookEndpoint
 
 TAGS = ["webhooks"]
@@ -59,6 +59,7 @@ class WebhookViewSet(ListMixin, TenantViewSet):
     @extend_schema(
         request=serializers.WebhookSerializer,
         responses={200: serializers.WebhookSerializer},
+        examples=examples.WEBHOOK_PATCH,
         summary="Change some fields of a webhook (active: true turns a disabled one back on)",
         tags=TAGS,
     )

@@ -1,99 +1,594 @@
-"""A Postman v2.1 collection generated from the same OpenAPI document as /swagger.json."""
+"""A Postman v2.1 collection generated from the same OpenAPI document as /swagger.json.
+
+Every request is an operation of the document: its body is the operation's first request example, its path
+variables and the ids in its body are collection variables that earlier requests capture from their answers,
+and its test script checks the documented success status. The run order is the order below: "Getting
+started" walks a product from creation to a delivered order, then one folder per area. A request that
+deletes something deletes what the collection created for it just before, never the account's own data.
+
+Requests that need Stripe assert their success when the collection variable `paymentsConfigured` is "true"
+(the server has Stripe keys) and the documented 503 PAYMENTS_NOT_CONFIGURED otherwise.
+"""
 
 import json
+import re
+from dataclasses import dataclass, field
 
 POSTMAN_SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 METHODS = ("get", "post", "put", "patch", "delete")
+VARIABLE = re.compile(r"{{([^{}$]+)}}")
+
+# Ids in request bodies -> the collection variable that holds the real one.
+BODY_VARIABLES = {
+    "productId": "productId",
+    "customerId": "customerId",
+    "categoryId": "categoryId",
+    "warehouseId": "warehouseId",
+    "fromWarehouseId": "warehouseId",
+    "toWarehouseId": "toWarehouseId",
+    "orderId": "orderId",
+    "refresh": "refreshToken",
+}
+# Body fields unique in an account (or globally): each run sends a fresh value.
+UNIQUE_FIELDS = ("sku", "email", "code", "slug")
+UNIQUE_SCRIPT = 'pm.variables.set("unique", Date.now().toString(36) + Math.random().toString(36).slice(2, 6));'
+STRIPE_SIGNATURE_SCRIPT = (
+    "// Signs the body as Stripe does: t=<unix time>,v1=HMAC-SHA256(secret, '<t>.<body>').",
+    'const secret = pm.variables.get("stripeWebhookSecret");',
+    'const cryptoJs = require("crypto-js");',
+    "const timestamp = Math.floor(Date.now() / 1000);",
+    "const payload = pm.variables.replaceIn(pm.request.body.raw);",
+    'const digest = secret ? cryptoJs.HmacSHA256(timestamp + "." + payload, secret).toString(cryptoJs.enc.Hex) : "";',
+    'pm.variables.set("stripeSignature", "t=" + timestamp + ",v1=" + digest);',
+)
+BEARER = {"type": "bearer", "bearer": [{"key": "token", "value": "{{accessToken}}", "type": "string"}]}
+API_KEY_AUTH = {
+    "type": "apikey",
+    "apikey": [
+        {"key": "key", "value": "X-API-Key", "type": "string"},
+        {"key": "value", "value": "{{apiKey}}", "type": "string"},
+        {"key": "in", "value": "header", "type": "string"},
+    ],
+}
+# Collection variables a user sets (or the requests fill in): name -> (default, description).
+SETTINGS = {
+    "baseUrl": (None, "The server, e.g. http://localhost:3000."),
+    "apiKey": ("", "An API key of your account (X-API-Key); `make run` prints one."),
+    "email": ("", "Your login, for Log in (the JWT alternative)."),
+    "password": ("", "Your password, for Log in."),
+    "accessToken": ("", "Set by Log in and Rotate a refresh token (Bearer, 15 minutes)."),
+    "refreshToken": ("", "Set by Log in and Rotate a refresh token."),
+    "paymentsConfigured": (None, '"true" when the server has Stripe keys: the payment requests then expect success.'),
+    "stripeWebhookSecret": ("", "The Stripe webhook signing secret of a test server, to sign the webhook request."),
+    "webhookUrl": ("{{baseUrl}}/healthz", "Where the webhook the collection creates sends events."),
+}
 
 
-def _example_from_schema(schema: dict, components: dict, depth: int = 0):
-    if depth > 4:
+@dataclass(frozen=True)
+class Step:
+    """One request: an operation of the document, and what this request does differently from its defaults."""
+
+    method: str
+    path: str
+    name: str = ""  # default: the operation's summary
+    body: dict | None = None  # replaces the example body
+    changes: dict = field(default_factory=dict)  # merged into the example body
+    path_variables: dict = field(default_factory=dict)  # path parameter -> collection variable (default: same)
+    captures: dict | None = None  # collection variable -> JavaScript expression on `body` (default: a create's id)
+    checks: tuple[str, ...] = ()  # more test lines, with `body` the parsed answer
+    auth: dict | None = None
+    needs_stripe: bool = False
+    # (collection variable, placeholder id, status, code): when no earlier request found what this one acts on
+    # (an account has no subscription until Stripe Checkout made one), it asks for the placeholder instead and
+    # expects that documented answer.
+    placeholder: tuple[str, str, int, str] | None = None
+    prerequest: tuple[str, ...] = ()
+
+
+def _status(to: str) -> dict:
+    return {"status": to}
+
+
+def _create_then_delete(noun: str, item_path: str, *, changes: dict | None = None, checks=()) -> tuple[Step, Step]:
+    """The creation of a throwaway object, then its DELETE: a run never deletes the account's own data."""
+    parameter = re.search(r"{(\w+)}$", item_path).group(1)
+    variable = f"disposable{parameter[0].upper()}{parameter[1:]}"
+    create = Step(
+        "POST",
+        item_path.rsplit("/", 1)[0],
+        name=f"Create a {noun} to delete",
+        changes=changes or {},
+        captures={variable: "body.id"},
+    )
+    return create, Step("DELETE", item_path, path_variables={parameter: variable}, checks=checks)
+
+
+GETTING_STARTED = (
+    Step(
+        "GET",
+        "/api/auth/me",
+        name="Check the API key: who am I",
+        checks=('pm.expect(body.authMethod).to.eql("api_key");',),
+    ),
+    Step(
+        "POST",
+        "/api/products",
+        name="1. Create an active product",
+        changes={"categoryId": None},
+        checks=('pm.expect(body.status).to.eql("active");',),
+    ),
+    Step("POST", "/api/inventory/warehouses", name="2. Create a warehouse"),
+    Step(
+        "POST",
+        "/api/inventory/stock/adjust",
+        name="3. Receive stock of the product into the warehouse",
+        captures={"stockLevelId": "body.stockLevel.id", "movementId": "body.movement.id"},
+        checks=("pm.expect(body.stockLevel.available).to.be.above(0);",),
+    ),
+    Step("POST", "/api/customers", name="4. Create a customer"),
+    Step(
+        "POST",
+        "/api/orders",
+        name="5. Place an order",
+        checks=('pm.expect(body.status).to.eql("pending");',),
+    ),
+    Step("PUT", "/api/orders/{orderId}/status", name="6. Start processing the order", body=_status("processing")),
+    Step("PUT", "/api/orders/{orderId}/status", name="7. Ship the order", body=_status("shipped")),
+    Step(
+        "PUT",
+        "/api/orders/{orderId}/status",
+        name="8. Mark the order delivered",
+        body=_status("delivered"),
+        checks=('pm.expect(body.status).to.eql("delivered");',),
+    ),
+    Step(
+        "GET",
+        "/api/orders/{orderId}/events",
+        name="9. Read the order's timeline",
+        checks=(
+            "const moves = body.filter((event) => event.type === 'status_changed').map((event) => event.toStatus);",
+            'pm.expect(body[0].type).to.eql("created");',
+            'pm.expect(moves).to.eql(["processing", "shipped", "delivered"]);',
+        ),
+    ),
+)
+
+LOGIN_CAPTURES = {"accessToken": "body.access", "refreshToken": "body.refresh"}
+DELETED = ('pm.expect(body.result).to.eql("deleted");',)  # not archived: nothing ever referred to it
+
+
+def _first_id(variable: str) -> dict:
+    return {variable: "body[0]?.id"}
+
+
+FOLDERS = (
+    (
+        "Auth",
+        "Register, log in (JWT), rotate refresh tokens; API keys and OAuth applications.",
+        (
+            Step("POST", "/api/auth/register"),
+            Step(
+                "POST",
+                "/api/auth/token",
+                name="Log in (stores accessToken and refreshToken)",
+                body={"email": "{{email}}", "password": "{{password}}"},
+                captures=LOGIN_CAPTURES,
+            ),
+            Step("POST", "/api/auth/token/refresh", captures=LOGIN_CAPTURES),
+            Step("GET", "/api/auth/me"),
+            Step(
+                "GET",
+                "/api/auth/me",
+                name="Who am I, with the access token (Bearer)",
+                auth=BEARER,
+                checks=('pm.expect(body.authMethod).to.eql("jwt");',),
+            ),
+            Step("GET", "/api/auth/api-keys"),
+            Step("POST", "/api/auth/api-keys"),
+            Step("GET", "/api/auth/api-keys/{apiKeyId}"),
+            Step("GET", "/api/oauth/applications"),
+            Step("POST", "/api/oauth/applications"),
+            Step("GET", "/api/oauth/applications/{applicationId}"),
+            Step("DELETE", "/api/auth/api-keys/{apiKeyId}"),
+            Step("DELETE", "/api/oauth/applications/{applicationId}"),
+        ),
+    ),
+    (
+        "Products",
+        "Categories and products, CSV import and export.",
+        (
+            Step("GET", "/api/categories"),
+            Step("POST", "/api/categories"),
+            Step("GET", "/api/categories/{categoryId}"),
+            Step("PUT", "/api/categories/{categoryId}"),
+            Step("PATCH", "/api/categories/{categoryId}"),
+            Step("GET", "/api/categories/{categoryId}/products"),
+            Step("GET", "/api/products"),
+            Step("POST", "/api/products"),
+            Step("GET", "/api/products/{productId}"),
+            Step("PUT", "/api/products/{productId}"),
+            Step("PATCH", "/api/products/{productId}"),
+            Step("GET", "/api/products/export"),
+            Step("POST", "/api/products/import"),
+            *_create_then_delete("product", "/api/products/{productId}", changes={"categoryId": None}, checks=DELETED),
+            *_create_then_delete("category", "/api/categories/{categoryId}"),
+        ),
+    ),
+    (
+        "Customers",
+        "Customers, RFM analysis and segments.",
+        (
+            Step("GET", "/api/customers"),
+            Step("POST", "/api/customers"),
+            Step("GET", "/api/customers/{customerId}"),
+            Step("PUT", "/api/customers/{customerId}"),
+            Step("PATCH", "/api/customers/{customerId}"),
+            Step("GET", "/api/customers/rfm"),
+            Step("GET", "/api/customers/segments"),
+            Step("POST", "/api/customers/segments", changes={"name": "Big spenders {{unique}}"}),
+            Step("GET", "/api/customers/segments/{segmentId}"),
+            Step("PATCH", "/api/customers/segments/{segmentId}"),
+            Step("GET", "/api/customers/segments/{segmentId}/customers"),
+            Step("DELETE", "/api/customers/segments/{segmentId}"),
+            *_create_then_delete("customer", "/api/customers/{customerId}"),
+        ),
+    ),
+    (
+        "Inventory",
+        "Warehouses, stock levels, the movement ledger, transfers and low-stock alerts.",
+        (
+            Step("GET", "/api/inventory/warehouses"),
+            Step("POST", "/api/inventory/warehouses"),
+            Step("GET", "/api/inventory/warehouses/{warehouseId}"),
+            Step("PUT", "/api/inventory/warehouses/{warehouseId}"),
+            Step("PATCH", "/api/inventory/warehouses/{warehouseId}"),
+            Step("GET", "/api/inventory/stock"),
+            Step(
+                "POST",
+                "/api/inventory/stock/adjust",
+                captures={"stockLevelId": "body.stockLevel.id", "movementId": "body.movement.id"},
+            ),
+            Step("GET", "/api/inventory/stock/{stockLevelId}"),
+            Step("PATCH", "/api/inventory/stock/{stockLevelId}"),
+            Step("GET", "/api/inventory/movements"),
+            Step("GET", "/api/inventory/movements/{movementId}"),
+            Step("GET", "/api/inventory/alerts"),
+            Step("GET", "/api/inventory/transfers"),
+            Step(
+                "POST",
+                "/api/inventory/warehouses",
+                name="Create a second warehouse to transfer to",
+                changes={"name": "East Coast Fulfilment", "code": "EAST"},
+                captures={"toWarehouseId": "body.id"},
+            ),
+            Step("POST", "/api/inventory/transfers"),
+            Step("GET", "/api/inventory/transfers/{transferId}"),
+            *_create_then_delete(
+                "warehouse",
+                "/api/inventory/warehouses/{warehouseId}",
+                changes={"name": "Pop-up Store", "code": "POPUP"},
+                checks=DELETED,
+            ),
+        ),
+    ),
+    (
+        "Orders",
+        "Orders, their items, shipping, payments taken outside the platform, notes and timeline.",
+        (
+            Step("GET", "/api/orders"),
+            Step("POST", "/api/orders"),
+            Step("GET", "/api/orders/{orderId}"),
+            Step("GET", "/api/orders/{orderId}/items"),
+            Step("GET", "/api/orders/{orderId}/shipping"),
+            Step("PUT", "/api/orders/{orderId}/shipping"),
+            Step("PATCH", "/api/orders/{orderId}/shipping"),
+            Step("GET", "/api/orders/{orderId}/payments"),
+            Step("POST", "/api/orders/{orderId}/payments"),
+            Step("POST", "/api/orders/{orderId}/notes"),
+            Step("GET", "/api/orders/{orderId}/events"),
+            Step("PUT", "/api/orders/{orderId}/status", name="Start processing the order", body=_status("processing")),
+            Step("PUT", "/api/orders/{orderId}/status"),
+        ),
+    ),
+    (
+        "Payments",
+        "Card payments and refunds through Stripe, and Stripe's webhook.",
+        (
+            Step("GET", "/api/payments", captures=_first_id("paymentId")),
+            Step("POST", "/api/payments/process", needs_stripe=True, captures={"paymentId": "body.id"}),
+            Step("GET", "/api/payments/{paymentId}"),
+            Step("POST", "/api/payments/{paymentId}/refund", needs_stripe=True),
+            Step(
+                "POST",
+                "/api/payments/webhook",
+                name="Stripe webhook (signed with stripeWebhookSecret)",
+                changes={"id": "evt_{{unique}}"},
+                needs_stripe=True,
+                prerequest=STRIPE_SIGNATURE_SCRIPT,
+                checks=("pm.expect(body).to.eql({received: true, duplicate: false});",),
+            ),
+        ),
+    ),
+    (
+        "Billing",
+        "Subscription plans, Stripe Checkout and subscriptions.",
+        (
+            Step("GET", "/api/billing/plans"),
+            Step("GET", "/api/billing/user-subscriptions", captures=_first_id("subscriptionId")),
+            Step("POST", "/api/billing/checkout", needs_stripe=True),
+            Step(
+                "POST",
+                "/api/billing/subscriptions/{subscriptionId}/cancel",
+                needs_stripe=True,
+                placeholder=("subscriptionId", "sub_none", 404, "SUBSCRIPTION_NOT_FOUND"),
+            ),
+        ),
+    ),
+    (
+        "Webhooks",
+        "Outgoing webhooks: endpoints, signing secrets, deliveries, redelivery and replay.",
+        (
+            Step("GET", "/api/webhooks"),
+            Step("POST", "/api/webhooks", changes={"url": "{{webhookUrl}}?run={{unique}}"}),
+            Step("GET", "/api/webhooks/{webhookId}"),
+            Step("PUT", "/api/webhooks/{webhookId}", changes={"url": "{{webhookUrl}}?run={{unique}}"}),
+            Step("PATCH", "/api/webhooks/{webhookId}"),
+            Step("POST", "/api/webhooks/{webhookId}/rotate-secret"),
+            Step(
+                "POST",
+                "/api/webhooks/{webhookId}/test",
+                captures={"deliveryId": "body.id"},
+                checks=(
+                    'pm.expect(body.eventType).to.eql("webhook.ping");',
+                    "pm.expect(body.attempts).to.have.lengthOf(1);",
+                ),
+            ),
+            Step("GET", "/api/webhooks/{webhookId}/deliveries"),
+            Step("GET", "/api/webhooks/deliveries/{deliveryId}"),
+            Step("POST", "/api/webhooks/deliveries/{deliveryId}/redeliver"),
+            Step("POST", "/api/webhooks/{webhookId}/replay"),
+            Step("DELETE", "/api/webhooks/{webhookId}"),
+        ),
+    ),
+)
+
+
+def _unique(key: str, value: str) -> str:
+    if key == "email":
+        local, _, domain = value.partition("@")
+        return f"{local}+{{{{unique}}}}@{domain}"
+    return f"{value}-{{{{unique}}}}"
+
+
+def _with_variables(value, key: str | None = None):
+    """The example with its ids replaced by collection variables and its unique fields made fresh."""
+    if isinstance(value, dict):
+        return {name: _with_variables(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_with_variables(item, key) for item in value]
+    if isinstance(value, str) and "{{" not in value:
+        if key in BODY_VARIABLES:
+            return f"{{{{{BODY_VARIABLES[key]}}}}}"
+        if key in UNIQUE_FIELDS:
+            return _unique(key, value)
+    return value
+
+
+def _first_example(content: dict):
+    examples = content.get("examples") or {}
+    return next(iter(examples.values()))["value"] if examples else None
+
+
+def _success_status(operation: dict) -> int:
+    return int(next(code for code in operation["responses"] if code.startswith("2")))
+
+
+def _item_path(path: str, paths: dict) -> str | None:
+    """The item path of a collection path (`/api/products` -> `/api/products/{productId}`), if there is one."""
+    return next((other for other in paths if re.fullmatch(re.escape(path) + r"/{\w+}", other)), None)
+
+
+def _default_captures(step: Step, paths: dict) -> dict:
+    item = _item_path(step.path, paths) if step.method == "POST" else None
+    return {re.search(r"{(\w+)}$", item).group(1): "body.id"} if item else {}
+
+
+def _tests(step: Step, operation: dict, paths: dict) -> list[str]:
+    success = _success_status(operation)
+    captures = _default_captures(step, paths) if step.captures is None else step.captures
+    if step.needs_stripe:
+        lines = [
+            'const paymentsConfigured = pm.variables.get("paymentsConfigured") === "true";',
+            f'let [expected, code] = paymentsConfigured ? [{success}, null] : [503, "PAYMENTS_NOT_CONFIGURED"];',
+        ]
+    else:
+        lines = [f"let [expected, code] = [{success}, null];"]
+    if step.placeholder:
+        variable, _, status, code = step.placeholder
+        lines.append(f'if (!pm.collectionVariables.get("{variable}")) [expected, code] = [{status}, "{code}"];')
+    lines += [
+        'pm.test(code ? "answers " + expected + " " + code : "answers " + expected, function () {',
+        "    pm.response.to.have.status(expected);",
+        "    if (code) pm.expect(pm.response.json().code).to.eql(code);",
+        "});",
+    ]
+    if step.checks or captures:
+        lines.append(f"if (pm.response.code === {success} && !code) {{")
+        if operation["responses"][str(success)].get("content", {}).get("application/json"):
+            lines.append("    const body = pm.response.json();")
+        if step.checks:
+            lines.append('    pm.test("the answer is the expected one", function () {')
+            lines += [f"        {check}" for check in step.checks]
+            lines.append("    });")
+        for variable, expression in captures.items():
+            lines += [
+                f"    const {variable} = {expression};",
+                f'    if ({variable}) pm.collectionVariables.set("{variable}", {variable});',
+            ]
+        lines.append("}")
+    return lines
+
+
+def _prerequest(step: Step) -> list[str]:
+    lines = list(step.prerequest)
+    if step.placeholder:
+        variable, placeholder, status, code = step.placeholder
+        lines += [
+            f"// Nothing to act on yet: {placeholder} does not exist, so the answer is {status} {code}.",
+            f'if (!pm.collectionVariables.get("{variable}")) pm.variables.set("{variable}", "{placeholder}");',
+        ]
+    return lines
+
+
+def _body(step: Step, operation: dict) -> tuple[str, object] | None:
+    content = operation.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content:
+        example = _first_example(content["multipart/form-data"])
+        form = [
+            {"key": key, "type": "file", "src": value} if key == "file" else {"key": key, "value": json.dumps(value)}
+            for key, value in example.items()
+        ]
+        return "formdata", form
+    if "application/json" not in content:
         return None
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        return _example_from_schema(components.get(name, {}), components, depth + 1)
-    if "example" in schema:
-        return schema["example"]
-    for combinator in ("allOf", "oneOf", "anyOf"):
-        if schema.get(combinator):
-            return _example_from_schema(schema[combinator][0], components, depth + 1)
-    kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        return {
-            name: _example_from_schema(sub, components, depth + 1)
-            for name, sub in schema.get("properties", {}).items()
-            if not sub.get("readOnly")
-        }
-    if kind == "array":
-        return [_example_from_schema(schema.get("items", {}), components, depth + 1)]
-    if "enum" in schema:
-        return schema["enum"][0]
-    return {"integer": 0, "number": 0.0, "boolean": False}.get(kind, "")
+    example = step.body if step.body is not None else _first_example(content["application/json"])
+    if example is None:
+        return None
+    if isinstance(example, dict):
+        example = {**example, **step.changes}
+    return "raw", _with_variables(example)
 
 
-def _postman_path(path: str) -> tuple[list[str], list[dict]]:
+def _url(path: str, step: Step) -> dict:
     segments, variables = [], []
     for segment in path.strip("/").split("/"):
         if segment.startswith("{") and segment.endswith("}"):
             name = segment[1:-1]
             segments.append(f":{name}")
-            variables.append({"key": name, "value": ""})
+            variables.append({"key": name, "value": f"{{{{{step.path_variables.get(name, name)}}}}}"})
         else:
             segments.append(segment)
-    return segments, variables
+    return {
+        "raw": "{{baseUrl}}/" + "/".join(segments),
+        "host": ["{{baseUrl}}"],
+        "path": segments,
+        "variable": variables,
+    }
 
 
-def build_collection(schema: dict) -> dict:
-    components = schema.get("components", {}).get("schemas", {})
-    folders: dict[str, list] = {}
-    for path, operations in schema.get("paths", {}).items():
-        for method in METHODS:
-            operation = operations.get(method)
-            if not operation:
-                continue
-            segments, variables = _postman_path(path)
-            query = [
-                {"key": p["name"], "value": "", "disabled": True, "description": p.get("description", "")}
-                for p in operation.get("parameters", [])
-                if p.get("in") == "query"
-            ]
-            raw = "{{baseUrl}}/" + "/".join(segments)
-            request = {
-                "method": method.upper(),
-                "header": [{"key": "Accept", "value": "application/json"}],
-                "url": {"raw": raw, "host": ["{{baseUrl}}"], "path": segments, "variable": variables, "query": query},
-                "description": operation.get("description", ""),
-            }
-            if not operation.get("security"):
-                request["auth"] = {"type": "noauth"}
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body:
-                request["header"].append({"key": "Content-Type", "value": "application/json"})
-                example = _example_from_schema(body.get("schema", {}), components)
-                request["body"] = {
-                    "mode": "raw",
-                    "raw": json.dumps(example, indent=2),
-                    "options": {"raw": {"language": "json"}},
-                }
-            item = {
-                "name": operation.get("summary") or operation.get("operationId") or f"{method} {path}",
-                "request": request,
-            }
-            tag = (operation.get("tags") or ["general"])[0]
-            folders.setdefault(tag, []).append(item)
+def _request_item(step: Step, operation: dict, paths: dict) -> dict:
+    url = _url(step.path, step)
+    url["query"] = [
+        {"key": p["name"], "value": "", "disabled": True, "description": p.get("description", "")}
+        for p in operation.get("parameters", [])
+        if p.get("in") == "query"
+    ]
+    headers = [{"key": "Accept", "value": "application/json"}]
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("required"):
+            variable = re.sub(r"-(\w)", lambda match: match.group(1).upper(), parameter["name"])
+            headers.append({"key": parameter["name"], "value": f"{{{{{variable[0].lower()}{variable[1:]}}}}}"})
+    request = {"method": step.method, "header": headers, "url": url, "description": operation.get("description", "")}
+    if step.auth is not None:
+        request["auth"] = step.auth
+    elif not operation.get("security"):
+        request["auth"] = {"type": "noauth"}
+    body = _body(step, operation)
+    if body and body[0] == "formdata":
+        request["body"] = {"mode": "formdata", "formdata": body[1]}
+    elif body:
+        headers.append({"key": "Content-Type", "value": "application/json"})
+        request["body"] = {
+            "mode": "raw",
+            "raw": json.dumps(body[1], indent=2),
+            "options": {"raw": {"language": "json"}},
+        }
+    events = [{"listen": "test", "script": {"type": "text/javascript", "exec": _tests(step, operation, paths)}}]
+    if _prerequest(step):
+        events.insert(0, {"listen": "prerequest", "script": {"type": "text/javascript", "exec": _prerequest(step)}})
+    return {
+        "name": step.name or operation.get("summary") or f"{step.method} {step.path}",
+        "request": request,
+        "event": events,
+    }
+
+
+def _operation(paths: dict, step: Step) -> dict:
+    try:
+        return paths[step.path][step.method.lower()]
+    except KeyError:
+        raise KeyError(f"The collection names {step.method} {step.path}, which the API no longer has") from None
+
+
+def _variables(items: list, payments_configured: bool, base_url: str) -> list[dict]:
+    text = json.dumps(items)
+    defaults = {**SETTINGS, "baseUrl": (base_url, SETTINGS["baseUrl"][1])}
+    defaults["paymentsConfigured"] = ("true" if payments_configured else "false", SETTINGS["paymentsConfigured"][1])
+    variables = [
+        {"key": key, "value": value, "type": "string", "description": description}
+        for key, (value, description) in defaults.items()
+    ]
+    for name in dict.fromkeys(VARIABLE.findall(text)):
+        if name not in defaults and name not in ("unique", "stripeSignature"):
+            variables.append({"key": name, "value": "", "type": "string", "description": "Set by the requests."})
+    return variables
+
+
+DESCRIPTION = """{intro}
+
+**Authentication.** Every request sends `X-API-Key: {{{{apiKey}}}}` (the collection's auth). To use a JWT
+instead, run Auth › Log in (it stores `accessToken` and `refreshToken`), then set the collection's auth to
+Bearer Token `{{{{accessToken}}}}`; the access token lives 15 minutes: run Auth › Rotate a refresh token for a
+new pair.
+
+**Running it.** Run the whole collection in order: Getting started first, then each folder. Requests store the
+ids they create in collection variables that later requests use; a DELETE removes an object the collection
+created just before it. Unique values (SKUs, emails, warehouse codes) get a fresh `{{{{unique}}}}` suffix per run.
+One run makes about 60 writes, inside the default limit of 100 writes per hour per credential.
+
+**Stripe.** Charge a card, Refund, Start a Stripe Checkout session, Cancel a subscription and the Stripe
+webhook expect success when `paymentsConfigured` is "true" (the server has Stripe keys; the webhook request is
+then signed with `stripeWebhookSecret`), else the documented 503 PAYMENTS_NOT_CONFIGURED. Cancel needs one of
+the account's subscriptions (List subscriptions stores the first one). The webhook the collection creates sends
+its events to `webhookUrl` (by default the server's own /healthz, which answers any POST).
+
+**Product import** uploads a CSV file: choose one in the request's body (`docs/examples/products.csv` is a
+sample)."""
+
+
+def build_collection(schema: dict, *, payments_configured: bool = False) -> dict:
+    paths = schema.get("paths", {})
+    folders = [("Getting started", "Create a product, stock it, sell it and follow the order.", list(GETTING_STARTED))]
+    folders += [(name, description, list(steps)) for name, description, steps in FOLDERS]
+    covered = {(step.method.lower(), step.path) for _, _, steps in folders for step in steps}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method in METHODS and (method, path) not in covered:
+                tag = (operation.get("tags") or ["general"])[0].capitalize()
+                folder = next((entry for entry in folders if entry[0] == tag), None)
+                if folder is None:
+                    folder = (tag, "", [])
+                    folders.append(folder)
+                folder[2].append(Step(method.upper(), path))
+    items = [
+        {
+            "name": name,
+            "description": description,
+            "item": [_request_item(step, _operation(paths, step), paths) for step in steps],
+        }
+        for name, description, steps in folders
+    ]
     info = schema.get("info", {})
+    base_url = (schema.get("servers") or [{"url": "http://localhost:3000"}])[0]["url"]
     return {
         "info": {
             "name": info.get("title", "API"),
-            "description": info.get("description", ""),
+            "description": DESCRIPTION.format(intro=info.get("description", "")),
             "version": info.get("version", ""),
             "schema": POSTMAN_SCHEMA,
         },
-        "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "{{token}}", "type": "string"}]},
-        "variable": [
-            {"key": "baseUrl", "value": "http://localhost:3000", "type": "string"},
-            {"key": "token", "value": "", "type": "string"},
-            {"key": "apiKey", "value": "", "type": "string"},
-        ],
-        "item": [{"name": tag, "item": items} for tag, items in sorted(folders.items())],
+        "auth": API_KEY_AUTH,
+        "event": [{"listen": "prerequest", "script": {"type": "text/javascript", "exec": [UNIQUE_SCRIPT]}}],
+        "variable": _variables(items, payments_configured, base_url),
+        "item": items,
     }

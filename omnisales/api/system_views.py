@@ -61,7 +61,7 @@ class PostmanCollectionView(APIView):
 
     def get(self, request):
         schema = SchemaGenerator().get_schema(request=None, public=True)
-        collection = build_collection(schema)
+        collection = build_collection(schema, payments_configured=bool(settings.STRIPE_SECRET_KEY))
         return JsonResponse(collection, json_dumps_params={"indent": 2})
 
 

@@ -44,12 +44,17 @@ def api_key(account, make_client):
 
 
 @pytest.fixture(autouse=True)
-def _local_stripe(settings):
-    """Payments run against the local Stripe, so their operations are exercised, not just "not configured"."""
+def _local_stripe(settings, db):
+    """Payments run against the local Stripe, so their operations are exercised, not just "not configured";
+    the plans have their prices there, so the checkout example (plan_starter) opens a session."""
+    from billing.models import Plan
+    from billing.services import plan_sync_to_stripe
     from billing.tests.stripe_server import FakeStripe
 
     with FakeStripe() as stripe:
         stripe.configure(settings)
+        for plan in Plan.objects.all():
+            plan_sync_to_stripe(plan=plan)
         yield
 
 

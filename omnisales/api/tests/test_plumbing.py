@@ -272,7 +272,7 @@ class TestDocs:
         assert response.status_code == 200
         collection = json.loads(response.content)
         assert collection["info"]["schema"].endswith("/v2.1.0/collection.json")
-        assert {"baseUrl", "token", "apiKey"} <= {v["key"] for v in collection["variable"]}
+        assert {"baseUrl", "accessToken", "apiKey"} <= {v["key"] for v in collection["variable"]}
         requests = [item["request"] for folder in collection["item"] for item in folder["item"]]
         assert any(r["url"]["raw"] == "{{baseUrl}}/api/auth/me" and r["method"] == "GET" for r in requests)
         register = next(r for r in requests if r["url"]["raw"].endswith("/api/auth/register"))
