@@ -13,9 +13,9 @@
 
 Per request, django-filter deep-copies every filter and builds a new form class from them, which is a
 large part of a list request. Here each filter is copied shallowly (its only per-request state is the
-FilterSet it belongs to) and the form class is built once per FilterSet class: form fields depend only on
-the filter declarations (no filter here takes its choices from the request), and every form instance
-deep-copies them anyway.
+FilterSet it belongs to) and the form class is built once per FilterSet class, its fields shared by every
+form: they depend only on the filter declarations (no filter here takes its choices from the request),
+and a filter form is only validated, never rendered or changed.
 """
 
 import copy
@@ -59,6 +59,13 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = DateTimeField
 
 
+class _SharedFields(dict):
+    """A form's base_fields that each form instance uses as they are (Django deep-copies them per form)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 def _bound_copy(filter_, parent, model):
     """A copy of a declared filter for one FilterSet instance (what django-filter's deep copy gives)."""
     bound = copy.copy(filter_)
@@ -83,7 +90,10 @@ class FilterSet(django_filters.FilterSet):
         if form_class is None:
             form_class = super().get_form_class()
             if not any(isinstance(f, QuerySetRequestMixin) for f in self.filters.values()):
-                cls._form_class = form_class  # fields that do not depend on the request: shared
+                # Fields that do not depend on the request, and that nothing changes on a form that is only
+                # validated, never rendered: shared by the class and by every form it makes.
+                form_class.base_fields = _SharedFields(form_class.base_fields)
+                cls._form_class = form_class
         return form_class
 
     def is_valid(self) -> bool:

@@ -52,10 +52,11 @@ _CALLABLE_TYPES = (
     types.BuiltinFunctionType,
     types.BuiltinMethodType,
 )
-# render_camel's walks (see Plan.__init__)
-_WALK_NONE, _WALK_DRF_VALUES, _WALK_VALUES = 0, 1, 2
+# What _render does to a value after converting it (see Plan.__init__): nothing (DRF's output), or for
+# camelCase output a Decimal as a float and, for the last two, other non-scalar values camelized.
+_SNAKE, _CAMEL_AS_IS, _CAMEL_DRF_VALUES, _CAMEL_VALUES = 0, 1, 2, 3
 # Values the renderer writes as they are (camelize would return them unchanged).
-_RENDERED_AS_IS = frozenset({str, int, float, bool, decimal.Decimal, type(None)})
+_RENDERED_AS_IS = frozenset({str, int, float, bool, type(None)})
 # Types that are never callable: no isinstance check for them.
 _DATA_TYPES = frozenset(
     {str, int, float, bool, decimal.Decimal, datetime.datetime, datetime.date, list, dict, type(None)}
@@ -361,13 +362,13 @@ class Plan:
             # What render_camel walks like the renderer: nothing of ignore_fields, nested rows only when DRF
             # rendered them (a plan camelCases its own), any other value that is not a scalar.
             if name in ignore_fields or camel_name in ignore_fields:
-                walk = _WALK_NONE
+                walk = _CAMEL_AS_IS
             elif isinstance(field, serializers.BaseSerializer):
-                walk = _WALK_DRF_VALUES
+                walk = _CAMEL_DRF_VALUES
             else:
-                walk = _WALK_VALUES
-            steps["object"].append((name, object_get, convert, field, _WALK_NONE))
-            steps["mapping"].append((name, mapping_get, convert, field, _WALK_NONE))
+                walk = _CAMEL_VALUES
+            steps["object"].append((name, object_get, convert, field, _SNAKE))
+            steps["mapping"].append((name, mapping_get, convert, field, _SNAKE))
             steps["camel_object"].append((camel_name, object_get, camel_convert, field, walk))
             steps["camel_mapping"].append((camel_name, mapping_get, camel_convert, field, walk))
         for kind, kind_steps in steps.items():
@@ -385,6 +386,7 @@ class Plan:
     def _render(instance, steps) -> dict:
         result = {}
         for name, get, convert, field, walk in steps:
+            fell_back = False
             try:
                 value = get(instance)
                 if type(value) not in _DATA_TYPES and isinstance(value, _CALLABLE_TYPES):
@@ -394,12 +396,17 @@ class Plan:
                     value = _drf_value(field, instance)
                 except SkipField:
                     continue
-                if walk and type(value) not in _RENDERED_AS_IS:
-                    value = renderers.camelize(value)
+                fell_back = True
             else:
                 if value is not None and convert is not None:
                     value = convert(value)
-                if walk is _WALK_VALUES and type(value) not in _RENDERED_AS_IS:
+            if walk:  # camelCase output: the value as the renderer's walk would leave it
+                kind = type(value)
+                if kind is decimal.Decimal:
+                    value = float(value)
+                elif kind not in _RENDERED_AS_IS and (
+                    walk is _CAMEL_VALUES or (walk is _CAMEL_DRF_VALUES and fell_back)
+                ):
                     value = renderers.camelize(value)
             result[name] = value
         return result

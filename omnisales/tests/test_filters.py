@@ -93,7 +93,9 @@ def test_each_filterset_instance_has_its_own_filters_and_method_filters_call_the
 def test_the_form_class_is_built_once_per_filterset_class_and_each_form_is_its_own():
     first = AccountFilter({"productLimit": "5"}, queryset=Account.objects.all())
     second = AccountFilter({"productLimit": "many"}, queryset=Account.objects.all())
-    assert type(first.form) is type(second.form)
-    assert first.form.fields["productLimit"] is not second.form.fields["productLimit"]
+    assert type(first.form) is type(second.form) and first.form is not second.form
+    assert first.form.fields["productLimit"] is second.form.fields["productLimit"]  # validated, never changed
+    assert first.form.fields is not second.form.fields
     assert first.form.is_valid() and not second.form.is_valid()
+    assert first.form.cleaned_data["productLimit"] == 5 and "productLimit" in second.form.errors
     assert type(PrefixFilter({}, queryset=Account.objects.all(), prefix_of_name="").form) is not type(first.form)

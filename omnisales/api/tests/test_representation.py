@@ -224,7 +224,8 @@ def test_camel_keys_follow_the_renderers_settings_and_leave_free_form_values_alo
     camel = camel_representation(Thing, row())
     assert {"amountText", "ownerName", "categoryId", "attributes"} <= set(camel)
     assert camel["attributes"] == {"shoe_size": "42", "care": {"wash_temp": 30}}  # ignore_fields: as sent
-    assert camel["lines"] == [{"sku": "A-1", "quantity": 2, "price": decimal.Decimal("5.10")}]
+    assert camel["lines"] == [{"sku": "A-1", "quantity": 2, "price": 5.1}]  # as the renderer writes it
+    assert camel["price"] == 19.99 and type(camel["price"]) is float
     ignore_fields, _ = renderers.camel_options()
     monkeypatch.setattr(renderers, "camel_options", lambda: (ignore_fields, frozenset({"owner_name"})))
     monkeypatch.setattr(representation, "_plans", {})
