@@ -11,10 +11,14 @@ from kombu import Queue
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+TESTING = "pytest" in sys.modules
+# The developer's `.env` (or the file ENV_FILE names, e.g. `.env.prod-local`) fills in variables the
+# environment does not set. Tests never read it: not under pytest, nor in the processes tests start
+# (conftest.py sets OMNISALES_IGNORE_DOTENV, which they inherit).
+if not (TESTING or env.bool("OMNISALES_IGNORE_DOTENV", default=False)):
+    environ.Env.read_env(BASE_DIR / env.str("ENV_FILE", default=".env"), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-TESTING = "pytest" in sys.modules
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
@@ -22,7 +26,8 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-change-me"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:3000")
+PORT = env.int("PORT", default=3000)  # where `make run` / `make prod-local` serve
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://localhost:{PORT}")
 
 LOCAL_APPS = [
     "omnisales.api",
@@ -87,7 +92,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "omnisales.wsgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"  # empty = unset
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 # No transaction per request: reads open none, and each write view opens one atomic() around its
 # work (omnisales.api.views.ApiViewMixin.dispatch); views that call an outside API opt out and let their
 # services commit short transactions of their own.
@@ -100,7 +106,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite as a server's database (the default for `make run`): concurrent writes queue instead of
+    # failing with "database is locked". Every transaction takes the write lock when it begins
+    # (IMMEDIATE), so none has to upgrade a read lock mid-way, which SQLite refuses at once rather
+    # than wait; writers wait up to `timeout` seconds for each other. WAL lets reads go on beside the
+    # one writer, and synchronous=NORMAL is WAL's usual durability trade-off. Still one writer at a
+    # time: PostgreSQL for real load (docs/operations.md, "SQLite").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
