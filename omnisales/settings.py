@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omnisales.api.body_size.BodySizeLimitMiddleware",  # 413 before any body is read (see "Strict input")
     "omnisales.api.middleware.ApiResponseHeadersMiddleware",
+    "omnisales.api.middleware.ApiJsonErrorsMiddleware",  # inside the one above: errors keep X-RateLimit-*
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
