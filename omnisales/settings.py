@@ -280,12 +280,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SERVERS": [{"url": PUBLIC_BASE_URL}],
+    "SERVERS": [{"url": PUBLIC_BASE_URL}],  # without a request; /swagger.json names the host it was asked on
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "omnisales.api.schema.add_security_schemes",
         "omnisales.api.secrets.secrets_not_required",
+        "omnisales.api.schema.servers_from_request",
     ],
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {
