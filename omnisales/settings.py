@@ -28,6 +28,11 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PORT = env.int("PORT", default=3000)  # where `make run` / `make prod-local` serve
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://localhost:{PORT}")
+# The plain demo API key and development operator password `manage.py seed_demo` prints again
+# (accounts/local_credentials.py): git-ignored, mode 0600. Empty keeps nothing (tests).
+LOCAL_CREDENTIALS_FILE = env.str(
+    "LOCAL_CREDENTIALS_FILE", default="" if TESTING else str(BASE_DIR / ".local-credentials.json")
+)
 
 LOCAL_APPS = [
     "omnisales.api",
