@@ -98,8 +98,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "omnisales.wsgi.application"
 
-DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"  # empty = unset
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# An empty DATABASE_URL means the default (a lower-case name: not a setting, it may hold a password).
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(_database_url)}
 # No transaction per request: reads open none, and each write view opens one atomic() around its
 # work (omnisales.api.views.ApiViewMixin.dispatch); views that call an outside API opt out and let their
 # services commit short transactions of their own.
