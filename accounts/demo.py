@@ -97,8 +97,9 @@ def reset(*, log) -> None:
     """Deletes the demo merchant's account with every row it owns in every app, and its owner."""
     account = demo_store()
     if account is not None:
+        account_id = account.pk  # delete() clears it
         _account_delete(account)
-        log(f"Deleted the demo store {account.pk} and everything in it.")
+        log(f"Deleted the demo store {account_id} and everything in it.")
     User.objects.filter(email=DEMO_EMAIL).delete()
 
 

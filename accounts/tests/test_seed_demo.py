@@ -113,6 +113,7 @@ def test_reset_deletes_the_demo_store_and_loads_it_anew(kept_file):
 
     reset = seed_demo("--reset")
 
+    assert f"Deleted the demo store {old_store.pk} and everything in it." in reset
     assert "Demo data loaded." in reset
     new_key = printed(reset, "API key")
     assert new_key != old_key
