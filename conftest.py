@@ -6,6 +6,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+# Settings skip the developer's `.env` under pytest; processes the tests start (manage.py, scripts)
+# inherit this and skip it too.
+os.environ["OMNISALES_IGNORE_DOTENV"] = "true"
+
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings

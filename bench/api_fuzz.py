@@ -115,6 +115,7 @@ def main() -> int:
             "WEBHOOKS_ALLOW_PRIVATE_URLS": "false",
             "CELERY_BROKER_URL": "",
             "JWT_ACCESS_MINUTES": "600",
+            "LOCAL_CREDENTIALS_FILE": "",  # the demo key of a throwaway database is not worth keeping
         }
         manage = [python, str(ROOT / "manage.py")]
         recreate_database(database_url)

@@ -74,7 +74,18 @@ class SubscriptionAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "amount", "currency", "billing_interval", "product_limit", "is_active", "price_set"]
+    list_display = [
+        "id",
+        "name",
+        "amount",
+        "currency",
+        "billing_interval",
+        "product_limit",
+        "is_active",
+        "price_set",
+        "stripe_product_id",
+        "stripe_price_id",
+    ]
     list_editable = ["is_active"]
     list_filter = ["is_active", "billing_interval", "currency"]
     search_fields = ["id", "name", "stripe_product_id", "stripe_price_id"]
@@ -92,7 +103,7 @@ class PlanAdmin(admin.ModelAdmin):
     def price_set(self, obj):
         return bool(obj.stripe_price_id)
 
-    @admin.action(description="Create missing Stripe product and price")
+    @admin.action(description="Find or create the Stripe product and price (checkout also does on first use)")
     def sync_to_stripe(self, request, queryset):
         for plan in queryset:
             try:

@@ -33,7 +33,6 @@ from .exceptions import (
     PaymentFailed,
     PaymentNotRefundable,
     PaymentProviderError,
-    PaymentsNotConfigured,
     PlanNotAvailable,
     PlanNotFound,
     ProviderRejectedRequest,
@@ -510,11 +509,6 @@ def checkout_session_create(*, account: Account, plan_id: str) -> dict:
     ):
         raise AlreadySubscribed("The account already subscribes to this plan", details={"plan_id": plan.id})
     stripe_gateway.ensure_configured()
-    if not plan.stripe_price_id:
-        raise PaymentsNotConfigured(
-            "This plan is not set up in Stripe yet",
-            details="Run `manage.py stripe_sync_plans` (or set the plan's Stripe price id in the admin).",
-        )
     known_customer = (
         Subscription.objects.filter(account=account)
         .exclude(stripe_customer_id="")
@@ -523,6 +517,7 @@ def checkout_session_create(*, account: Account, plan_id: str) -> dict:
     )
     metadata = {"account_id": account.id, "plan_id": plan.id}
     try:
+        plan = plan_sync_to_stripe(plan=plan)  # every check that can refuse the checkout ran above
         session = stripe_gateway.checkout_session_create(
             price_id=plan.stripe_price_id,
             client_reference_id=account.id,
@@ -562,28 +557,45 @@ def subscription_cancel(*, subscription: Subscription) -> Subscription:
 
 
 def plan_sync_to_stripe(*, plan: Plan) -> Plan:
-    """Creates the plan's Stripe Product and recurring Price when it has none, and stores their ids.
+    """The plan's Stripe Product and recurring Price, found or created, with their ids stored on the plan.
 
-    Stripe prices are immutable: after changing a plan's amount, clear its price id and sync again
-    (the new price takes over the lookup key `omnisales_<plan id>`).
+    Ids already stored are used as they are (no Stripe call). Otherwise the price that holds the plan's
+    lookup key `omnisales_<plan id>` in Stripe is used when it is active and has the plan's amount,
+    currency and interval: another process, or another database on the same Stripe account, made it.
+    Otherwise a price is created with that lookup key (taking it over), of the plan's product, or of a
+    new product made in the same request; its Idempotency-Key is derived from the plan and the price,
+    so processes that both found nothing get the one same price back from Stripe. Checkout calls this
+    on demand, `manage.py stripe_sync_plans` and the admin ahead of time.
+
+    Stripe prices are immutable: after changing a plan's amount, clear its price id; the next call
+    creates a price with the new amount, which takes over the lookup key.
     """
+    if plan.stripe_price_id:
+        return plan
     amount_cents = to_minor_units(plan.amount, plan.currency)
-    product_id = plan.stripe_product_id
-    if not product_id:
-        product = stripe_gateway.product_create(
-            name=plan.name, metadata={"plan_id": plan.id}, idempotency_key=f"plan:{plan.id}:product"
-        )
-        product_id = product["id"]
-        Plan.objects.filter(pk=plan.pk).update(stripe_product_id=product_id)
-    if not plan.stripe_price_id:
+    lookup_key = f"omnisales_{plan.id}"
+    price = stripe_gateway.price_by_lookup_key(lookup_key=lookup_key)
+    matches = price is not None and (
+        price.get("active"),
+        price.get("unit_amount"),
+        price.get("currency"),
+        (price.get("recurring") or {}).get("interval"),
+    ) == (True, amount_cents, plan.currency, plan.billing_interval)
+    if not matches:
+        product_id = plan.stripe_product_id or (stripe_id(price.get("product")) if price else "")
         price = stripe_gateway.recurring_price_create(
-            product_id=product_id,
+            product=product_id or {"name": plan.name, "metadata": {"plan_id": plan.id}},
             amount_cents=amount_cents,
             currency=plan.currency,
             interval=plan.billing_interval,
-            lookup_key=f"omnisales_{plan.id}",
-            idempotency_key=f"plan:{plan.id}:price:{product_id}:{amount_cents}:{plan.currency}:{plan.billing_interval}",
+            lookup_key=lookup_key,
+            idempotency_key=(
+                f"plan:{plan.id}:price:{product_id or 'new-product'}:{amount_cents}:{plan.currency}:"
+                f"{plan.billing_interval}"
+            ),
         )
-        Plan.objects.filter(pk=plan.pk).update(stripe_price_id=price["id"])
+    Plan.objects.filter(pk=plan.pk, stripe_price_id="").update(
+        stripe_price_id=price["id"], stripe_product_id=stripe_id(price.get("product"))
+    )
     plan.refresh_from_db()
     return plan

@@ -590,7 +590,11 @@ def stock_reserve(
         elif missing:
             shortages.append(_shortage(product, quantity, quantity - missing))
     if shortages:
-        raise _insufficient("Not enough stock for this order", shortages)
+        raise _insufficient(
+            "Not enough stock for this order: add stock with POST /api/inventory/stock/adjust "
+            '({"productId", "warehouseId", "quantity", "reason": "received"}), or allow backorders on the product',
+            shortages,
+        )
 
     changes, reservations = _Changes(), []
     reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}

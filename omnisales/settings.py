@@ -11,10 +11,14 @@ from kombu import Queue
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+TESTING = "pytest" in sys.modules
+# The developer's `.env` (or the file ENV_FILE names, e.g. `.env.prod-local`) fills in variables the
+# environment does not set. Tests never read it: not under pytest, nor in the processes tests start
+# (conftest.py sets OMNISALES_IGNORE_DOTENV, which they inherit).
+if not (TESTING or env.bool("OMNISALES_IGNORE_DOTENV", default=False)):
+    environ.Env.read_env(BASE_DIR / env.str("ENV_FILE", default=".env"), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-TESTING = "pytest" in sys.modules
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
@@ -22,7 +26,13 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-change-me"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:3000")
+PORT = env.int("PORT", default=3000)  # where `make run` / `make prod-local` serve
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://localhost:{PORT}")
+# The plain demo API key and development operator password `manage.py seed_demo` prints again
+# (accounts/local_credentials.py): git-ignored, mode 0600. Empty keeps nothing (tests).
+LOCAL_CREDENTIALS_FILE = env.str(
+    "LOCAL_CREDENTIALS_FILE", default="" if TESTING else str(BASE_DIR / ".local-credentials.json")
+)
 
 LOCAL_APPS = [
     "omnisales.api",
@@ -59,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omnisales.api.body_size.BodySizeLimitMiddleware",  # 413 before any body is read (see "Strict input")
     "omnisales.api.middleware.ApiResponseHeadersMiddleware",
+    "omnisales.api.middleware.ApiJsonErrorsMiddleware",  # inside the one above: errors keep X-RateLimit-*
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,7 +98,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "omnisales.wsgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL means the default (a lower-case name: not a setting, it may hold a password).
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(_database_url)}
 # No transaction per request: reads open none, and each write view opens one atomic() around its
 # work (omnisales.api.views.ApiViewMixin.dispatch); views that call an outside API opt out and let their
 # services commit short transactions of their own.
@@ -100,7 +113,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite as a server's database (the default for `make run`): concurrent writes queue instead of
+    # failing with "database is locked". Every transaction takes the write lock when it begins
+    # (IMMEDIATE), so none has to upgrade a read lock mid-way, which SQLite refuses at once rather
+    # than wait; writers wait up to `timeout` seconds for each other. WAL lets reads go on beside the
+    # one writer, and synchronous=NORMAL is WAL's usual durability trade-off. Still one writer at a
+    # time: PostgreSQL for real load (docs/operations.md, "SQLite").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -261,12 +286,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SERVERS": [{"url": PUBLIC_BASE_URL}],
+    "SERVERS": [{"url": PUBLIC_BASE_URL}],  # without a request; /swagger.json names the host it was asked on
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "omnisales.api.schema.add_security_schemes",
         "omnisales.api.secrets.secrets_not_required",
+        "omnisales.api.schema.servers_from_request",
     ],
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {

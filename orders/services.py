@@ -248,8 +248,10 @@ def _orderable_products(*, account: Account, product_ids: list[str]) -> dict[str
         raise ProductsNotFound("Product not found", details=f"No product exists with ID: {', '.join(sorted(missing))}")
     unavailable = sorted(pk for pk, product in products.items() if product.status != ProductStatus.ACTIVE)
     if unavailable:
+        example = unavailable[0] if len(unavailable) == 1 else "{productId}"
         raise ProductNotAvailable(
-            "Only active products can be ordered",
+            "Only active products can be ordered: set the product's status to active first "
+            f'(PATCH /api/products/{example} with {{"status": "active"}})',
             details={"productIds": unavailable, "items": [f"Not available: {', '.join(unavailable)}"]},
         )
     return products

@@ -201,21 +201,31 @@ def subscription_cancel_at_period_end(*, subscription_id: str, idempotency_key: 
     )
 
 
-def product_create(*, name: str, metadata: dict, idempotency_key: str) -> dict:
-    params = {"name": name, "metadata": metadata}
-    return _call("product.create", lambda v1: v1.products.create(params=params, options=_options(idempotency_key)))
+def price_by_lookup_key(*, lookup_key: str) -> dict | None:
+    """The price that holds `lookup_key` (at most one price holds a lookup key), active or not."""
+    params = {"lookup_keys": [lookup_key], "limit": 1}
+    prices = _call("price.list", lambda v1: v1.prices.list(params=params))["data"]
+    return prices[0] if prices else None
 
 
 def recurring_price_create(
-    *, product_id: str, amount_cents: int, currency: str, interval: str, lookup_key: str, idempotency_key: str
+    *,
+    product: str | dict,
+    amount_cents: int,
+    currency: str,
+    interval: str,
+    lookup_key: str,
+    idempotency_key: str,
 ) -> dict:
+    """A recurring price taking over `lookup_key`, of the product `product` (an id), or of a new product
+    made in the same request from `product` ({"name", "metadata"}: Stripe's `product_data`)."""
     params = {
-        "product": product_id,
         "unit_amount": amount_cents,
         "currency": currency,
         "recurring": {"interval": interval},
         "lookup_key": lookup_key,
         "transfer_lookup_key": True,
+        **({"product": product} if isinstance(product, str) else {"product_data": product}),
     }
     return _call("price.create", lambda v1: v1.prices.create(params=params, options=_options(idempotency_key)))
 

@@ -7,7 +7,9 @@ parameters and is a 400 `idempotency_error` for different ones. Ids carry Stripe
 
 Implemented: PaymentIntents (create + confirm, retrieve; the outcome follows the test payment
 method), Refunds, Checkout Sessions (create, retrieve), Subscriptions (retrieve, update
-`cancel_at_period_end`, cancel), Products and Prices (create). Webhook events are built like Stripe's
+`cancel_at_period_end`, cancel), Products (create), Prices (create, with `product` or `product_data`,
+`lookup_key` and `transfer_lookup_key`; list, newest first, filtered by `lookup_keys`, `active`,
+`product`, paged by `limit`, `starting_after`, `ending_before`). Webhook events are built like Stripe's
 (envelope, `created`, `data.object`, `previous_attributes`) and signed exactly as Stripe signs them
 (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, "t.body")`). They wait in `pending` until delivered,
 by HTTP to `webhook_url` or through any `send(body, signature)` callable, in a configurable order.
@@ -369,6 +371,7 @@ class FakeStripe:
             ("DELETE", r"/v1/subscriptions/(?P<id>[^/]+)", self._subscription_cancel_now),
             ("POST", r"/v1/products", self._product_create),
             ("POST", r"/v1/prices", self._price_create),
+            ("GET", r"/v1/prices", self._price_list),
         ]
         for route_method, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -604,9 +607,18 @@ class FakeStripe:
         )
 
     def _price_create(self, params: dict) -> dict:
-        product_id = params.get("product")
-        if product_id not in self.objects:
+        product_id, product_data = params.get("product"), params.get("product_data")
+        if product_id and product_data is not None:
+            raise invalid("You may only specify one of these parameters: product, product_data.")
+        if product_id is None and product_data is None:
+            raise invalid("Missing required param: product.", param="product", code="parameter_missing")
+        if product_id is not None and product_id not in self.objects:
             raise missing("product", str(product_id), param="product")
+        if product_data is not None and (not isinstance(product_data, dict) or not product_data.get("name")):
+            raise invalid(
+                "Missing required param: product_data[name].", param="product_data[name]", code="parameter_missing"
+            )
+        product_metadata = _metadata(product_data) if product_data is not None else None
         unit_amount = _int(params, "unit_amount", required=True)
         currency = _currency(params)
         interval = (params.get("recurring") or {}).get("interval")
@@ -619,7 +631,46 @@ class FakeStripe:
                 raise invalid(f"A price ({holders[0]['id']}) already uses that lookup key.", param="lookup_key")
             for holder in holders:
                 holder["lookup_key"] = None
+        if product_data is not None:  # made with the price, in the same request
+            product_id = self._product_create({"name": product_data["name"], "metadata": product_metadata})["id"]
         return copy.deepcopy(self._price(product_id, unit_amount, currency, interval, lookup_key))
+
+    def _price_list(self, params: dict) -> dict:
+        limit = _int(params, "limit")
+        limit = 10 if limit is None else limit
+        if not 1 <= limit <= 100:
+            raise invalid("Invalid integer: limit must be between 1 and 100.", param="limit")
+        lookup_keys = params.get("lookup_keys")
+        if lookup_keys is not None and (
+            not isinstance(lookup_keys, list) or not all(isinstance(key, str) for key in lookup_keys)
+        ):
+            raise invalid("Invalid array", param="lookup_keys")
+        if lookup_keys is not None and len(lookup_keys) > 10:
+            raise invalid("Invalid array: lookup_keys must have at most 10 elements.", param="lookup_keys")
+        active = _bool(params, "active")
+        # Newest first, as Stripe lists (ids made in the same second keep the order they were made in).
+        prices = [
+            obj
+            for obj in reversed(self.objects.values())
+            if obj["object"] == "price"
+            and (lookup_keys is None or obj["lookup_key"] in lookup_keys)
+            and (active is None or obj["active"] == active)
+            and (params.get("product") is None or obj["product"] == params["product"])
+        ]
+        ids = [price["id"] for price in prices]
+        for cursor in ("starting_after", "ending_before"):
+            if params.get(cursor) is not None and params[cursor] not in self.objects:
+                raise missing("price", params[cursor], param=cursor)
+        if params.get("starting_after") in ids:
+            prices = prices[ids.index(params["starting_after"]) + 1 :]
+        elif params.get("ending_before") in ids:
+            prices = prices[: ids.index(params["ending_before"])][-limit:]
+        return {
+            "object": "list",
+            "data": copy.deepcopy(prices[:limit]),
+            "has_more": len(prices) > limit,
+            "url": "/v1/prices",
+        }
 
     # -- checkout and subscriptions ----------------------------------------------------------------
 

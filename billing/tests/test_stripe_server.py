@@ -240,3 +240,63 @@ def test_injected_failures_and_request_log(fake, sdk):
     log = requests.get(f"{fake.base_url}/__fake__/requests", timeout=5).json()["data"]
     assert [entry["path"] for entry in log] == ["/v1/payment_intents/pi_missing"] * 2
     assert log[0]["stripe_version"] == stripe.api_version
+
+
+def _recurring_price(sdk, key: str, **params):
+    params = {"unit_amount": 2900, "currency": "usd", "recurring": {"interval": "month"}, **params}
+    return sdk.v1.prices.create(params=params, options={"idempotency_key": key})
+
+
+def test_a_price_can_make_its_product_in_the_same_request(sdk, fake):
+    price = _recurring_price(sdk, "p1", product_data={"name": "Starter", "metadata": {"plan_id": "plan_starter"}})
+
+    product = fake.get(price.product)
+    assert product["id"].startswith("prod_") and product["name"] == "Starter"
+    assert product["metadata"] == {"plan_id": "plan_starter"}
+    with pytest.raises(stripe.InvalidRequestError, match="only specify one of these parameters"):
+        _recurring_price(sdk, "p2", product=price.product, product_data={"name": "Other"})
+    with pytest.raises(stripe.InvalidRequestError, match=r"Missing required param: product\."):
+        _recurring_price(sdk, "p3")
+    with pytest.raises(stripe.InvalidRequestError, match=r"product_data\[name\]"):
+        _recurring_price(sdk, "p4", product_data={"metadata": {"a": "b"}})
+    assert [obj["id"] for obj in fake.objects.values() if obj["object"] == "product"] == [product["id"]]
+
+
+def test_prices_are_listed_newest_first_and_found_by_lookup_key(sdk, fake):
+    first = _recurring_price(sdk, "p1", product_data={"name": "Starter"}, lookup_key="omnisales_plan_starter")
+    second = _recurring_price(sdk, "p2", product=first.product, unit_amount=3900, lookup_key="other")
+
+    assert [price.id for price in sdk.v1.prices.list().data] == [second.id, first.id]
+    found = sdk.v1.prices.list(params={"lookup_keys": ["omnisales_plan_starter"]})
+    assert (found.object, found.url, found.has_more) == ("list", "/v1/prices", False)
+    assert [price.id for price in found.data] == [first.id]
+    assert sdk.v1.prices.list(params={"lookup_keys": ["nobody"]}).data == []
+    assert fake.requests_to("GET", "/v1/prices")[-1]["params"] == {"lookup_keys": ["nobody"]}
+
+    # transfer_lookup_key moves the key to the new price; without it a taken key is refused.
+    with pytest.raises(stripe.InvalidRequestError, match="already uses that lookup key"):
+        _recurring_price(sdk, "p3", product=first.product, lookup_key="omnisales_plan_starter")
+    third = _recurring_price(
+        sdk,
+        "p4",
+        product=first.product,
+        unit_amount=4900,
+        lookup_key="omnisales_plan_starter",
+        transfer_lookup_key=True,
+    )
+    found = sdk.v1.prices.list(params={"lookup_keys": ["omnisales_plan_starter", "other"]}).data
+    assert [price.id for price in found] == [third.id, second.id]
+
+
+def test_price_lists_page_by_limit_and_cursor(sdk, fake):
+    ids = [_recurring_price(sdk, f"p{number}", product_data={"name": "P"}).id for number in range(3)]
+
+    page = sdk.v1.prices.list(params={"limit": 2})
+    assert ([price.id for price in page.data], page.has_more) == ([ids[2], ids[1]], True)
+    rest = sdk.v1.prices.list(params={"limit": 2, "starting_after": ids[1]})
+    assert ([price.id for price in rest.data], rest.has_more) == ([ids[0]], False)
+    before = sdk.v1.prices.list(params={"limit": 1, "ending_before": ids[0]})
+    assert [price.id for price in before.data] == [ids[1]]
+    for params in ({"limit": 0}, {"limit": 101}, {"lookup_keys": [f"k{n}" for n in range(11)]}):
+        with pytest.raises(stripe.InvalidRequestError):
+            sdk.v1.prices.list(params=params)

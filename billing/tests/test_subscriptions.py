@@ -192,11 +192,6 @@ class TestCheckout:
         stripe_fake.deliver(webhook_client)
         assert api.post(CHECKOUT, {"planId": "plan_starter"}, format="json").status_code == 200
 
-    def test_plan_without_a_stripe_price_is_503(self, api, stripe_fake):
-        response = api.post(CHECKOUT, {"planId": "plan_starter"}, format="json")
-        assert (response.status_code, response.json()["code"]) == (503, "PAYMENTS_NOT_CONFIGURED")
-        assert stripe_fake.requests == []
-
     def test_stripe_down_is_503(self, api, synced_plans, stripe_fake):
         stripe_fake.stop()
         response = api.post(CHECKOUT, {"planId": "plan_starter"}, format="json")

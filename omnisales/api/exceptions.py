@@ -1,6 +1,7 @@
 """One exception handler: every error from every layer becomes {"error", "details", "code"}."""
 
 import logging
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -141,3 +142,31 @@ def handler400(request, exception=None):
 
 def handler403(request, exception=None):
     return json_error(request, 403, "Forbidden", "FORBIDDEN")
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def api_error_for_status(request, response) -> JsonResponse:
+    """The envelope for an error `response` something other than an API view made for an /api path:
+    Django's own (debug) pages for an unknown route or an uncaught exception, a plain 405."""
+    status_code = response.status_code
+    if status_code == 404:
+        return handler404(request)
+    if status_code >= 500:
+        return handler500(request)
+    if status_code == 405:
+        error = json_error(request, 405, "Method not allowed", "METHOD_NOT_ALLOWED")
+        if response.has_header("Allow"):
+            error["Allow"] = response["Allow"]
+        return error
+    if status_code == 403:
+        return handler403(request)
+    if status_code == 400:
+        return handler400(request)
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        return json_error(request, status_code, "Request failed", "ERROR")
+    return json_error(request, status_code, phrase, phrase.upper().replace(" ", "_").replace("-", "_"))

@@ -277,3 +277,12 @@ def add_security_schemes(result, generator, request, public):
                         continue
                     response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
     return result
+
+
+def servers_from_request(result, generator, request, public):
+    """The document names the API where it was asked for (the port `make run` serves on, the host a
+    proxy forwards); generated without a request (the Postman collection, `manage.py spectacular`)
+    it keeps PUBLIC_BASE_URL from the settings."""
+    if request is not None:
+        result["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
+    return result

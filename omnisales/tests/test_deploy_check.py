@@ -37,7 +37,7 @@ def manage(*args, environment) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR,
-        env=environment,
+        env={**environment, "OMNISALES_IGNORE_DOTENV": "true"},  # never the developer's .env
         capture_output=True,
         text=True,
         timeout=120,

@@ -242,6 +242,7 @@ def test_only_active_products_can_be_ordered(api, account, make_product, custome
 
     body_ = assert_error(response, 422, "PRODUCT_NOT_AVAILABLE")
     assert body_["details"]["productIds"] == [hidden.pk]
+    assert f'PATCH /api/products/{hidden.pk} with {{"status": "active"}}' in body_["error"], "says what to do"
     assert database_state(account) == before
 
 

@@ -65,7 +65,9 @@ def test_an_order_that_cannot_be_stocked_is_refused_whole(api, account, customer
 
     response = api.post("/api/orders", body(customer, (tee, 2), (mug, 4)), format="json")
 
-    details = assert_error(response, 409, "INSUFFICIENT_STOCK")["details"]
+    error = assert_error(response, 409, "INSUFFICIENT_STOCK")
+    assert "add stock with POST /api/inventory/stock/adjust" in error["error"], "says what to do"
+    details = error["details"]
     assert details["productIds"] == [mug.pk]
     assert [(p["productId"], p["requested"], p["available"]) for p in details["products"]] == [(mug.pk, 4, 1)]
     assert database_state(account) == before, "no order, line, event, customer or product change"

@@ -40,6 +40,7 @@ def run_two_requests(**environment):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DEBUG": "true",
+        "OMNISALES_IGNORE_DOTENV": "true",  # never the developer's .env
         "DATABASE_URL": os.environ["DATABASE_URL"],
         **environment,
     }
