@@ -15,7 +15,9 @@ What it does:
    touches no database: it is the floor of the stack (middleware, routing, JSON), not of a query.
 3. Runs wrk -t2 -c16 for --duration seconds per run, interleaved — bare, endpoint, bare, endpoint, …,
    bare — and compares each endpoint with the mean of the two bare runs either side of it, so drift
-   of the shared machine cancels out.
+   of the shared machine cancels out. `--rounds N` repeats the whole sequence and reports each
+   endpoint's median ratio over the rounds with its range, so one burst of load elsewhere on the
+   machine does not decide a figure.
 4. Prints requests/s of each endpoint and of its neighbouring bare runs, the ratio in percent, the
    non-2xx/3xx responses and socket errors wrk counted, and the SQL statements per request (measured
    once in-process with the test client).
@@ -38,6 +40,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,10 +59,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run (default 10)")
     parser.add_argument("--orders", type=int, default=ORDER_COUNT_DEFAULT, help="orders in the seeded store")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the interleaved runs; each ratio is the median over rounds"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the benchmark account in the database")
     args = parser.parse_args()
-    if args.duration < 1 or args.orders < 1:
-        parser.error("--duration and --orders must be at least 1")
+    if args.duration < 1 or args.orders < 1 or args.rounds < 1:
+        parser.error("--duration, --orders and --rounds must be at least 1")
     return args
 
 
@@ -376,34 +382,47 @@ def measure(args: argparse.Namespace, wrk: str, store: dict) -> None:
         run_wrk(wrk, bare_url, bare_script, warm_up)
         run_wrk(wrk, endpoints[0]["url"], endpoints[0]["script"], warm_up)
 
-        runs = len(endpoints) * 2 + 1
+        runs = (len(endpoints) * 2 + 1) * args.rounds
         print(
-            f"\n{runs} wrk runs of {args.duration}s (-t{WRK_THREADS} -c{WRK_CONNECTIONS}), gunicorn "
-            f"{GUNICORN_WORKERS} sync workers each, DATABASE_CONN_MAX_AGE="
+            f"\n{runs} wrk runs of {args.duration}s (-t{WRK_THREADS} -c{WRK_CONNECTIONS}) in {args.rounds} round(s), "
+            f"gunicorn {GUNICORN_WORKERS} sync workers each, DATABASE_CONN_MAX_AGE="
             f"{os.environ.get('DATABASE_CONN_MAX_AGE', 'the settings default')}, {os.cpu_count()} CPUs, "
             f"load average {os.getloadavg()[0]:.1f}"
         )
-        previous_bare = run_wrk(wrk, bare_url, bare_script, args.duration)
-        results = []
-        for endpoint in endpoints:
-            measured = run_wrk(wrk, endpoint["url"], endpoint["script"], args.duration)
-            next_bare = run_wrk(wrk, bare_url, bare_script, args.duration)
-            bare_rps = (previous_bare["rps"] + next_bare["rps"]) / 2
-            results.append((endpoint, measured, bare_rps, previous_bare, next_bare))
-            print(f"  {endpoint['name']:30} {measured['rps']:9.1f} req/s  (bare {bare_rps:9.1f})", flush=True)
-            previous_bare = next_bare
+        results = {endpoint["name"]: [] for endpoint in endpoints}
+        for round_number in range(1, args.rounds + 1):
+            previous_bare = run_wrk(wrk, bare_url, bare_script, args.duration)
+            for endpoint in endpoints:
+                measured = run_wrk(wrk, endpoint["url"], endpoint["script"], args.duration)
+                next_bare = run_wrk(wrk, bare_url, bare_script, args.duration)
+                bare_rps = (previous_bare["rps"] + next_bare["rps"]) / 2
+                results[endpoint["name"]].append((measured, bare_rps, previous_bare, next_bare))
+                print(
+                    f"  round {round_number}: {endpoint['name']:30} {measured['rps']:9.1f} req/s  (bare "
+                    f"{bare_rps:9.1f})  {100 * measured['rps'] / bare_rps:5.1f}%",
+                    flush=True,
+                )
+                previous_bare = next_bare
 
         print(
-            f"\n{'endpoint':30} {'req/s':>9} {'bare req/s':>11} {'ratio':>7} {'non-2xx':>8} "
+            f"\n{'endpoint':30} {'req/s':>9} {'bare req/s':>11} {'ratio':>7} {'range':>13} {'non-2xx':>8} "
             f"{'sock err':>8} {'SQL/req':>8}"
         )
-        for endpoint, measured, bare_rps, before, after in results:
-            bare_errors = sum(run["non_2xx"] + run["socket_errors"] for run in (before, after))
+        for endpoint in endpoints:
+            rounds = results[endpoint["name"]]
+            ratios = sorted(100 * measured["rps"] / bare_rps for measured, bare_rps, _, _ in rounds)
+            median = statistics.median(ratios)
+            measured_rps = statistics.median(measured["rps"] for measured, _, _, _ in rounds)
+            bare_rps = statistics.median(bare_rps for _, bare_rps, _, _ in rounds)
+            non_2xx = sum(measured["non_2xx"] for measured, _, _, _ in rounds)
+            socket_errors = sum(measured["socket_errors"] for measured, _, _, _ in rounds)
+            bare_errors = sum(
+                run["non_2xx"] + run["socket_errors"] for _, _, before, after in rounds for run in (before, after)
+            )
             print(
-                f"{endpoint['name']:30} {measured['rps']:9.1f} {bare_rps:11.1f} "
-                f"{100 * measured['rps'] / bare_rps:6.1f}% {measured['non_2xx']:8d} "
-                f"{measured['socket_errors']:8d} {statements[endpoint['name']]:8d}"
-                + (f"  (bare runs: {bare_errors} errors)" if bare_errors else "")
+                f"{endpoint['name']:30} {measured_rps:9.1f} {bare_rps:11.1f} {median:6.1f}% "
+                f"{f'{ratios[0]:.1f}–{ratios[-1]:.1f}%':>13} {non_2xx:8d} {socket_errors:8d} "
+                f"{statements[endpoint['name']]:8d}" + (f"  (bare runs: {bare_errors} errors)" if bare_errors else "")
             )
         print(f"SQL statements per request of the bare view: {statements['bare view']}")
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")

@@ -106,16 +106,17 @@ def _decimal(field):
         return slow
     exponent = decimal.Decimal(".1") ** field.decimal_places
     rounding = field.rounding
-    # DRF quantizes with `max_digits` as the precision: a result that needs more digits is its error.
-    limit = None if field.max_digits is None else decimal.Decimal(10) ** (field.max_digits - field.decimal_places)
+    # DRF quantizes in a copy of the context with `max_digits` as the precision, so a result that needs more
+    # digits is an InvalidOperation there: the same quantize here, and DRF's own call for anything it raises.
+    context = decimal.Context(prec=field.max_digits) if field.max_digits is not None else decimal.getcontext().copy()
 
     def convert(value):
-        if type(value) is not decimal.Decimal or not value.is_finite():
+        if type(value) is not decimal.Decimal:
             return slow(value)
-        result = value.quantize(exponent, rounding=rounding)
-        if limit is not None and abs(result) >= limit:
+        try:
+            return value.quantize(exponent, rounding=rounding, context=context)
+        except decimal.DecimalException:
             return slow(value)
-        return result
 
     return convert
 
