@@ -1,5 +1,6 @@
 """Catalog reads that are more than a filter: the category tree, counts, and plan usage."""
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -11,6 +12,42 @@ from accounts.models import Account
 from .models import Category, Product, ProductStatus
 
 DEFAULT_PRODUCT_LIMIT = 100
+
+
+# What a product shows (ProductSerializer), as columns: list and detail rows read only these.
+PRODUCT_ROW_COLUMNS = (
+    "id",
+    "sku",
+    "name",
+    "description",
+    "price",
+    "compare_at_price",
+    "cost",
+    "currency",
+    "status",
+    "category_id",
+    "tags",
+    "images",
+    "barcode",
+    "weight",
+    "attributes",
+    "track_inventory",
+    "allow_backorder",
+    "order_count",
+    "created_at",
+    "updated_at",
+)
+
+
+@functools.cache
+def _product_rows() -> QuerySet:
+    return Product.objects.values(*PRODUCT_ROW_COLUMNS)
+
+
+def product_rows() -> QuerySet:
+    """Products as dicts of what ProductSerializer shows, for reads that only render them (no model
+    instances), prepared once per process: filter it (the account first)."""
+    return _product_rows().all()
 
 
 def categories_with_product_counts(queryset: QuerySet[Category]) -> QuerySet[Category]:

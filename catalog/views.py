@@ -128,6 +128,9 @@ class CategoryProductViewSet(ListMixin, TenantViewSet):
     filterset_class = ProductFilter
     scope_area = "products"
 
+    def base_queryset(self):
+        return selectors.product_rows()
+
     def get_queryset(self):
         products = super().get_queryset()
         category_id = self.kwargs["categoryId"]
@@ -180,6 +183,11 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
     filterset_class = ProductFilter
     scope_area = "products"
     lookup_url_kwarg = "productId"
+
+    def base_queryset(self):
+        if self.action in ("list", "retrieve"):  # reads that only render: rows, not instances
+            return selectors.product_rows()
+        return super().base_queryset()
 
     def perform_create_with(self, data):
         return services.product_create(account=self.account, **data)

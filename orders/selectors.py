@@ -1,6 +1,7 @@
 """Order reads that own their joins and aggregates."""
 
 import datetime
+import functools
 
 from django.db.models import (
     Count,
@@ -99,6 +100,17 @@ def orders_with_items(queryset: QuerySet[Order] | None = None, *, as_rows: bool 
         .defer(*CUSTOMER_COLUMNS_UNUSED)
         .prefetch_related(Prefetch("items", queryset=OrderItem.objects.only(*ITEM_COLUMNS).order_by("position", "id")))
     )
+
+
+@functools.cache
+def _order_rows() -> QuerySet:
+    return orders_with_items(Order.objects.all(), as_rows=True)
+
+
+def order_rows() -> QuerySet:
+    """`orders_with_items(as_rows=True)` of every order, prepared once per process: filter it (the account
+    first) instead of building the rows' columns for each request."""
+    return _order_rows().all()
 
 
 def order_items_loaded(order: Order, items: list[OrderItem]) -> None:

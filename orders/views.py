@@ -80,8 +80,14 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
     compiled_object_actions = ("retrieve",)
     parser_classes = [CamelCaseJSONParser]
 
+    def base_queryset(self):
+        if self.action in ("list", "retrieve"):  # reads that only render: rows, not instances
+            return selectors.order_rows()
+        return super().base_queryset()
+
     def get_queryset(self):
-        return selectors.orders_with_items(super().get_queryset(), as_rows=self.action in ("list", "retrieve"))
+        queryset = super().get_queryset()
+        return queryset if self.action in ("list", "retrieve") else selectors.orders_with_items(queryset)
 
     @property
     def actor(self):

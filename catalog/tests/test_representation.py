@@ -56,6 +56,16 @@ def test_products_render_like_drf(account, varied_products):
     assert {product["weight"] for product in expected} == {None, Decimal("0.125"), Decimal("12.000")}
 
 
+def test_product_rows_render_like_drf_renders_the_instances(account, varied_products):
+    from catalog import selectors
+
+    products = list(Product.objects.filter(account=account).order_by("pk"))
+    rows = list(selectors.product_rows().filter(account=account).order_by("pk"))
+    assert all(type(row) is dict for row in rows) and [row["id"] for row in rows] == [p.pk for p in products]
+    expected = assert_renders_like_drf(ProductSerializer, rows, like=products, many=True)
+    assert {product["category_id"] for product in expected} == {None, varied_products.pk}
+
+
 def test_the_lists_answer_drfs_representation_byte_for_byte(api, account, varied_products):
     products = list(Product.objects.filter(account=account))
     response = api.get("/api/products?limit=250")

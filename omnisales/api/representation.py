@@ -296,6 +296,14 @@ def _pk_getter(attrs: list[str]):
     return get
 
 
+def _pk_mapping_getter(attrs: list[str]):
+    """A pk-only related field of a `values()` row: the foreign key's column (`category_id` for `category`).
+    Deeper sources are DRF's."""
+    if len(attrs) != 1:
+        return _always_drf
+    return itemgetter(attrs[0] + "_id")
+
+
 def _always_drf(instance):
     raise _Fallback
 
@@ -352,7 +360,8 @@ class Plan:
             if name in ignore_keys or camel_name in ignore_keys:
                 camel_name = name
             if _pk_only_related(field):
-                object_get, mapping_get, convert, camel_convert = _pk_getter(attrs), _always_drf, None, None
+                object_get, mapping_get = _pk_getter(attrs), _pk_mapping_getter(attrs)
+                convert = camel_convert = None
             else:
                 if not _is(field, fields.Field, "get_attribute"):
                     raise _Unsupported(f"{name}: its own get_attribute")
