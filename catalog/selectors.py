@@ -9,30 +9,15 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import Account
 
-from .models import Category, Product, ProductStatus
+from .models import PRODUCT_FIELDS, Category, Product, ProductStatus
 
 DEFAULT_PRODUCT_LIMIT = 100
 
 
-# What a product shows (ProductSerializer), as columns: list and detail rows read only these.
+# What a product shows (ProductSerializer's fields), as columns: list and detail rows read only these.
 PRODUCT_ROW_COLUMNS = (
     "id",
-    "sku",
-    "name",
-    "description",
-    "price",
-    "compare_at_price",
-    "cost",
-    "currency",
-    "status",
-    "category_id",
-    "tags",
-    "images",
-    "barcode",
-    "weight",
-    "attributes",
-    "track_inventory",
-    "allow_backorder",
+    *("category_id" if name == "category" else name for name in PRODUCT_FIELDS),
     "order_count",
     "created_at",
     "updated_at",

@@ -59,6 +59,7 @@ def test_products_render_like_drf(account, varied_products):
 def test_product_rows_render_like_drf_renders_the_instances(account, varied_products):
     from catalog import selectors
 
+    assert list(selectors.PRODUCT_ROW_COLUMNS) == list(ProductSerializer().fields)  # exactly what it shows
     products = list(Product.objects.filter(account=account).order_by("pk"))
     rows = list(selectors.product_rows().filter(account=account).order_by("pk"))
     assert all(type(row) is dict for row in rows) and [row["id"] for row in rows] == [p.pk for p in products]
