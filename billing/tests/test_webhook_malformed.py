@@ -177,7 +177,8 @@ def test_a_well_formed_event_of_the_same_kind_is_applied(client, account, secret
     assert Payment.objects.get(pk="pay_adopted1").amount == 10
 
 
-@pytest.mark.parametrize(("offset", "status"), [(-290, 200), (290, 200), (301, 400), (3600, 400), (-301, 400)])
+# Thirty seconds either side of the 300 s tolerance, so a slow machine cannot move a case across it.
+@pytest.mark.parametrize(("offset", "status"), [(-270, 200), (270, 200), (330, 400), (3600, 400), (-330, 400)])
 def test_the_signature_timestamp_may_be_neither_too_old_nor_too_far_ahead(client, secret, offset, status):
     body = json.dumps(_event("customer.created", {"id": "cus_1"})).encode()
     response = _post(client, body, timestamp=int(time.time()) + offset)
