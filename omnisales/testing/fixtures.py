@@ -149,6 +149,19 @@ def stripe_fake(settings):
 
 
 @pytest.fixture
+def card_payment(api, stripe_fake):
+    """A real $100.00 card charge of `account`, made through the API against the local Stripe."""
+    from billing.models import Payment
+
+    body = api.post(
+        "/api/payments/process",
+        {"amount": 10000, "currency": "usd", "paymentMethodId": "pm_card_visa"},
+        format="json",
+    ).json()
+    return Payment.objects.get(pk=body["id"])
+
+
+@pytest.fixture
 def receiver():
     """A webhook receiver on 127.0.0.1 (see webhook_receiver.Receiver), stopped after the test."""
     receiver = Receiver()

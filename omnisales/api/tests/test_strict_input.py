@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from rest_framework import serializers
 
-from billing.models import Payment, PaymentStatus, Refund
+from billing.models import PaymentStatus, Refund
 from catalog.models import Product
 from omnisales.api.models import IdempotencyRecord
 from omnisales.testing.assertions import assert_error
@@ -30,18 +30,8 @@ def nested(depth: int, leaf=1):
 # --- unknown fields -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def charged(api, stripe_fake):
-    body = api.post(
-        "/api/payments/process",
-        {"amount": 10000, "currency": "usd", "paymentMethodId": "pm_card_visa"},
-        format="json",
-    ).json()
-    return Payment.objects.get(pk=body["id"])
-
-
-def test_refund_with_an_unknown_amount_field_is_422_and_refunds_nothing(api, charged, stripe_fake):
-    response = api.post(f"/api/payments/{charged.id}/refund", {"amount": 10}, format="json")
+def test_refund_with_an_unknown_amount_field_is_422_and_refunds_nothing(api, card_payment, stripe_fake):
+    response = api.post(f"/api/payments/{card_payment.id}/refund", {"amount": 10}, format="json")
     assert response.json() == {
         "error": "Validation failed",
         "details": {"amount": ["Unknown field."]},
@@ -50,8 +40,8 @@ def test_refund_with_an_unknown_amount_field_is_422_and_refunds_nothing(api, cha
     assert response.status_code == 422
     assert stripe_fake.requests_to("POST", "/v1/refunds") == []
     assert Refund.objects.count() == 0
-    charged.refresh_from_db()
-    assert charged.status == PaymentStatus.SUCCEEDED
+    card_payment.refresh_from_db()
+    assert card_payment.status == PaymentStatus.SUCCEEDED
 
 
 def test_unknown_camel_case_field_is_named_as_sent_next_to_other_errors(api):
