@@ -36,7 +36,7 @@ os.environ.setdefault("SECRET_KEY", "fuzzing-only-not-secret")
 
 from cryptography.fernet import Fernet  # noqa: E402
 
-from billing.tests.stripe_server import FakeStripe  # noqa: E402
+from omnisales.testing.stripe_server import FakeStripe  # noqa: E402
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 

@@ -33,10 +33,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
-from omnisales.tests.celery_worker import WorkerProcess, database_url  # noqa: E402
+from omnisales.testing.celery_worker import WorkerProcess, database_url  # noqa: E402
+from omnisales.testing.webhook_receiver import Receiver, serve  # noqa: E402
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt  # noqa: E402
 from webhooks.services import endpoint_create, event_emit  # noqa: E402
-from webhooks.tests.receiver import Receiver, serve  # noqa: E402
 
 
 def _wait_for_succeeded(account, count: int, timeout: float) -> float:

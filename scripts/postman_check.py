@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from billing.tests.stripe_server import FakeStripe  # noqa: E402
+from omnisales.testing.stripe_server import FakeStripe  # noqa: E402
 
 NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
 SAMPLE_FILES = ROOT / "docs" / "examples"  # the CSV the product import uploads

@@ -7,8 +7,8 @@ from oauth2_provider.models import Application
 
 from accounts import services
 from accounts.models import Account, ApiKey, OAuthClient
-from accounts.tests.factories import oauth_client
 from omnisales.api import scopes
+from omnisales.testing.factories import oauth_client
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from freezegun import freeze_time
 
 from accounts.models import Account, ApiKey, Membership, Role, User
 from accounts.services import oauth_application_create
-from accounts.tests.factories import MembershipFactory
 from omnisales.api import scopes
+from omnisales.testing.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

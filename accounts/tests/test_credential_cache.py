@@ -29,8 +29,8 @@ from rest_framework.test import APIClient
 from accounts import credential_cache
 from accounts.models import Account, ApiKey, Membership, Role
 from accounts.services import api_key_create, api_key_revoke, oauth_application_create, tokens_for
-from accounts.tests.factories import MembershipFactory, UserFactory
 from omnisales.api import scopes
+from omnisales.testing.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

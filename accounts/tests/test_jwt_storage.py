@@ -11,7 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.jwt_storage import token_digest
 from accounts.models import Role
-from accounts.tests.factories import MembershipFactory
+from omnisales.testing.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,18 +1,17 @@
 """Failed-login lockouts on every login surface, refresh-token rotation under concurrency,
 API keys that cannot outlive their creator, and where a web login lands."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Role
-from accounts.tests.factories import MembershipFactory, UserFactory
+from omnisales.testing.concurrency import run_together
+from omnisales.testing.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -207,22 +206,11 @@ class TestRefreshRotationRace:
     def test_one_refresh_token_sent_at_once_rotates_exactly_once(self, member):
         pair = api_login(member.user.email, PASSWORD).json()
         attempts = 6
-        barrier = threading.Barrier(attempts)
-        results = []
 
         def refresh():
-            try:
-                barrier.wait()
-                response = APIClient().post("/api/auth/token/refresh", {"refresh": pair["refresh"]}, format="json")
-                results.append(response)
-            finally:
-                connection.close()
+            return APIClient().post("/api/auth/token/refresh", {"refresh": pair["refresh"]}, format="json")
 
-        threads = [threading.Thread(target=refresh) for _ in range(attempts)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = run_together(*[refresh] * attempts)
 
         assert sorted(response.status_code for response in results) == [200] + [401] * (attempts - 1)
         assert {response.json()["code"] for response in results if response.status_code == 401} == {

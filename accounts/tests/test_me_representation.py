@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.serializers import AccountSerializer, MeSerializer
-from omnisales.api.tests.representations import assert_renders_like_drf, drf_rendering
+from omnisales.testing.representations import assert_renders_like_drf, drf_rendering
 
 pytestmark = pytest.mark.django_db
 

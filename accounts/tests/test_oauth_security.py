@@ -18,10 +18,10 @@ from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 
 from accounts.models import Membership, OAuthClient, Role
 from accounts.services import oauth_application_create
-from accounts.tests.factories import MembershipFactory, UserFactory
 from accounts.tests.test_auth_flows import PASSWORD, _bearer, _pkce_pair
 from customers.models import Customer
 from omnisales.api import scopes
+from omnisales.testing.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

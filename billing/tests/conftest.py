@@ -1,15 +1,5 @@
 import pytest
 
-from billing.tests.stripe_server import FakeStripe
-
-
-@pytest.fixture
-def stripe_fake(settings):
-    """A running local Stripe; the app's Stripe settings point at it for the test."""
-    with FakeStripe() as fake:
-        fake.configure(settings)
-        yield fake
-
 
 @pytest.fixture
 def webhook_client(client):

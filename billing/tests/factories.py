@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import factory
 
-from accounts.tests.factories import AccountFactory
-from billing.models import Payment, PaymentStatus, Plan, Subscription, SubscriptionStatus
+from billing.models import Payment, PaymentStatus
+from omnisales.testing.factories import AccountFactory
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
@@ -20,14 +20,3 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     stripe_payment_intent_id = factory.Sequence(lambda n: f"pi_factory{n:06d}")
     stripe_charge_id = factory.Sequence(lambda n: f"ch_factory{n:06d}")
     receipt_url = "https://pay.stripe.com/receipts/payment/factory"
-
-
-class SubscriptionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Subscription
-
-    account = factory.SubFactory(AccountFactory)
-    plan = factory.LazyFunction(lambda: Plan.objects.get(pk="plan_starter"))
-    status = SubscriptionStatus.ACTIVE
-    stripe_subscription_id = factory.Sequence(lambda n: f"sub_factory{n:06d}")
-    stripe_customer_id = factory.Sequence(lambda n: f"cus_factory{n:06d}")

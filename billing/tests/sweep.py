@@ -1,6 +1,7 @@
 """Routes of this app that take an id, and how to make such an object for an account."""
 
-from billing.tests.factories import PaymentFactory, SubscriptionFactory
+from billing.tests.factories import PaymentFactory
+from omnisales.testing.factories import SubscriptionFactory
 
 
 def _payment(account):

@@ -5,20 +5,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
 from billing import demo
 from billing.models import Payment, PaymentStatus, Plan, Refund, StripeEvent
 from billing.stripe_events import stripe_event_process
-from billing.tests.factories import PaymentFactory, SubscriptionFactory
+from billing.tests.factories import PaymentFactory
+from omnisales.testing.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

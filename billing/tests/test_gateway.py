@@ -16,7 +16,7 @@ from billing.exceptions import (
     ProviderRejectedRequest,
 )
 from billing.providers import stripe_gateway
-from billing.tests.stripe_server import signature_header
+from omnisales.testing.stripe_server import signature_header
 
 
 def _intent(payment_method="pm_card_visa", **overrides):

@@ -4,8 +4,8 @@ import pytest
 
 from billing.models import Payment
 from omnisales.api.money import to_minor_units
-from orders.tests.factories import place_order
-from orders.tests.test_concurrency import run_together
+from omnisales.testing.concurrency import run_together
+from omnisales.testing.factories import place_order
 
 # serialized_rollback like the other transactional billing tests: a plain flush would recreate the
 # content types under new ids, which the next serialized test then cannot restore.

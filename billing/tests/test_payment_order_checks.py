@@ -10,11 +10,10 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Payment
-from customers.tests.factories import CustomerFactory
 from omnisales.api.money import to_minor_units
+from omnisales.testing.factories import CustomerFactory, place_order
 from orders import services as order_services
 from orders.models import OrderPayment
-from orders.tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 from billing.models import Payment, PaymentStatus
 from billing.services import payment_record_intent
 from billing.tests.factories import PaymentFactory
-from customers.tests.factories import CustomerFactory
 from omnisales.api.money import from_minor_units, to_minor_units
-from orders.tests.factories import place_order
+from omnisales.testing.factories import CustomerFactory, place_order
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db

@@ -4,12 +4,11 @@ lookup key) or created on first use, once, and the plan keeps their ids. No `str
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
 from billing.models import Plan
 from billing.providers import stripe_gateway
 from billing.services import plan_sync_to_stripe
-from billing.tests.factories import SubscriptionFactory
-from orders.tests.test_concurrency import run_together
+from omnisales.testing.concurrency import run_together
+from omnisales.testing.factories import SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

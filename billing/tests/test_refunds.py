@@ -1,31 +1,25 @@
 """POST /api/payments/{paymentId}/refund and the refund service the returns flow calls."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.exceptions import PaymentNotRefundable, RefundExceedsCaptured
 from billing.models import Payment, PaymentStatus, Refund, RefundStatus
 from billing.services import payment_refund
 from billing.tests.factories import PaymentFactory
+from omnisales.testing.concurrency import run_together
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def charged(api, stripe_fake):
-    """A real $100.00 charge made through the API against the local Stripe."""
-    body = api.post(
-        "/api/payments/process",
-        {"amount": 10000, "currency": "usd", "paymentMethodId": "pm_card_visa"},
-        format="json",
-    ).json()
+def charged(card_payment, stripe_fake):
+    """A real $100.00 charge, its webhooks (Stripe's and ours) already out of the way."""
     stripe_fake.pending.clear()
     WebhookEvent.objects.all().delete()
-    return Payment.objects.get(pk=body["id"])
+    return card_payment
 
 
 def _url(payment):
@@ -188,23 +182,15 @@ def test_concurrent_refunds_never_exceed_the_payment(account, make_client, strip
         format="json",
     ).json()["id"]
     clients = [make_client(account) for _ in range(4)]
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def refund(refund_client):
-        try:
-            barrier.wait()
-            response = refund_client.post(f"/api/payments/{payment_id}/refund", {"amountCents": 4000}, format="json")
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refund, args=(refund_client,)) for refund_client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [201, 201, 409, 409]
+    responses = run_together(
+        *[
+            lambda refund_client=refund_client: refund_client.post(
+                f"/api/payments/{payment_id}/refund", {"amountCents": 4000}, format="json"
+            )
+            for refund_client in clients
+        ]
+    )
+    assert sorted(response.status_code for response in responses) == [201, 201, 409, 409]
     payment = Payment.objects.get(pk=payment_id)
     assert payment.amount_refunded == Decimal("80.00")
     # The reservation under the payment's lock stopped the excess refunds before they reached Stripe.

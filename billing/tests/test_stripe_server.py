@@ -6,7 +6,7 @@ import pytest
 import requests
 import stripe
 
-from billing.tests.stripe_server import API_KEY, FakeStripe, parse_form, signature_header
+from omnisales.testing.stripe_server import API_KEY, FakeStripe, parse_form, signature_header
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from billing.models import UNLIMITED_PRODUCT_LIMIT, Plan, StripeEvent, Subscription, SubscriptionStatus
 from billing.services import plan_sync_to_stripe
-from billing.tests.factories import SubscriptionFactory
+from omnisales.testing.factories import SubscriptionFactory
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db

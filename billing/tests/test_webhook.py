@@ -1,16 +1,15 @@
 """POST /api/payments/webhook: signature, exactly-once effects, out-of-order events."""
 
 import json
-import threading
 import time
 
 import pytest
 import requests
-from django.db import connection
 
 from billing.models import Payment, PaymentStatus, StripeEvent, Subscription
 from billing.tests.factories import PaymentFactory
-from billing.tests.stripe_server import WEBHOOK_SECRET, signature_header
+from omnisales.testing.concurrency import run_together
+from omnisales.testing.stripe_server import WEBHOOK_SECRET, signature_header
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -211,22 +210,8 @@ def test_concurrent_duplicate_deliveries_apply_once(account, stripe_fake, settin
         event_id="evt_concurrent",
     )
     body = json.dumps(event).encode()
-    barrier = threading.Barrier(5)
-    statuses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(_post(Client(), body, stripe_fake.sign(body)).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [200] * 5
+    responses = run_together(*[lambda: _post(Client(), body, stripe_fake.sign(body))] * 5)
+    assert [response.status_code for response in responses] == [200] * 5
     assert StripeEvent.objects.get().delivery_count == 5
     assert WebhookEvent.objects.filter(event_type="payment.succeeded").count() == 1
 

@@ -11,8 +11,9 @@ import time
 import pytest
 
 from billing.models import Payment, StripeEvent
-from billing.tests.factories import PaymentFactory, SubscriptionFactory
-from billing.tests.stripe_server import WEBHOOK_SECRET, signature_header
+from billing.tests.factories import PaymentFactory
+from omnisales.testing.factories import SubscriptionFactory
+from omnisales.testing.stripe_server import WEBHOOK_SECRET, signature_header
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """Routes of this app that take an id, and how to make such an object for an account."""
 
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from omnisales.testing.factories import CategoryFactory, ProductFactory
 
 
 def _category(account):

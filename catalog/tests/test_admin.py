@@ -5,25 +5,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from catalog.models import Category, Product, ProductStatus
 from catalog.services import product_mark_ordered
+from omnisales.testing.factories import CategoryFactory, ProductFactory
 from webhooks.models import WebhookEvent
 
-from .factories import CategoryFactory, ProductFactory
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    user = User.objects.create_superuser(email="admin@example.com", password="a-long-admin-password")
-    client.force_login(user)
-    return client
 
 
 def test_product_changelist_filters_and_searches(admin_client, account):

@@ -1,8 +1,8 @@
 import pytest
 
-from accounts.tests.factories import UserFactory
 from catalog import demo
 from catalog.models import Category, Product
+from omnisales.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

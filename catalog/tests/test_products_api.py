@@ -6,6 +6,7 @@ import pytest
 
 from catalog.models import Product, ProductStatus
 from catalog.services import product_mark_ordered
+from omnisales.testing.assertions import assert_error
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +19,6 @@ def events(account, event_type=None):
     if event_type:
         queryset = queryset.filter(event_type=event_type)
     return list(queryset)
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "details", "code"}
-    assert body["code"] == code, body
-    return body
 
 
 # --- create ------------------------------------------------------------------------------------

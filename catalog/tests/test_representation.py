@@ -9,7 +9,7 @@ import pytest
 from catalog.models import Product, ProductStatus
 from catalog.serializers import ProductSerializer
 from omnisales.api.representation import plan_for
-from omnisales.api.tests.representations import assert_renders_like_drf, drf_rendering, statements
+from omnisales.testing.representations import assert_renders_like_drf, drf_rendering, statements
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,15 @@
 """Service rules that hold for every entry point, including under concurrency (PostgreSQL)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from catalog import selectors, services
 from catalog.exceptions import CategoryCycle, PlanLimitReached
 from catalog.models import Category, Product, ProductStatus
+from omnisales.testing.concurrency import race
+from omnisales.testing.factories import CategoryFactory, ProductFactory
 from webhooks.models import WebhookEvent
-
-from .factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,26 +62,6 @@ def test_updating_with_an_unknown_field_is_a_programming_error(account):
         services.category_update(category=CategoryFactory(account=account), data={"account": None})
 
 
-def _race(worker, count: int) -> list:
-    results, barrier = [], threading.Barrier(count)
-
-    def run(index):
-        try:
-            barrier.wait()
-            results.append(worker(index))
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_creates_cannot_exceed_the_plan_limit(account):
@@ -95,7 +73,7 @@ def test_concurrent_creates_cannot_exceed_the_plan_limit(account):
     def create(index):
         return services.product_create(account=account, sku=f"RACE-{index}", name="Race", price=Decimal("1"))
 
-    results = _race(create, 6)
+    results = race(create, 6)
     assert sum(isinstance(r, Product) for r in results) == 1
     assert sum(isinstance(r, PlanLimitReached) for r in results) == 5
     assert Product.objects.filter(account=account).exclude(status=ProductStatus.ARCHIVED).count() == 3
@@ -109,7 +87,7 @@ def test_concurrent_duplicate_skus_give_one_product_and_409s(account):
     def create(index):
         return services.product_create(account=account, sku="SAME", name=f"Race {index}", price=Decimal("1"))
 
-    results = _race(create, 4)
+    results = race(create, 4)
     assert sum(isinstance(r, Product) for r in results) == 1
     assert all(isinstance(r, (Product, DuplicateSku)) for r in results), results
     assert Product.objects.filter(account=account, sku="SAME").count() == 1
@@ -125,7 +103,7 @@ def test_concurrent_moves_cannot_make_a_cycle(account):
         child, parent = (first, second) if index == 0 else (second, first)
         return services.category_update(category=child, data={"parent": parent})
 
-    results = _race(move, 2)
+    results = race(move, 2)
     assert sum(isinstance(r, Category) for r in results) == 1
     assert sum(isinstance(r, CategoryCycle) for r in results) == 1
     parents = dict(Category.objects.filter(account=account).values_list("id", "parent_id"))

@@ -3,28 +3,15 @@ from datetime import timedelta
 import pytest
 
 from customers import services
+from omnisales.testing.factories import for_account
 
-from .factories import NOON, CustomerFactory, CustomerSegmentFactory, set_order_stats
-
-
-@pytest.fixture
-def customer_factory(account):
-    """customer_factory(**fields) -> a customer of `account` (pass account= for another one)."""
-
-    def build(**fields):
-        fields.setdefault("account", account)
-        return CustomerFactory(**fields)
-
-    return build
+from .factories import NOON, CustomerSegmentFactory, set_order_stats
 
 
 @pytest.fixture
 def segment_factory(account):
-    def build(**fields):
-        fields.setdefault("account", account)
-        return CustomerSegmentFactory(**fields)
-
-    return build
+    """segment_factory(**fields) -> a segment of `account` (pass account= for another one)."""
+    return for_account(CustomerSegmentFactory, account)
 
 
 @pytest.fixture

@@ -3,24 +3,11 @@ from decimal import Decimal
 
 import factory
 
-from accounts.tests.factories import AccountFactory
 from customers import services
-from customers.models import Customer, CustomerSegment
+from customers.models import CustomerSegment
+from omnisales.testing.factories import AccountFactory
 
 NOON = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
-
-
-class CustomerFactory(factory.django.DjangoModelFactory):
-    """A customer row as stored (bypasses services: no event). Stats default to zero."""
-
-    class Meta:
-        model = Customer
-
-    account = factory.SubFactory(AccountFactory)
-    name = factory.Faker("name")
-    email = factory.Sequence(lambda n: f"customer{n}@example.com")
-    phone = None
-    tags = factory.LazyFunction(list)
 
 
 class CustomerSegmentFactory(factory.django.DjangoModelFactory):

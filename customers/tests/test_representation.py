@@ -7,7 +7,7 @@ from customers import services
 from customers.models import Customer
 from customers.serializers import CustomerSerializer
 from omnisales.api.representation import plan_for
-from omnisales.api.tests.representations import assert_renders_like_drf, drf_rendering, statements
+from omnisales.testing.representations import assert_renders_like_drf, drf_rendering, statements
 
 from .factories import set_order_stats
 
@@ -15,11 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def varied_customers(account, customer_factory):
+def varied_customers(account, make_customer):
     """Customers with every kind of value a customer shows: no email or phone, a full shipping address and
     one stored without its optional parts, tags, marketing consent, order statistics (totals and
     dates) or none, an anonymized customer, and text with line separators."""
-    customer_factory(name="Bare", email=None)
+    make_customer(name="Bare", email=None)
     full = services.customer_create(
         account=account,
         name="Zoë \u2028 Full",
@@ -31,9 +31,7 @@ def varied_customers(account, customer_factory):
         accepts_email_marketing=True,
     )
     set_order_stats(full, orders=3, spent="1234.50")
-    legacy = customer_factory(
-        name="Legacy", shipping_address={"line_1": "2 Old Rd", "city": "Oldtown", "country": "GB"}
-    )
+    legacy = make_customer(name="Legacy", shipping_address={"line_1": "2 Old Rd", "city": "Oldtown", "country": "GB"})
     set_order_stats(legacy, orders=1, spent="0.10")
     gone = services.customer_create(account=account, name="Gone", email="gone@example.com", tags=["x"])
     services.customer_anonymize(customer=gone)
@@ -85,15 +83,13 @@ def test_writes_answer_the_same_representation(api, varied_customers):
 @pytest.mark.parametrize(
     "query", ["limit=250", "limit=1", "limit=250&includeAnonymized=true&tag=vip&search=customer&ordering=-totalSpent"]
 )
-def test_list_statements_are_the_same_for_one_customer_and_many(api, customer_factory, query):
-    customer_factory(
-        name="Customer 0", tags=["vip"], shipping_address={"line_1": "1 A St", "city": "B", "country": "US"}
-    )
+def test_list_statements_are_the_same_for_one_customer_and_many(api, make_customer, query):
+    make_customer(name="Customer 0", tags=["vip"], shipping_address={"line_1": "1 A St", "city": "B", "country": "US"})
     api.get("/api/customers")  # the credential's last-used stamp is written once
     one = statements(api, f"/api/customers?{query}")
 
     for number in range(1, 30):
-        customer_factory(
+        make_customer(
             name=f"Customer {number}", tags=["vip"], shipping_address={"line_1": "1 A St", "city": "B", "country": "US"}
         )
     many = statements(api, f"/api/customers?{query}")

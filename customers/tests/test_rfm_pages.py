@@ -16,8 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customers import services
 from customers.models import Customer
-
-from .factories import CustomerFactory
+from omnisales.testing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import AccountFactory
 from customers import rfm, services
 from customers.models import Customer
 from customers.tasks import rfm_scores_refresh_task
+from omnisales.testing.factories import AccountFactory, CustomerFactory
 
-from .factories import NOON, CustomerFactory
+from .factories import NOON
 
 pytestmark = pytest.mark.django_db
 

@@ -3,19 +3,9 @@
 import pytest
 from openapi_spec_validator import validate
 
+from omnisales.testing.openapi import parameters
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        return Client().get("/swagger.json").json()
-
-
-def parameters(schema, path, method="get"):
-    return {parameter["name"]: parameter for parameter in schema["paths"][path][method].get("parameters", [])}
 
 
 def test_schema_is_valid_openapi(schema):

@@ -1,24 +1,14 @@
 import pytest
 
-# Fixtures shared with the apps below: products, a signed-in admin user, the served OpenAPI schema.
-from catalog.tests.conftest import make_product  # noqa: F401
-from catalog.tests.test_admin import admin_client  # noqa: F401
-from customers.tests.test_schema import schema  # noqa: F401
 from inventory import selectors
-
-from . import factories
-from .factories import WarehouseFactory
+from omnisales.testing import factories
+from omnisales.testing.factories import WarehouseFactory, for_account
 
 
 @pytest.fixture
 def make_warehouse(account):
     """make_warehouse(code=..., priority=..., is_active=..., account=...) -> a saved Warehouse."""
-
-    def build(**kwargs):
-        kwargs.setdefault("account", account)
-        return WarehouseFactory(**kwargs)
-
-    return build
+    return for_account(WarehouseFactory, account)
 
 
 @pytest.fixture

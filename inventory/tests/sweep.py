@@ -1,10 +1,8 @@
 """Routes of this app that take an id, and how to make such an object for an account."""
 
-from catalog.tests.factories import ProductFactory
 from inventory import services
 from inventory.models import AdjustmentReason
-
-from .factories import WarehouseFactory
+from omnisales.testing.factories import ProductFactory, WarehouseFactory
 
 
 def _stocked(account):

@@ -2,39 +2,16 @@
 Stock is never oversold or negative, nothing deadlocks, and the ledger still sums to the stock levels."""
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import MovementType, StockLevel, StockMovement, StockReservation, StockTransfer
+from omnisales.testing.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def race(worker, count: int) -> list:
-    """Runs worker(index) in `count` threads released together; returns each result or exception."""
-    results, barrier = [None] * count, threading.Barrier(count)
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = worker(index)
-        except Exception as exc:  # the caller asserts on every outcome
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker is stuck"
-    return results
 
 
 def outcomes(results) -> dict[str, int]:

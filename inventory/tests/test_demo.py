@@ -1,9 +1,9 @@
 import pytest
 
-from accounts.tests.factories import UserFactory
 from catalog import demo as catalog_demo
 from inventory import demo
 from inventory.models import MovementType, StockLevel, StockMovement, Warehouse
+from omnisales.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

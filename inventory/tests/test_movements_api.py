@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.tests.test_products_api import assert_error
 from inventory import services
+from omnisales.testing.assertions import assert_error
 
 pytestmark = pytest.mark.django_db
 

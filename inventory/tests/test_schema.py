@@ -3,7 +3,7 @@
 import pytest
 from openapi_spec_validator import validate
 
-from customers.tests.test_schema import parameters
+from omnisales.testing.openapi import parameters
 
 pytestmark = pytest.mark.django_db
 

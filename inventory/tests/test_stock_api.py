@@ -2,9 +2,9 @@
 
 import pytest
 
-from catalog.tests.test_products_api import assert_error
 from inventory import services
 from inventory.models import StockLevel, StockMovement, Warehouse
+from omnisales.testing.assertions import assert_error
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +179,7 @@ def test_adjust_by_a_signed_in_member_records_their_email(account, make_warehous
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.authentication import ACCOUNT_CLAIM
-    from accounts.tests.factories import MembershipFactory
+    from omnisales.testing.factories import MembershipFactory
 
     membership = MembershipFactory(account=account, user__email="stock.keeper@example.com")
     token = RefreshToken.for_user(membership.user)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from catalog.tests.test_products_api import assert_error
 from inventory import services
 from inventory.models import StockLevel, StockMovement, StockTransfer
+from omnisales.testing.assertions import assert_error
 
 pytestmark = pytest.mark.django_db
 

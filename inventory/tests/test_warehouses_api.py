@@ -2,8 +2,8 @@
 
 import pytest
 
-from catalog.tests.test_products_api import assert_error
 from inventory.models import Warehouse
+from omnisales.testing.assertions import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -26,17 +26,21 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Role, User
-from accounts.tests.factories import AccountFactory, MembershipFactory, oauth_client
 from billing.stripe_events import stripe_event_process
-from billing.tests.factories import SubscriptionFactory
 from omnisales.api import scopes
-from orders.tests.factories import place_order
+from omnisales.testing.factories import (
+    AccountFactory,
+    MembershipFactory,
+    SubscriptionFactory,
+    oauth_client,
+    place_order,
+)
 from webhooks import services as webhook_services
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-horse-battery"  # accounts.tests.factories.UserFactory's
+PASSWORD = "correct-horse-battery"  # omnisales.testing.factories.UserFactory's
 OUR_APPS = {"accounts", "webhooks", "catalog", "customers", "inventory", "orders", "billing", "api"}
 
 

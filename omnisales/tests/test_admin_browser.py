@@ -15,8 +15,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from accounts.models import User
-from customers.tests.factories import CustomerFactory
-from orders.tests.factories import place_order, product_in_stock
+from omnisales.testing.factories import CustomerFactory, place_order, product_in_stock
 
 PASSWORD = "a-long-ops-password"
 WIDTH = 1400

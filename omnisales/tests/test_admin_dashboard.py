@@ -11,12 +11,11 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from accounts.models import User
-from accounts.tests.factories import AccountFactory
 from omnisales.charts import compact, daily_chart, nice_ceiling
+from omnisales.testing.factories import AccountFactory, place_order, product_in_stock
 from orders import services
 from orders.dashboard import DaySales, sales_overview
 from orders.models import Order
-from orders.tests.factories import place_order, product_in_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -49,7 +49,7 @@ def _local_stripe(settings, db):
     the plans have their prices there, so the checkout example (plan_starter) opens a session."""
     from billing.models import Plan
     from billing.services import plan_sync_to_stripe
-    from billing.tests.stripe_server import FakeStripe
+    from omnisales.testing.stripe_server import FakeStripe
 
     with FakeStripe() as stripe:
         stripe.configure(settings)

@@ -4,9 +4,9 @@ import pytest
 from django_filters import rest_framework as filters
 
 from accounts.models import Account
-from accounts.tests.factories import AccountFactory
 from omnisales.api.filters import FilterSet, OrderingFilter
 from omnisales.api.pagination import InvalidQueryParameter
+from omnisales.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 

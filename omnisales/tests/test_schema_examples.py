@@ -20,11 +20,9 @@ from accounts.models import Account
 from billing import examples as billing_examples
 from billing.stripe_event_schema import event_shape_error
 from catalog import examples as catalog_examples
-from catalog.tests.factories import CategoryFactory, ProductFactory
-from customers.tests.factories import CustomerFactory
 from inventory import examples as inventory_examples
-from inventory.tests.factories import WarehouseFactory
 from omnisales.api.auth import AuthContext
+from omnisales.testing.factories import CategoryFactory, CustomerFactory, ProductFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,26 +1,15 @@
 import pytest
 
-from customers.tests.factories import CustomerFactory
-
-from .factories import place_order, product_in_stock
+from omnisales.testing.factories import place_order, product_in_stock
 
 
 @pytest.fixture
 def make_product(account):
     """make_product(price=..., status=..., stock=..., account=...) -> an active product of `account` by default,
-    with 1000 units in stock unless `stock` says otherwise."""
+    with 1000 units in stock unless `stock` says otherwise (the kit's make_product, with stock)."""
 
     def build(**fields):
         return product_in_stock(fields.pop("account", account), **fields)
-
-    return build
-
-
-@pytest.fixture
-def make_customer(account):
-    def build(**fields):
-        fields.setdefault("account", account)
-        return CustomerFactory(**fields)
 
     return build
 

@@ -26,13 +26,11 @@ def run_race() -> dict:
     from rest_framework.test import APIClient
 
     from accounts.services import api_key_create
-    from accounts.tests.factories import AccountFactory
-    from customers.tests.factories import CustomerFactory
     from inventory.models import StockLevel, StockReservation
     from inventory.selectors import ledger_discrepancies
     from omnisales.api import scopes
+    from omnisales.testing.factories import AccountFactory, CustomerFactory, product_in_stock
     from orders.models import Order
-    from orders.tests.factories import product_in_stock
 
     call_command("migrate", verbosity=0)
     account = AccountFactory(name="Race Store")

@@ -2,9 +2,8 @@
 
 from decimal import Decimal
 
+from omnisales.testing.factories import place_order
 from orders import services
-
-from .factories import place_order
 
 
 def _order(account):

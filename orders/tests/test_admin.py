@@ -16,21 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_user(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    return User.objects.create_superuser(email="admin@example.com", password="a-long-admin-password")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def orders(make_order, make_customer):
     ada = make_order(customer=make_customer(name="Ada Lovelace", email="ada@example.com"), channel="phone")
     alan = make_order(customer=make_customer(name="Alan Turing", email="alan@example.com"), shipping=Decimal("5"))

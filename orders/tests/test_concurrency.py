@@ -1,47 +1,21 @@
 """Real concurrent requests on PostgreSQL: row locks and conditional updates decide, never luck."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
-from customers.tests.factories import CustomerFactory
 from inventory.models import StockLevel, StockReservation
 from inventory.selectors import ledger_discrepancies
 from inventory.services import stock_adjust
-from inventory.tests.factories import WarehouseFactory
+from omnisales.testing.concurrency import run_together
+from omnisales.testing.factories import CustomerFactory, WarehouseFactory, product_in_stock
 from orders import services
 from orders.models import Order, OrderPayment
 
-from .factories import product_in_stock
 from .utils import customer_stats
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def run_together(*calls):
-    """Runs each call in its own thread and database connection, released at the same moment.
-    Returns each call's response (or the exception it raised)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import pytest
 from catalog.models import Product, ProductStatus
 from catalog.services import product_update
 from customers.services import customer_anonymize
+from omnisales.testing.assertions import assert_error
 from orders.models import Order, OrderEvent
 
-from .utils import assert_error, customer_stats, database_state, webhooks
+from .utils import customer_stats, database_state, webhooks
 
 pytestmark = pytest.mark.django_db
 

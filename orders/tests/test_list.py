@@ -5,10 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from omnisales.testing.assertions import assert_error
 from orders import services
 from orders.models import Order, OrderItem
-
-from .utils import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from omnisales.testing.assertions import assert_error
 from orders import services
 from orders.exceptions import (
     OrderNotPayable,
@@ -14,7 +15,7 @@ from orders.exceptions import (
 )
 from orders.models import OrderPayment
 
-from .utils import assert_error, customer_stats, database_state, webhooks
+from .utils import customer_stats, database_state, webhooks
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from omnisales.api.representation import plan_for
-from omnisales.api.tests.representations import assert_renders_like_drf, drf_rendering, statements
+from omnisales.testing.representations import assert_renders_like_drf, drf_rendering, statements
 from orders import selectors, services
 from orders.models import Order
 from orders.serializers import OrderItemSerializer, OrderSerializer
@@ -163,8 +163,8 @@ def test_detail_statements_are_the_same_for_one_line_and_many(api, account, make
 def test_details_are_read_by_one_compiled_statement_that_keeps_the_account_filter(
     api, varied_orders, make_client, monkeypatch
 ):
-    from accounts.tests.factories import AccountFactory
     from omnisales.api import views as api_views
+    from omnisales.testing.factories import AccountFactory
     from orders.views import OrderViewSet
 
     monkeypatch.setattr(api_views, "_compiled_object_reads", {})

@@ -2,6 +2,8 @@
 
 import pytest
 
+from omnisales.testing.openapi import parameters
+
 from .test_seed_examples import EXAMPLE_ITEM_KEYS, EXAMPLE_ORDER_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -16,18 +18,6 @@ ORDER_PATHS = {
     "/api/orders/{orderId}/events": {"get"},
     "/api/orders/{orderId}/notes": {"post"},
 }
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        return Client().get("/swagger.json").json()
-
-
-def parameters(schema, path, method="get"):
-    return {parameter["name"]: parameter for parameter in schema["paths"][path][method].get("parameters", [])}
 
 
 def component(schema, name):

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_for
-from accounts.tests.factories import MembershipFactory
+from omnisales.testing.factories import MembershipFactory
 from orders import services
 
 from .utils import webhooks

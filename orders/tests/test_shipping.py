@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from omnisales.testing.assertions import assert_error
 from orders import services
 from orders.models import OrderEvent
 
-from .utils import assert_error, database_state, webhooks
+from .utils import database_state, webhooks
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from accounts.models import User
 from inventory import services as inventory_services
 from inventory.models import StockLevel, StockMovement, StockReservation
 from inventory.selectors import ledger_discrepancies
-from inventory.tests.factories import WarehouseFactory
+from omnisales.testing.assertions import assert_error
+from omnisales.testing.factories import WarehouseFactory, receive_stock
 from orders.models import Order
 
-from .factories import receive_stock
-from .utils import assert_error, database_state
+from .utils import database_state
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_for
-from accounts.tests.factories import MembershipFactory
+from omnisales.testing.assertions import assert_error
+from omnisales.testing.factories import MembershipFactory
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
 
-from .utils import assert_error, customer_stats, database_state, webhooks
+from .utils import customer_stats, database_state, webhooks
 
 pytestmark = pytest.mark.django_db
 

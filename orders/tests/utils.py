@@ -6,14 +6,6 @@ from orders.models import Order, OrderEvent, OrderItem, OrderPayment
 from webhooks.models import WebhookEvent
 
 
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "details", "code"}
-    assert body["code"] == code, body
-    return body
-
-
 def webhooks(account, event_type=None) -> list[dict]:
     """Payloads in the outbox, oldest first."""
     queryset = WebhookEvent.objects.filter(account=account).order_by("created_at", "id")

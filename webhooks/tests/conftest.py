@@ -1,28 +1,12 @@
-"""Fixtures for webhook tests: a real HTTP receiver on 127.0.0.1 and the documented verifier."""
+"""Fixtures for webhook tests: the documented verifier, events emitted as after a commit (the receiver
+and make_webhook are in the test kit)."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from .receiver import Receiver, serve
-
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    server = serve(receiver)
-    yield receiver
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def private_urls_allowed(settings):
-    """The local receiver is on 127.0.0.1, which production refuses."""
-    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
 
 
 def documented_code(pattern: str) -> str:
@@ -37,17 +21,6 @@ def verify_signature():
     namespace = {}
     exec(compile(documented_code("def verify_signature"), str(DOCS), "exec"), namespace)
     return namespace["verify_signature"]
-
-
-@pytest.fixture
-def make_webhook(account, private_urls_allowed):
-    from webhooks.services import endpoint_create
-
-    def build(url, *, events=("*",), owner=None, **kwargs):
-        endpoint, secret = endpoint_create(account=owner or account, url=url, events=list(events), **kwargs)
-        return endpoint, secret
-
-    return build
 
 
 @pytest.fixture

@@ -12,15 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):
-    """A logged-in superuser, without the cost of hashing a password."""
-    from accounts.models import User
-
-    client.force_login(User.objects.create_superuser(email="admin@example.com"))
-    return client
-
-
-@pytest.fixture
 def logged(account, make_webhook, receiver, emit):
     endpoint, _ = make_webhook(receiver.url)
     receiver.statuses = deque([500])

@@ -3,7 +3,6 @@
 import json
 import re
 import socket
-import threading
 from collections import deque
 from datetime import timedelta
 from decimal import Decimal
@@ -14,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.tests.factories import MembershipFactory, UserFactory
+from omnisales.testing.concurrency import run_together
+from omnisales.testing.factories import MembershipFactory, UserFactory
+from omnisales.testing.webhook_receiver import Receiver, serve
 from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.tasks import deliveries_enqueue_due_task, delivery_attempt_task
-from webhooks.tests.receiver import Receiver, serve
 
 pytestmark = pytest.mark.django_db
 
@@ -423,24 +423,7 @@ def test_concurrent_tasks_for_one_delivery_send_it_once(account, make_webhook, r
     assert len(receiver.wait_for(2)) == 2
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now())
 
-    results = []
-    barrier = threading.Barrier(4)
-
-    def worker():
-        from django.db import connection
-
-        barrier.wait()
-        try:
-            results.append(services.delivery_attempt(delivery_id=delivery.id))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    results = run_together(*[lambda: services.delivery_attempt(delivery_id=delivery.id)] * 4)
     assert sorted(results) == [False, False, False, True]
     assert len(receiver.requests) == 3
     assert WebhookDelivery.objects.get(pk=delivery.pk).attempt_count == 3
@@ -488,7 +471,7 @@ def test_private_addresses_are_refused_at_delivery_time(settings, account, make_
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_broker_outage_leaves_deliveries_pending_for_the_sweep(account, make_webhook, receiver):
-    from omnisales.tests.celery_worker import producing_to
+    from omnisales.testing.celery_worker import producing_to
 
     make_webhook(receiver.url)
     with socket.socket() as probe:
@@ -509,7 +492,7 @@ def test_a_broker_outage_leaves_deliveries_pending_for_the_sweep(account, make_w
 
 
 def test_sweep_does_not_enqueue_a_delivery_again_while_its_message_may_still_be_queued(account, make_webhook, receiver):
-    from omnisales.tests.celery_worker import producing_to
+    from omnisales.testing.celery_worker import producing_to
 
     make_webhook(receiver.url)
     event = services.event_emit(account=account, event="order.created", data={})

@@ -43,7 +43,7 @@ def test_emit_many_delivers_to_subscribed_endpoints(
 
 
 def test_emit_many_publishes_large_fan_outs_in_batches(account, make_webhook, django_capture_on_commit_callbacks):
-    from omnisales.tests.celery_worker import producing_to
+    from omnisales.testing.celery_worker import producing_to
 
     make_webhook("https://93.184.215.14/import-hook", events=["product.created"])
     events = [("product.created", {"id": f"prod_{number}"}) for number in range(501)]

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from omnisales.tests.celery_worker import WorkerProcess, database_url
+from omnisales.testing.celery_worker import WorkerProcess, database_url
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import endpoint_create, event_emit
 from webhooks.tasks import deliveries_enqueue_due_task

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from accounts.models import Account
 from catalog.models import Product
-from catalog.tests.factories import ProductFactory
 from omnisales.api.compiled import MAX_SHAPES, CompiledRead
+from omnisales.testing.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

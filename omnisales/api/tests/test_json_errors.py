@@ -4,7 +4,7 @@ routes, a trailing slash, methods a view refuses, and exceptions outside the API
 import pytest
 from django.test import Client
 
-ENVELOPE = {"error", "details", "code"}
+from omnisales.testing.assertions import assert_error
 
 
 @pytest.fixture(params=[True, False], ids=["debug", "production"])
@@ -24,11 +24,8 @@ def client():
 
 
 def assert_envelope(response, status_code: int, code: str) -> dict:
-    assert response.status_code == status_code, response.content[:300]
     assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == ENVELOPE and body["code"] == code, body
-    return body
+    return assert_error(response, status_code, code)
 
 
 @pytest.mark.django_db

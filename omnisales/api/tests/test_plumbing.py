@@ -10,10 +10,11 @@ from openapi_spec_validator import validate
 from accounts.models import ApiKey
 from omnisales.api import idempotency
 from omnisales.api.models import IdempotencyRecord
+from omnisales.testing.assertions import ENVELOPE
+from omnisales.testing.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
-ENVELOPE = {"error", "details", "code"}
 KEY_BODY = {"name": "ci", "scopes": ["read:orders"]}
 
 
@@ -166,30 +167,16 @@ class TestIdempotency:
     @pytest.mark.postgres
     @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_concurrent_duplicates_create_exactly_one(self, make_client, account):
-        import threading
-
-        from django.db import connection
         from rest_framework.test import APIClient
 
         key = make_client(account).api_key
-        barrier = threading.Barrier(8)
-        statuses = []
 
         def post():
             client = APIClient()
             client.credentials(HTTP_X_API_KEY=key)
-            try:
-                barrier.wait()
-                response = client.post("/api/auth/api-keys", KEY_BODY, format="json", HTTP_IDEMPOTENCY_KEY="race-1")
-                statuses.append(response.status_code)
-            finally:
-                connection.close()
+            return client.post("/api/auth/api-keys", KEY_BODY, format="json", HTTP_IDEMPOTENCY_KEY="race-1")
 
-        threads = [threading.Thread(target=post) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = [response.status_code for response in run_together(*[post] * 8)]
         assert ApiKey.objects.filter(name="ci").count() == 1
         assert statuses.count(201) >= 1
         assert set(statuses) <= {201, 409}

@@ -13,13 +13,11 @@ from djangorestframework_camel_case.util import camelize as library_camelize
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from catalog.tests.factories import CategoryFactory, ProductFactory
-from customers.tests.factories import CustomerFactory
 from omnisales.api import renderers
 from omnisales.api.renderers import CamelCaseJSONRenderer, CamelizedList, camel_key
 from omnisales.api.representation import drf_only
 from omnisales.api.secrets import SecretValue
-from orders.tests.factories import place_order, product_in_stock
+from omnisales.testing.factories import CategoryFactory, CustomerFactory, ProductFactory, place_order, product_in_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -84,7 +84,7 @@ class TestIdempotencyStoresNoSecret:
         """The JWT responses (register, login, refresh) go through serializers marking both tokens."""
         from accounts import serializers as account_serializers
         from accounts.services import tokens_for
-        from accounts.tests.factories import UserFactory
+        from omnisales.testing.factories import UserFactory
 
         user = UserFactory()
         tokens = tokens_for(user=user, account=account)

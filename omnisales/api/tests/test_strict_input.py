@@ -9,24 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from rest_framework import serializers
 
-from billing.models import Payment, PaymentStatus, Refund
-from billing.tests.conftest import stripe_fake  # noqa: F401 - a fixture
+from billing.models import PaymentStatus, Refund
 from catalog.models import Product
 from omnisales.api.models import IdempotencyRecord
+from omnisales.testing.assertions import assert_error
 from webhooks.models import WebhookEndpoint
-from webhooks.tests.conftest import make_webhook, private_urls_allowed  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
-ENVELOPE = {"error", "details", "code"}
 PRODUCT = {"sku": "TEE-001", "name": "Pocket Tee", "price": 25}
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content[:500]
-    body = response.json()
-    assert set(body) == ENVELOPE and body["code"] == code, body
-    return body
 
 
 def nested(depth: int, leaf=1):
@@ -39,18 +30,8 @@ def nested(depth: int, leaf=1):
 # --- unknown fields -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def charged(api, stripe_fake):  # noqa: F811 - the fixture imported above
-    body = api.post(
-        "/api/payments/process",
-        {"amount": 10000, "currency": "usd", "paymentMethodId": "pm_card_visa"},
-        format="json",
-    ).json()
-    return Payment.objects.get(pk=body["id"])
-
-
-def test_refund_with_an_unknown_amount_field_is_422_and_refunds_nothing(api, charged, stripe_fake):  # noqa: F811
-    response = api.post(f"/api/payments/{charged.id}/refund", {"amount": 10}, format="json")
+def test_refund_with_an_unknown_amount_field_is_422_and_refunds_nothing(api, card_payment, stripe_fake):
+    response = api.post(f"/api/payments/{card_payment.id}/refund", {"amount": 10}, format="json")
     assert response.json() == {
         "error": "Validation failed",
         "details": {"amount": ["Unknown field."]},
@@ -59,8 +40,8 @@ def test_refund_with_an_unknown_amount_field_is_422_and_refunds_nothing(api, cha
     assert response.status_code == 422
     assert stripe_fake.requests_to("POST", "/v1/refunds") == []
     assert Refund.objects.count() == 0
-    charged.refresh_from_db()
-    assert charged.status == PaymentStatus.SUCCEEDED
+    card_payment.refresh_from_db()
+    assert card_payment.status == PaymentStatus.SUCCEEDED
 
 
 def test_unknown_camel_case_field_is_named_as_sent_next_to_other_errors(api):
@@ -79,7 +60,7 @@ def test_read_only_fields_are_refused_on_put_and_patch(api):
 
 
 def test_unknown_fields_in_nested_objects_and_list_items_are_refused(api, account):
-    from catalog.tests.factories import ProductFactory
+    from omnisales.testing.factories import ProductFactory
 
     product = ProductFactory(account=account, price=10)
     body = {
@@ -99,7 +80,7 @@ def test_free_form_attributes_keep_any_keys(api):
     assert response.json()["attributes"] == {"anyKey": {"nested_key": [1, 2]}}
 
 
-def test_a_body_on_a_write_that_takes_none_is_refused_before_it_runs(api, make_webhook):  # noqa: F811
+def test_a_body_on_a_write_that_takes_none_is_refused_before_it_runs(api, make_webhook):
     endpoint, _ = make_webhook("http://127.0.0.1:9/hook")
     response = api.post(f"/api/webhooks/{endpoint.id}/test", {"url": "http://x.example"}, format="json")
     assert assert_error(response, 422, "VALIDATION_ERROR")["details"] == {"url": ["Unknown field."]}
@@ -129,7 +110,7 @@ def test_idempotency_key_on_public_views_is_not_a_500(anonymous_client, path):
 
 
 def test_login_with_idempotency_key_replays(anonymous_client, account):
-    from accounts.tests.factories import MembershipFactory
+    from omnisales.testing.factories import MembershipFactory
 
     member = MembershipFactory(account=account)
     body = {"email": member.user.email, "password": "correct-horse-battery"}
