@@ -15,8 +15,8 @@ from accounts.models import Account
 from omnisales.api.money import from_minor_units
 from webhooks.services import event_emit
 
-from .exceptions import MalformedEvent
-from .models import (
+from ..exceptions import MalformedEvent
+from ..models import (
     ENTITLED_STATUSES,
     FINAL_STATUSES,
     Payment,
@@ -26,16 +26,10 @@ from .models import (
     Subscription,
     SubscriptionStatus,
 )
-from .services import (
-    payment_apply_intent,
-    payment_changed,
-    payment_record_intent,
-    payment_record_refunded_amount,
-    refunds_held,
-    stripe_id,
-    timestamp_to_datetime,
-)
-from .stripe_event_schema import event_shape_error
+from ..stripe_event_schema import event_shape_error
+from ._common import stripe_id, timestamp_to_datetime
+from .payments import payment_apply_intent, payment_changed, payment_record_intent
+from .refunds import payment_record_refunded_amount, refunds_held
 
 logger = logging.getLogger("omnisales.billing.stripe")
 
