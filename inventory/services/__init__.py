@@ -12,7 +12,7 @@ Modules: `warehouses`; `ledger` (adjustments, transfers, reorder settings); `res
 call); `_common` (the one write path, locking and the checks they share).
 """
 
-from ._common import ACTOR_MAX_LENGTH, SYSTEM, low_stock_data, movement_for
+from ._common import ACTOR_MAX_LENGTH, SYSTEM, ledger_actor, low_stock_data, movement_for
 from .ledger import REASON_MOVEMENT, REASON_SIGN, stock_adjust, stock_level_update, stock_transfer_create
 from .reservations import stock_fulfil, stock_release, stock_reserve, stock_return
 from .warehouses import warehouse_create, warehouse_delete, warehouse_update
@@ -22,6 +22,7 @@ __all__ = [
     "REASON_MOVEMENT",
     "REASON_SIGN",
     "SYSTEM",
+    "ledger_actor",
     "low_stock_data",
     "movement_for",
     "stock_adjust",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from catalog.models import Product
+from omnisales.api.actors import Actor
 from webhooks.services import event_emit_many
 
 from ..exceptions import InsufficientStock, ProductNotTracked, ValidationFailed, WarehouseArchived
@@ -18,6 +19,13 @@ from ..models import MAX_QUANTITY, MovementType, StockLevel, StockMovement, Ware
 
 SYSTEM = "system"
 ACTOR_MAX_LENGTH = 254
+
+
+def ledger_actor(actor: Actor | str) -> str:
+    """The ledger's actor column: an `Actor`'s name, or the string a caller passes (an email, "system")."""
+    if isinstance(actor, Actor):
+        actor = actor.name
+    return (actor or SYSTEM)[:ACTOR_MAX_LENGTH]
 
 
 @dataclass
@@ -97,7 +105,7 @@ def _apply(
     reference_id: str = "",
     reason: str = "",
     note: str = "",
-    actor: str = SYSTEM,
+    actor: Actor | str = SYSTEM,
     movement_id: str | None = None,
 ) -> StockMovement:
     """Changes one stock level and records the movement. The caller holds the row lock, so `level` is current;
@@ -141,7 +149,7 @@ def movement_for(
     reference_id: str = "",
     reason: str = "",
     note: str = "",
-    actor: str = SYSTEM,
+    actor: Actor | str = SYSTEM,
 ) -> StockMovement:
     """The (unsaved) ledger line for a change `level` has just had: its balances are already the new ones."""
     quantity = reserved_change if type in (MovementType.RESERVATION, MovementType.RELEASE) else on_hand_change
@@ -160,7 +168,7 @@ def movement_for(
         reference_id=reference_id,
         reason=reason,
         note=note,
-        actor=(actor or SYSTEM)[:ACTOR_MAX_LENGTH],
+        actor=ledger_actor(actor),
     )
 
 

@@ -6,13 +6,13 @@ from django.utils import timezone
 
 from accounts.models import Account
 from catalog.models import Product
+from omnisales.api.actors import Actor
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.transactions import atomic_service
 
 from ..exceptions import SameWarehouse, ValidationFailed, WarehouseInactive
 from ..models import AdjustmentReason, MovementType, ReferenceType, StockLevel, StockMovement, StockTransfer, Warehouse
 from ._common import (
-    ACTOR_MAX_LENGTH,
     SYSTEM,
     _apply,
     _below_after,
@@ -25,6 +25,7 @@ from ._common import (
     _lock_levels_at,
     _locked,
     _shortage,
+    ledger_actor,
 )
 
 # The movement an adjustment with each reason records.
@@ -50,7 +51,7 @@ def stock_adjust(
     quantity: int,
     reason: str,
     note: str = "",
-    actor: str = SYSTEM,
+    actor: Actor | str = SYSTEM,
 ) -> StockMovement:
     """Adds (quantity > 0) or removes (quantity < 0) units of a product in a warehouse.
 
@@ -112,7 +113,7 @@ def stock_transfer_create(
     to_warehouse: Warehouse,
     quantity: int,
     note: str = "",
-    actor: str = SYSTEM,
+    actor: Actor | str = SYSTEM,
 ) -> StockTransfer:
     """Moves available (unreserved) units between two warehouses: one transfer_out and one transfer_in
     movement, both referencing the transfer. Short stock is a 409 INSUFFICIENT_STOCK; nothing is written."""
@@ -145,7 +146,7 @@ def stock_transfer_create(
         to_warehouse=to_warehouse,
         quantity=quantity,
         note=note.strip(),
-        actor=(actor or SYSTEM)[:ACTOR_MAX_LENGTH],
+        actor=ledger_actor(actor),
     )
     changes = _Changes()
     reference = {

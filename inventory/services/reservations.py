@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from catalog.models import Product
+from omnisales.api.actors import Actor
 from omnisales.api.transactions import atomic_service
 
 from ..exceptions import NoActiveWarehouse
@@ -51,7 +52,7 @@ def stock_reserve(
     account: Account,
     reference_id: str,
     lines: Sequence[tuple[Product, int]],
-    actor: str = SYSTEM,
+    actor: Actor | str = SYSTEM,
     reference_type: str = ReferenceType.ORDER,
     new_reference: bool = False,
 ) -> list[StockReservation]:
@@ -160,7 +161,7 @@ def _set_status(reservations: list[StockReservation], status: str) -> None:
 
 @atomic_service
 def stock_release(
-    *, account: Account, reference_id: str, actor: str = SYSTEM, reference_type: str = ReferenceType.ORDER
+    *, account: Account, reference_id: str, actor: Actor | str = SYSTEM, reference_type: str = ReferenceType.ORDER
 ) -> list[StockReservation]:
     """Releases the active reservations of a reference (order cancelled): reserved stock becomes available
     again (release movements); backorder reservations are simply closed. Returns what was released; a
@@ -184,7 +185,7 @@ def stock_release(
 
 @atomic_service
 def stock_fulfil(
-    *, account: Account, reference_id: str, actor: str = SYSTEM, reference_type: str = ReferenceType.ORDER
+    *, account: Account, reference_id: str, actor: Actor | str = SYSTEM, reference_type: str = ReferenceType.ORDER
 ) -> list[StockReservation]:
     """Turns the active reservations of a reference into sales (order shipped): on hand and reserved both
     drop by the quantity (sale movements).
@@ -268,7 +269,7 @@ def stock_return(
     product: Product,
     quantity: int,
     warehouse: Warehouse | None = None,
-    actor: str = SYSTEM,
+    actor: Actor | str = SYSTEM,
     reference_type: str = ReferenceType.RETURN,
 ) -> StockMovement | None:
     """Puts returned units back on hand (a return movement). Without `warehouse`, the highest-priority active

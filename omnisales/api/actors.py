@@ -1,4 +1,4 @@
-"""Who did something to an order, as the timeline records it."""
+"""Who made a change: the actor an order's timeline and the stock ledger record."""
 
 from dataclasses import dataclass
 
@@ -8,6 +8,14 @@ class Actor:
     type: str = "system"  # "user" | "api_key" | "oauth_app" | "system"
     id: str = ""
     label: str = ""
+
+    @property
+    def name(self) -> str:
+        """One string for records that keep a single column: a user's email, a credential's id (key_…, an
+        OAuth client), or "system"."""
+        if self.type == "user":
+            return self.label or self.id
+        return self.id or SYSTEM.type
 
 
 SYSTEM = Actor()
