@@ -98,18 +98,14 @@ def _apply(
     level: StockLevel,
     changes: _Changes,
     *,
-    type: str,
     on_hand_change: int = 0,
     reserved_change: int = 0,
-    reference_type: str = "",
-    reference_id: str = "",
-    reason: str = "",
-    note: str = "",
-    actor: Actor | str = SYSTEM,
     movement_id: str | None = None,
+    **movement,
 ) -> StockMovement:
-    """Changes one stock level and records the movement. The caller holds the row lock, so `level` is current;
-    the quantities, the flag and `updated_at` are written by one UPDATE."""
+    """Changes one stock level and records the movement (`movement`: the other fields `movement_for` takes).
+    The caller holds the row lock, so `level` is current; the quantities, the flag and `updated_at` are
+    written by one UPDATE."""
     StockLevel.objects.filter(pk=level.pk).update(
         on_hand=F("on_hand") + on_hand_change,
         reserved=F("reserved") + reserved_change,
@@ -122,21 +118,11 @@ def _apply(
     level.below_reorder_point = level.available <= level.reorder_point
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         changes.crossed.append(level)
-    movement = movement_for(
-        level,
-        type=type,
-        on_hand_change=on_hand_change,
-        reserved_change=reserved_change,
-        reference_type=reference_type,
-        reference_id=reference_id,
-        reason=reason,
-        note=note,
-        actor=actor,
-    )
+    line = movement_for(level, on_hand_change=on_hand_change, reserved_change=reserved_change, **movement)
     if movement_id:
-        movement.id = movement_id
-    changes.movements.append(movement)
-    return movement
+        line.id = movement_id
+    changes.movements.append(line)
+    return line
 
 
 def movement_for(
