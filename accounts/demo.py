@@ -10,6 +10,7 @@ import secrets
 
 from django.apps import apps
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
 from omnisales.api import scopes
 
@@ -45,6 +46,14 @@ def demo_store() -> Account | None:
 def seed(account: Account, *, user: User, log) -> dict:
     """Issues the demo API key (admin scope) and keeps it on this machine."""
     return {"api_key": api_key_issue(account, user=user)}
+
+
+def app_seeds() -> list:
+    """The other apps' `demo.seed(account, *, user, log)`, in INSTALLED_APPS order (the layer order): each app
+    with a `demo` module, found by Django's module autodiscovery."""
+    autodiscover_modules("demo")
+    modules = [getattr(config.module, "demo", None) for config in apps.get_app_configs() if config.name != "accounts"]
+    return [module.seed for module in modules if module is not None]
 
 
 def api_key_issue(account: Account, *, user: User | None) -> str:

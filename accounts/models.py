@@ -1,5 +1,6 @@
 """Tenancy and identity: users log in by email and belong to merchant accounts with a role."""
 
+import zoneinfo
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -76,6 +77,14 @@ class Account(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The account's time zone (UTC when unset or unknown): its days start at midnight there."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
 
 class Role(models.TextChoices):

@@ -38,15 +38,8 @@ ZERO = Decimal("0.00")
 RFM_FIELDS = ("id", "name", "email", "total_orders", "total_spent", "last_order_date")
 
 
-def account_zone(account) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(account.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def account_today(account) -> datetime.date:
-    return timezone.localdate(timezone=account_zone(account))
+    return timezone.localdate(timezone=account.zone)
 
 
 def customers_of(*, account) -> QuerySet[Customer]:
@@ -97,7 +90,7 @@ def with_recency(queryset: QuerySet, *, account, as_of: datetime.date) -> QueryS
     Order counters are running totals, not a history, so RFM cannot be rewound: an `as_of` before a
     customer's last order gives a recency of 0 rather than a negative one.
     """
-    zone = account_zone(account)
+    zone = account.zone
     annotated = queryset.annotate(recency=recency_of(F("last_order_date"), zone=zone, as_of=as_of))
     if isinstance(annotated, RfmQuerySet):
         annotated.recency_basis = RecencyBasis(zone=zone, as_of=as_of)
@@ -294,7 +287,7 @@ def segment_q(*, account, rules: dict) -> Q:
     if "max" in orders:
         condition &= Q(total_orders__lte=orders["max"])
     last_order = rules.get("lastOrderDate", {})
-    zone = account_zone(account)
+    zone = account.zone
     if "after" in last_order:
         first_day = datetime.date.fromisoformat(last_order["after"]) + datetime.timedelta(days=1)
         condition &= Q(last_order_date__gte=_start_of_day(first_day, zone))

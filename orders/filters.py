@@ -9,7 +9,6 @@ from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
-from customers.selectors import account_zone
 from omnisales.api.filters import FilterSet, OrderingFilter, as_utc
 
 from .models import Channel, Order, OrderStatus, PaymentStatus
@@ -57,7 +56,7 @@ class MomentFilter(filters.Filter):
             return queryset
         lookup = self.lookup_expr
         if not isinstance(value, datetime.datetime):
-            zone = account_zone(self.parent.request.auth.account)
+            zone = self.parent.request.auth.account.zone
             day = value + datetime.timedelta(days=1) if self.edge == "end" else value
             value = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
             if self.edge == "end":

@@ -22,7 +22,7 @@ from djangorestframework_camel_case.util import camelize
 from accounts.models import Account, Membership, Role
 from omnisales.api.transactions import atomic_service
 
-from . import events, signing, transport
+from . import dispatch, events, signing, transport
 from .exceptions import DeliveryInProgress, DuplicateWebhookUrl, WebhookDisabled, WebhookLimitReached
 from .models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent
 
@@ -78,14 +78,12 @@ def _batches(items: list, size: int = BATCH):
 def deliveries_enqueue(*, delivery_ids: list[str], countdown: int | None = None) -> None:
     """One delivery task per id. Past a batch, the fan-out itself becomes tasks (one per batch of ids,
     run by a worker), so an import that creates thousands of deliveries publishes a few messages."""
-    from .tasks import deliveries_enqueue_task, delivery_attempt_task  # tasks.py imports this module
-
     if len(delivery_ids) > BATCH and countdown is None:
         for batch in _batches(delivery_ids):
-            deliveries_enqueue_task.apply_async(args=[batch])
+            dispatch.enqueue(dispatch.DELIVERIES_ENQUEUE, args=[batch])
         return
     for delivery_id in delivery_ids:
-        delivery_attempt_task.apply_async(args=[delivery_id], countdown=countdown)
+        dispatch.enqueue(dispatch.DELIVERY_ATTEMPT, args=[delivery_id], countdown=countdown)
 
 
 def _enqueue_on_commit(delivery_ids: list[str], countdown: int | None = None) -> None:

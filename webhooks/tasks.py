@@ -10,15 +10,15 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services
+from . import dispatch, services
 
 
-@shared_task(acks_late=True, soft_time_limit=45, time_limit=60)
+@shared_task(name=dispatch.DELIVERY_ATTEMPT, acks_late=True, soft_time_limit=45, time_limit=60)
 def delivery_attempt_task(delivery_id: str) -> bool:
     return services.delivery_attempt(delivery_id=delivery_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=dispatch.DELIVERIES_ENQUEUE, acks_late=True)
 def deliveries_enqueue_task(delivery_ids: list[str]) -> None:
     services.deliveries_enqueue(delivery_ids=delivery_ids)
 

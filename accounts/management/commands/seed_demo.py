@@ -6,7 +6,6 @@ the same logins and API key. `--reset` deletes the demo store and loads it anew;
 the demo API key.
 """
 
-import importlib
 from pathlib import Path
 
 from django.conf import settings
@@ -52,16 +51,8 @@ class Command(BaseCommand):
     def _load(self):
         account, user = demo.demo_account()
         api_key = demo.seed(account, user=user, log=self.stdout.write)["api_key"]
-        for app in settings.LOCAL_APPS:
-            if app in ("accounts", "omnisales.api"):
-                continue
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
-            module.seed(account, user=user, log=self.stdout.write)
+        for seed in demo.app_seeds():
+            seed(account, user=user, log=self.stdout.write)
         return account, api_key
 
     def _print_logins(self, account, api_key) -> None:

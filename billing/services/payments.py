@@ -1,22 +1,10 @@
-"""Billing writes: card payments, refunds, subscription checkout and cancellation, plan set-up in Stripe.
-
-Calls to Stripe never run inside a database transaction: each service calls Stripe first (or after a
-short reservation) and records Stripe's answer in its own short `transaction.atomic()`. The API views
-that reach these services therefore open no request transaction (see `billing.views.ProviderCallMixin`).
-
-State that Stripe owns (a payment's outcome after 3-D Secure, refunds made elsewhere, everything about
-subscriptions) is applied from verified webhooks in `billing.stripe_events`, through the same guarded
-functions below, so a redelivered or late event never rolls state back.
-"""
+"""Card payments: creating and confirming PaymentIntents, and applying their outcome (also from webhooks)."""
 
 import logging
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 
 from accounts.models import Account
 from customers.models import Customer
@@ -28,55 +16,15 @@ from orders.models import PaymentMethod as OrderPaymentMethod
 from orders.services import order_payment_record, order_payment_refund, order_payment_release
 from webhooks.services import event_emit
 
-from .exceptions import (
-    AlreadySubscribed,
+from ..exceptions import (
     PaymentFailed,
-    PaymentNotRefundable,
-    PaymentProviderError,
-    PlanNotAvailable,
-    PlanNotFound,
     ProviderRejectedRequest,
-    RefundExceedsCaptured,
-    SubscriptionNotCancelable,
-    ValidationFailed,
 )
-from .models import (
-    ENTITLED_STATUSES,
-    FINAL_STATUSES,
-    Payment,
-    PaymentStatus,
-    Plan,
-    Refund,
-    RefundStatus,
-    Subscription,
-)
-from .providers import stripe_gateway
+from ..models import Payment, PaymentStatus, Refund
+from ..providers import stripe_gateway
+from ._common import _field_error, stripe_id
 
-
-def timestamp_to_datetime(epoch) -> datetime | None:
-    return datetime.fromtimestamp(int(epoch), tz=UTC) if epoch is not None else None
-
-
-def stripe_id(value) -> str:
-    """The id in an expandable Stripe field, which holds either an id or the expanded object."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) else ""
-
-
-def _field_error(exc: ProviderRejectedRequest, fields: dict[str, str]) -> ApplicationError:
-    """Stripe's `param` -> our request field, so a value only Stripe can judge is still a 422 on that field."""
-    field = fields.get(exc.param or "")
-    if field is None:
-        return PaymentProviderError(
-            "The payment provider rejected the request", details={"provider_code": exc.stripe_code}
-        )
-    return ValidationFailed("Validation failed", details={field: [exc.message]})
-
-
-# --- Payments -----------------------------------------------------------------------------------
-
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("billing.services")
 
 _INTENT_STATUS = {
     "succeeded": PaymentStatus.SUCCEEDED,
@@ -109,12 +57,7 @@ PAYMENT_TRANSITIONS = {
     PaymentStatus.REFUNDED: set(),
     PaymentStatus.CANCELED: set(),
 }
-REFUNDABLE_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
-# A refund in these states holds its amount against the payment.
-_RESERVING_REFUND_STATUSES = (RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.REQUIRES_ACTION)
-
 _PAYMENT_PARAM_FIELDS = {"amount": "amount", "currency": "currency", "payment_method": "payment_method_id"}
-_REFUND_PARAM_FIELDS = {"amount": "amount_cents", "reason": "reason"}
 
 
 def payment_event_data(payment: Payment) -> dict:
@@ -385,217 +328,3 @@ def payment_process(
     payment, _ = payment_record_intent(account=account, payment_id=payment_id, intent=intent, defaults=defaults)
     client_secret = intent.get("client_secret") if payment.status == PaymentStatus.REQUIRES_ACTION else None
     return payment, client_secret
-
-
-# --- Refunds ------------------------------------------------------------------------------------
-
-
-def _refund_status(stripe_status: str | None) -> str:
-    return stripe_status if stripe_status in RefundStatus.values else RefundStatus.PENDING
-
-
-def payment_record_refunded_amount(*, payment: Payment, amount_refunded: Decimal) -> bool:
-    """Raises the payment's refunded total to `amount_refunded` (never lowers it) and sets its status.
-
-    Caller holds the payment's row lock. Returns whether anything changed.
-    """
-    if amount_refunded <= payment.amount_refunded or payment.status not in REFUNDABLE_STATUSES:
-        return False
-    payment.amount_refunded = min(amount_refunded, payment.amount)
-    if payment.amount_refunded >= payment.amount:
-        payment.status = PaymentStatus.REFUNDED
-    else:
-        payment.status = PaymentStatus.PARTIALLY_REFUNDED
-    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-    return True
-
-
-def refunds_held(payment: Payment, *, confirmed_only: bool = False) -> Decimal:
-    """What this payment's own refunds hold against it: those Stripe accepted, and unless
-    `confirmed_only`, also the reservations of refunds still waiting for Stripe's answer."""
-    refunds = payment.refunds.filter(status__in=_RESERVING_REFUND_STATUSES)
-    if confirmed_only:
-        refunds = refunds.exclude(stripe_refund_id=None)
-    return refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-
-
-def _reserved_refunds(payment: Payment) -> Decimal:
-    return max(refunds_held(payment), payment.amount_refunded)
-
-
-def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason: str | None = None) -> Refund:
-    """Refunds all of a captured payment, or part of it, through Stripe.
-
-    Never more than captured minus what is already refunded or being refunded (RefundExceedsCaptured,
-    409). The amount is first reserved by a pending Refund row under the payment's lock, so concurrent
-    refunds cannot together exceed the payment; then Stripe is called with the refund's id as
-    Idempotency-Key; then Stripe's answer is recorded and `payment.refunded` emitted. If Stripe
-    refuses or cannot be reached, the reservation is deleted and nothing stays written.
-
-    It calls Stripe: call it outside long transactions (it commits its own short ones).
-    """
-    stripe_gateway.ensure_configured()
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status not in REFUNDABLE_STATUSES or not payment.stripe_payment_intent_id:
-            raise PaymentNotRefundable(
-                "Only a succeeded payment can be refunded",
-                details={"payment_id": payment.id, "status": payment.status},
-            )
-        if amount_cents is not None and amount_cents <= 0:
-            raise ValidationFailed("Validation failed", details={"amount_cents": ["Must be a positive integer."]})
-        refundable = payment.amount - _reserved_refunds(payment)
-        amount = refundable if amount_cents is None else from_minor_units(amount_cents, payment.currency)
-        if amount <= 0 or amount > refundable:
-            raise RefundExceedsCaptured(
-                "The refund is more than the payment has left to refund",
-                details={
-                    "refundable_cents": to_minor_units(refundable, payment.currency),
-                    "requested_cents": to_minor_units(amount, payment.currency),
-                },
-            )
-        refund = Refund.objects.create(
-            account=payment.account,
-            payment=payment,
-            amount=amount,
-            currency=payment.currency,
-            status=RefundStatus.PENDING,
-            reason=reason or "",
-        )
-    try:
-        stripe_refund = stripe_gateway.refund_create(
-            payment_intent_id=payment.stripe_payment_intent_id,
-            amount_cents=to_minor_units(amount, payment.currency),
-            reason=reason or "",
-            metadata={"refund_id": refund.id, "payment_id": payment.id, "account_id": payment.account_id},
-            idempotency_key=f"{refund.id}:refund",
-        )
-    except ApplicationError as exc:
-        Refund.objects.filter(pk=refund.pk).delete()
-        if isinstance(exc, ProviderRejectedRequest):
-            if exc.stripe_code in ("charge_already_refunded", "amount_too_large"):
-                raise RefundExceedsCaptured(exc.message, details={"provider_code": exc.stripe_code}) from exc
-            raise _field_error(exc, _REFUND_PARAM_FIELDS) from exc
-        raise
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        refund.status = _refund_status(stripe_refund.get("status"))
-        refund.stripe_refund_id = stripe_refund.get("id")
-        refund.save(update_fields=["status", "stripe_refund_id", "updated_at"])
-        previous_status = payment.status
-        payment_record_refunded_amount(payment=payment, amount_refunded=refunds_held(payment, confirmed_only=True))
-        payment_changed(payment=payment, previous_status=previous_status, refunded_amount=refund.amount, refund=refund)
-    return refund
-
-
-# --- Subscriptions ------------------------------------------------------------------------------
-
-
-def checkout_session_create(*, account: Account, plan_id: str) -> dict:
-    """A Stripe Checkout page subscribing the account to the plan: {"session_id", "url"}.
-
-    Writes nothing: the subscription is recorded when Stripe's webhooks confirm it, never from the
-    browser returning to the success URL.
-    """
-    plan = Plan.objects.filter(pk=plan_id).first()
-    if plan is None:
-        raise PlanNotFound("Plan not found", details=f"No plan exists with ID: {plan_id}")
-    if not plan.is_active:
-        raise PlanNotAvailable("This plan is no longer offered", details={"plan_id": plan.id})
-    if (
-        Subscription.objects.filter(account=account, plan=plan, status__in=ENTITLED_STATUSES)
-        .exclude(cancel_at_period_end=True)
-        .exists()
-    ):
-        raise AlreadySubscribed("The account already subscribes to this plan", details={"plan_id": plan.id})
-    stripe_gateway.ensure_configured()
-    known_customer = (
-        Subscription.objects.filter(account=account)
-        .exclude(stripe_customer_id="")
-        .values_list("stripe_customer_id", flat=True)
-        .first()
-    )
-    metadata = {"account_id": account.id, "plan_id": plan.id}
-    try:
-        plan = plan_sync_to_stripe(plan=plan)  # every check that can refuse the checkout ran above
-        session = stripe_gateway.checkout_session_create(
-            price_id=plan.stripe_price_id,
-            client_reference_id=account.id,
-            metadata=metadata,
-            success_url=settings.BILLING_SUCCESS_URL,
-            cancel_url=settings.BILLING_CANCEL_URL,
-            customer_id=known_customer,
-            idempotency_key=f"checkout:{account.id}:{uuid.uuid4().hex}",
-        )
-    except ProviderRejectedRequest as exc:
-        raise _field_error(exc, {}) from exc
-    return {"session_id": session["id"], "url": session["url"]}
-
-
-def subscription_cancel(*, subscription: Subscription) -> Subscription:
-    """Asks Stripe to cancel the subscription at the end of the paid period.
-
-    The local row is not changed here: Stripe's `customer.subscription.updated` webhook records
-    `cancelAtPeriodEnd`, and `customer.subscription.deleted` at period end removes the entitlements.
-    """
-    if subscription.status in FINAL_STATUSES:
-        raise SubscriptionNotCancelable(
-            "The subscription has already ended",
-            details={"subscription_id": subscription.id, "status": subscription.status},
-        )
-    try:
-        stripe_gateway.subscription_cancel_at_period_end(
-            subscription_id=subscription.stripe_subscription_id,
-            idempotency_key=f"{subscription.id}:cancel:{uuid.uuid4().hex}",
-        )
-    except ProviderRejectedRequest as exc:
-        raise _field_error(exc, {}) from exc
-    return subscription
-
-
-# --- Plans --------------------------------------------------------------------------------------
-
-
-def plan_sync_to_stripe(*, plan: Plan) -> Plan:
-    """The plan's Stripe Product and recurring Price, found or created, with their ids stored on the plan.
-
-    Ids already stored are used as they are (no Stripe call). Otherwise the price that holds the plan's
-    lookup key `omnisales_<plan id>` in Stripe is used when it is active and has the plan's amount,
-    currency and interval: another process, or another database on the same Stripe account, made it.
-    Otherwise a price is created with that lookup key (taking it over), of the plan's product, or of a
-    new product made in the same request; its Idempotency-Key is derived from the plan and the price,
-    so processes that both found nothing get the one same price back from Stripe. Checkout calls this
-    on demand, `manage.py stripe_sync_plans` and the admin ahead of time.
-
-    Stripe prices are immutable: after changing a plan's amount, clear its price id; the next call
-    creates a price with the new amount, which takes over the lookup key.
-    """
-    if plan.stripe_price_id:
-        return plan
-    amount_cents = to_minor_units(plan.amount, plan.currency)
-    lookup_key = f"omnisales_{plan.id}"
-    price = stripe_gateway.price_by_lookup_key(lookup_key=lookup_key)
-    matches = price is not None and (
-        price.get("active"),
-        price.get("unit_amount"),
-        price.get("currency"),
-        (price.get("recurring") or {}).get("interval"),
-    ) == (True, amount_cents, plan.currency, plan.billing_interval)
-    if not matches:
-        product_id = plan.stripe_product_id or (stripe_id(price.get("product")) if price else "")
-        price = stripe_gateway.recurring_price_create(
-            product=product_id or {"name": plan.name, "metadata": {"plan_id": plan.id}},
-            amount_cents=amount_cents,
-            currency=plan.currency,
-            interval=plan.billing_interval,
-            lookup_key=lookup_key,
-            idempotency_key=(
-                f"plan:{plan.id}:price:{product_id or 'new-product'}:{amount_cents}:{plan.currency}:"
-                f"{plan.billing_interval}"
-            ),
-        )
-    Plan.objects.filter(pk=plan.pk, stripe_price_id="").update(
-        stripe_price_id=price["id"], stripe_product_id=stripe_id(price.get("product"))
-    )
-    plan.refresh_from_db()
-    return plan

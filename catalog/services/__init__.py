@@ -1,0 +1,29 @@
+"""Catalog writes: categories, products, CSV import. Each runs in one transaction and emits its events
+(`product.created`, `product.updated`, `product.archived`, `product.deleted`) inside it.
+
+Locking: writes that depend on counts or on the shape of the tree (creating products against the plan
+limit, moving categories) lock the account row first (`FOR NO KEY UPDATE`, so other apps' inserts that
+merely reference the account are not blocked). Product updates lock the product row.
+
+Modules: `categories`; `products`; `csv_import` (the CSV import); `_common` (the helpers they share).
+"""
+
+from ._common import API_NAMES, MONEY_FIELDS, product_event_data
+from .categories import category_create, category_delete, category_update
+from .csv_import import ImportReport, product_import
+from .products import product_create, product_delete, product_mark_ordered, product_update
+
+__all__ = [
+    "API_NAMES",
+    "MONEY_FIELDS",
+    "ImportReport",
+    "category_create",
+    "category_delete",
+    "category_update",
+    "product_create",
+    "product_delete",
+    "product_event_data",
+    "product_import",
+    "product_mark_ordered",
+    "product_update",
+]

@@ -1,0 +1,157 @@
+"""Product services: create, update, delete (or archive once ordered), and the ordered mark."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, ProtectedError, RestrictedError
+
+from accounts.models import Account
+from omnisales.api.transactions import atomic_service
+from webhooks.services import event_emit
+
+from .. import selectors
+from ..exceptions import DuplicateSku, PlanLimitReached
+from ..models import PRODUCT_FIELDS, Category, Product, ProductStatus
+from ._common import (
+    _full_clean,
+    _lock_account,
+    _reject_unknown,
+    _save,
+    _set_if_changed,
+    _updated_event,
+    product_event_data,
+)
+
+
+def _normalized(name: str, value, *, account: Account):
+    if name in ("sku", "name", "barcode", "description") and isinstance(value, str):
+        return value.strip()
+    if name == "currency":
+        return (value or account.currency).strip().upper()
+    if name == "tags" and isinstance(value, list) and all(isinstance(tag, str) for tag in value):
+        return list(dict.fromkeys(tag.strip() for tag in value))
+    if name == "attributes" and value is None:
+        return {}
+    if name in ("tags", "images") and value is None:
+        return []
+    return value
+
+
+def _ensure_plan_room(*, account: Account, adding: int = 1) -> None:
+    """Caller is in a transaction; locks the account so concurrent creates cannot both take the last slot."""
+    locked = _lock_account(account)
+    usage = selectors.product_usage(account=locked)
+    if usage.current + adding > usage.limit:
+        raise PlanLimitReached(
+            "Your plan's product limit is reached; archive products or upgrade the plan",
+            details={"limit": usage.limit, "current": usage.current},
+        )
+
+
+def _check_sku_free(*, account: Account, sku: str, exclude_id: str | None = None) -> None:
+    if Product.objects.filter(account=account, sku=sku).exclude(pk=exclude_id).exists():
+        raise DuplicateSku("A product with this SKU already exists", details={"sku": [f"'{sku}' is already used."]})
+
+
+@atomic_service
+def product_create(
+    *,
+    account: Account,
+    sku: str,
+    name: str,
+    price: Decimal,
+    description: str = "",
+    compare_at_price: Decimal | None = None,
+    cost: Decimal | None = None,
+    currency: str | None = None,
+    status: str = ProductStatus.DRAFT,
+    category: Category | None = None,
+    tags: list[str] | None = None,
+    images: list[str] | None = None,
+    barcode: str = "",
+    weight: Decimal | None = None,
+    attributes: dict | None = None,
+    track_inventory: bool = True,
+    allow_backorder: bool = False,
+) -> Product:
+    """Creates a product. A non-archived product needs room under the plan's product limit (403 otherwise)."""
+    fields = {key: value for key, value in locals().items() if key in PRODUCT_FIELDS}
+    product = Product(account=account)
+    for key, value in fields.items():
+        setattr(product, key, _normalized(key, value, account=account))
+    _full_clean(product, exclude=["account", "category"])
+    _check_sku_free(account=account, sku=product.sku)
+    if product.status != ProductStatus.ARCHIVED:
+        _ensure_plan_room(account=account)
+    _save(product, check_unique=lambda: _check_sku_free(account=account, sku=product.sku), force_insert=True)
+    event_emit(account=account, event="product.created", data=product_event_data(product))
+    return product
+
+
+@atomic_service
+def product_update(*, product: Product, data: dict[str, Any]) -> Product:
+    """Changes the given fields (keys from PRODUCT_FIELDS). Un-archiving needs room under the plan limit."""
+    _reject_unknown(data, PRODUCT_FIELDS, "product")
+    product = (
+        Product.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("account", "category")
+        .get(pk=product.pk)
+    )
+    was_archived = product.status == ProductStatus.ARCHIVED
+    changed = [
+        name
+        for name, value in data.items()
+        if _set_if_changed(product, name, _normalized(name, value, account=product.account))
+    ]
+    if not changed:
+        return product
+    _full_clean(product, exclude=["account", "category"])
+    if "sku" in changed:
+        _check_sku_free(account=product.account, sku=product.sku, exclude_id=product.pk)
+    if was_archived and product.status != ProductStatus.ARCHIVED:
+        _ensure_plan_room(account=product.account)
+    _save(
+        product,
+        check_unique=lambda: _check_sku_free(account=product.account, sku=product.sku, exclude_id=product.pk),
+        update_fields=[*changed, "updated_at"],
+    )
+    event_emit(account=product.account, event="product.updated", data=_updated_event(product, changed))
+    if not was_archived and product.status == ProductStatus.ARCHIVED:
+        event_emit(account=product.account, event="product.archived", data=product_event_data(product))
+    return product
+
+
+@atomic_service
+def product_delete(*, product: Product) -> str:
+    """Deletes a product that was never ordered; archives one that was (order history is never lost).
+
+    Returns "deleted" or "archived". Anything else that protects the row also makes it an archive.
+    """
+    product = Product.objects.select_for_update(of=("self",)).select_related("account").get(pk=product.pk)
+    if product.order_count == 0:
+        data = {"id": product.pk, "sku": product.sku}
+        try:
+            with transaction.atomic():
+                product.delete()
+        except (ProtectedError, RestrictedError):
+            pass
+        else:
+            event_emit(account=product.account, event="product.deleted", data=data)
+            return "deleted"
+    if product.status != ProductStatus.ARCHIVED:
+        product.status = ProductStatus.ARCHIVED
+        product.save(update_fields=["status", "updated_at"])
+        event_emit(account=product.account, event="product.archived", data=product_event_data(product))
+    return "archived"
+
+
+def product_mark_ordered(*, account: Account, product_ids: Iterable[str]) -> int:
+    """Orders call this once per order, inside the order's transaction, with the products it contains.
+
+    Increments `order_count` (once per product, however many lines name it), which makes a later delete
+    archive the product instead. Returns how many products were marked.
+    """
+    ids = set(product_ids)
+    return Product.objects.filter(account=account, pk__in=ids).update(order_count=F("order_count") + 1)

@@ -1,0 +1,222 @@
+"""The one write path of stock levels (`_apply`), row locking, allocation and the checks the inventory
+services share."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+from accounts.models import Account
+from catalog.models import Product
+from omnisales.api.actors import Actor
+from webhooks.services import event_emit_many
+
+from ..exceptions import InsufficientStock, ProductNotTracked, ValidationFailed, WarehouseArchived
+from ..models import MAX_QUANTITY, MovementType, StockLevel, StockMovement, Warehouse
+
+SYSTEM = "system"
+ACTOR_MAX_LENGTH = 254
+
+
+def ledger_actor(actor: Actor | str) -> str:
+    """The ledger's actor column: an `Actor`'s name, or the string a caller passes (an email, "system")."""
+    if isinstance(actor, Actor):
+        actor = actor.name
+    return (actor or SYSTEM)[:ACTOR_MAX_LENGTH]
+
+
+@dataclass
+class _Changes:
+    """Movements and low-stock crossings collected during one service call, written at its end."""
+
+    movements: list[StockMovement] = field(default_factory=list)
+    crossed: list[StockLevel] = field(default_factory=list)
+
+    def save(self, account: Account) -> list[StockMovement]:
+        StockMovement.objects.bulk_create(self.movements)
+        if self.crossed:
+            event_emit_many(
+                account=account, events=[("inventory.low_stock", low_stock_data(level)) for level in self.crossed]
+            )
+        return self.movements
+
+
+def low_stock_data(level: StockLevel) -> dict[str, Any]:
+    return {
+        "stock_level_id": level.pk,
+        "product_id": level.product_id,
+        "sku": level.product.sku,
+        "product_name": level.product.name,
+        "warehouse_id": level.warehouse_id,
+        "warehouse_code": level.warehouse.code,
+        "on_hand": level.on_hand,
+        "reserved": level.reserved,
+        "available": level.available,
+        "reorder_point": level.reorder_point,
+        "reorder_quantity": level.reorder_quantity,
+    }
+
+
+def _locked(queryset) -> list[StockLevel]:
+    return list(queryset.select_for_update(of=("self",)).select_related("warehouse", "product").order_by("pk"))
+
+
+def _lock_levels_of_products(*, account: Account, product_ids: Iterable[str]) -> list[StockLevel]:
+    return _locked(StockLevel.objects.filter(account=account, product_id__in=set(product_ids)))
+
+
+def _lock_levels_at(*, account: Account, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
+    """Creates the missing (product id, warehouse id) stock levels, then locks them all in key order."""
+    pairs = set(pairs)
+    StockLevel.objects.bulk_create(
+        [
+            StockLevel(account=account, product_id=product_id, warehouse_id=warehouse_id)
+            for product_id, warehouse_id in pairs
+        ],
+        ignore_conflicts=True,
+    )
+    condition = Q()
+    for product_id, warehouse_id in pairs:
+        condition |= Q(product_id=product_id, warehouse_id=warehouse_id)
+    levels = _locked(StockLevel.objects.filter(condition, account=account))
+    return {(level.product_id, level.warehouse_id): level for level in levels}
+
+
+def _below_after(on_hand_change: int, reserved_change: int, *, reorder_point=None):
+    """SQL for the low-stock flag after a change, evaluated on the row's current values in the UPDATE."""
+    threshold = F("reorder_point") if reorder_point is None else Value(reorder_point)
+    available = F("on_hand") - F("reserved") + Value(on_hand_change - reserved_change)
+    return Case(
+        When(LessThanOrEqual(available, threshold), then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+def _apply(
+    level: StockLevel,
+    changes: _Changes,
+    *,
+    on_hand_change: int = 0,
+    reserved_change: int = 0,
+    movement_id: str | None = None,
+    **movement,
+) -> StockMovement:
+    """Changes one stock level and records the movement (`movement`: the other fields `movement_for` takes).
+    The caller holds the row lock, so `level` is current; the quantities, the flag and `updated_at` are
+    written by one UPDATE."""
+    StockLevel.objects.filter(pk=level.pk).update(
+        on_hand=F("on_hand") + on_hand_change,
+        reserved=F("reserved") + reserved_change,
+        below_reorder_point=_below_after(on_hand_change, reserved_change),
+        updated_at=timezone.now(),
+    )
+    was_below = level.below_reorder_point
+    level.on_hand += on_hand_change
+    level.reserved += reserved_change
+    level.below_reorder_point = level.available <= level.reorder_point
+    if level.below_reorder_point and not was_below and level.warehouse.is_active:
+        changes.crossed.append(level)
+    line = movement_for(level, on_hand_change=on_hand_change, reserved_change=reserved_change, **movement)
+    if movement_id:
+        line.id = movement_id
+    changes.movements.append(line)
+    return line
+
+
+def movement_for(
+    level: StockLevel,
+    *,
+    type: str,
+    on_hand_change: int,
+    reserved_change: int = 0,
+    reference_type: str = "",
+    reference_id: str = "",
+    reason: str = "",
+    note: str = "",
+    actor: Actor | str = SYSTEM,
+) -> StockMovement:
+    """The (unsaved) ledger line for a change `level` has just had: its balances are already the new ones."""
+    quantity = reserved_change if type in (MovementType.RESERVATION, MovementType.RELEASE) else on_hand_change
+    return StockMovement(
+        account_id=level.account_id,
+        stock_level=level,
+        product_id=level.product_id,
+        warehouse_id=level.warehouse_id,
+        type=type,
+        quantity=quantity,
+        on_hand_change=on_hand_change,
+        reserved_change=reserved_change,
+        on_hand_after=level.on_hand,
+        reserved_after=level.reserved,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=reason,
+        note=note,
+        actor=ledger_actor(actor),
+    )
+
+
+def _allocation_order(levels: Iterable[StockLevel]) -> list[StockLevel]:
+    """Stock levels that may be allocated from, best first: active warehouses by priority, then code."""
+    usable = [level for level in levels if level.warehouse.is_active and not level.warehouse.is_archived]
+    return sorted(usable, key=lambda level: (level.warehouse.priority, level.warehouse.code, level.warehouse_id))
+
+
+def _allocate(
+    levels: list[StockLevel], quantity: int, taken: dict[str, int]
+) -> tuple[list[tuple[StockLevel, int]], int]:
+    """Splits `quantity` over `levels` (allocation order) by what is available after `taken`. Returns the
+    allocations and what could not be allocated."""
+    allocations, remaining = [], quantity
+    for level in levels:
+        if not remaining:
+            break
+        take = min(level.available - taken.get(level.pk, 0), remaining)
+        if take > 0:
+            allocations.append((level, take))
+            taken[level.pk] = taken.get(level.pk, 0) + take
+            remaining -= take
+    return allocations, remaining
+
+
+def _shortage(product: Product, requested: int, available: int, **extra) -> dict[str, Any]:
+    return {"product_id": product.pk, "sku": product.sku, "requested": requested, "available": available, **extra}
+
+
+def _insufficient(message: str, shortages: list[dict[str, Any]]) -> InsufficientStock:
+    return InsufficientStock(
+        message, details={"product_ids": [entry["product_id"] for entry in shortages], "products": shortages}
+    )
+
+
+def _check_quantity(quantity, *, name: str = "quantity", allow_negative: bool = False) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise ValidationFailed("Validation failed", details={name: ["Must be an integer."]})
+    if quantity == 0 or (quantity < 0 and not allow_negative):
+        raise ValidationFailed(
+            "Validation failed", details={name: ["Must not be zero." if allow_negative else "Must be at least 1."]}
+        )
+    if abs(quantity) > MAX_QUANTITY:
+        raise ValidationFailed("Validation failed", details={name: [f"At most {MAX_QUANTITY} in absolute value."]})
+
+
+def _check_tracked(product: Product, *, name: str = "product_id") -> None:
+    if not product.track_inventory:
+        raise ProductNotTracked(
+            "This product does not track inventory", details={name: [f"{product.pk} has trackInventory off."]}
+        )
+
+
+def _check_owned(account: Account, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.account_id != account.pk:
+            raise ValueError(f"{obj.pk} belongs to another account")
+
+
+def _check_not_archived(warehouse: Warehouse, *, name: str) -> None:
+    if warehouse.is_archived:
+        raise WarehouseArchived(
+            "This warehouse is archived", details={name: [f"{warehouse.pk} was deleted and is kept for history."]}
+        )

@@ -1,0 +1,315 @@
+"""Reservations: the services orders call to reserve, release, fulfil and return stock."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Account
+from catalog.models import Product
+from omnisales.api.actors import Actor
+from omnisales.api.transactions import atomic_service
+
+from ..exceptions import NoActiveWarehouse
+from ..models import (
+    AdjustmentReason,
+    MovementType,
+    ReferenceType,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+    Warehouse,
+)
+from ._common import (
+    SYSTEM,
+    _allocate,
+    _allocation_order,
+    _apply,
+    _Changes,
+    _check_not_archived,
+    _check_owned,
+    _check_quantity,
+    _insufficient,
+    _lock_levels_at,
+    _lock_levels_of_products,
+    _locked,
+    _shortage,
+)
+
+
+def _active_reservations(*, account: Account, reference_type: str, reference_id: str, lock: bool = False):
+    queryset = StockReservation.objects.filter(
+        account=account, reference_type=reference_type, reference_id=reference_id, status=ReservationStatus.ACTIVE
+    ).order_by("pk")
+    return list(queryset.select_for_update() if lock else queryset)
+
+
+@atomic_service
+def stock_reserve(
+    *,
+    account: Account,
+    reference_id: str,
+    lines: Sequence[tuple[Product, int]],
+    actor: Actor | str = SYSTEM,
+    reference_type: str = ReferenceType.ORDER,
+    new_reference: bool = False,
+) -> list[StockReservation]:
+    """Reserves stock for the lines of a reference (an order): all of it, or none (409 INSUFFICIENT_STOCK).
+
+    Products with `track_inventory` off are skipped; lines of the same product are added together. Each
+    product is allocated from active warehouses by ascending priority, split across warehouses when one is
+    short. When the total available is short, a product that allows backorders reserves what exists and
+    records the rest as a backorder reservation (no warehouse); any other short product fails the call.
+
+    Idempotent: a reference that already has active reservations gets them back and nothing changes
+    (new_reference=True: the caller created the reference in this transaction, so it has none and they are
+    not looked for). The stock levels of every product in the lines are locked (by primary key) before
+    anything is read.
+    """
+    wanted: dict[str, list] = {}
+    for product, quantity in lines:
+        _check_owned(account, product)
+        _check_quantity(quantity)
+        if product.track_inventory:
+            wanted.setdefault(product.pk, [product, 0])[1] += quantity
+    if not wanted:
+        return []
+    levels = _lock_levels_of_products(account=account, product_ids=wanted)
+    if not new_reference:
+        existing = _active_reservations(account=account, reference_type=reference_type, reference_id=reference_id)
+        if existing:
+            return existing
+
+    by_product = defaultdict(list)
+    for level in _allocation_order(levels):
+        by_product[level.product_id].append(level)
+    taken: dict[str, int] = {}
+    allocations, backorders, shortages = [], [], []
+    for product_id, (product, quantity) in wanted.items():
+        allocated, missing = _allocate(by_product[product_id], quantity, taken)
+        allocations.extend(allocated)
+        if missing and product.allow_backorder:
+            backorders.append((product, missing))
+        elif missing:
+            shortages.append(_shortage(product, quantity, quantity - missing))
+    if shortages:
+        raise _insufficient(
+            "Not enough stock for this order: add stock with POST /api/inventory/stock/adjust "
+            '({"productId", "warehouseId", "quantity", "reason": "received"}), or allow backorders on the product',
+            shortages,
+        )
+
+    changes, reservations = _Changes(), []
+    reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
+    for level, quantity in allocations:
+        _apply(level, changes, type=MovementType.RESERVATION, reserved_change=quantity, **reference)
+        reservations.append(
+            _reservation(account, reference_type, reference_id, level.product_id, level.warehouse_id, quantity)
+        )
+    for product, quantity in backorders:
+        reservations.append(_reservation(account, reference_type, reference_id, product.pk, None, quantity))
+    StockReservation.objects.bulk_create(reservations)
+    changes.save(account)
+    return reservations
+
+
+def _reservation(
+    account: Account,
+    reference_type: str,
+    reference_id: str,
+    product_id: str,
+    warehouse_id: str | None,
+    quantity: int,
+    status: str = ReservationStatus.ACTIVE,
+) -> StockReservation:
+    return StockReservation(
+        account=account,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        status=status,
+    )
+
+
+def _lock_reserved_levels(
+    *, account: Account, reservations: list[StockReservation]
+) -> dict[tuple[str, str], StockLevel]:
+    condition = Q()
+    for reservation in reservations:
+        if not reservation.is_backorder:
+            condition |= Q(product_id=reservation.product_id, warehouse_id=reservation.warehouse_id)
+    if not condition:
+        return {}
+    return {
+        (level.product_id, level.warehouse_id): level
+        for level in _locked(StockLevel.objects.filter(condition, account=account))
+    }
+
+
+def _set_status(reservations: list[StockReservation], status: str) -> None:
+    now = timezone.now()
+    StockReservation.objects.filter(pk__in=[reservation.pk for reservation in reservations]).update(
+        status=status, updated_at=now
+    )
+    for reservation in reservations:
+        reservation.status, reservation.updated_at = status, now
+
+
+@atomic_service
+def stock_release(
+    *, account: Account, reference_id: str, actor: Actor | str = SYSTEM, reference_type: str = ReferenceType.ORDER
+) -> list[StockReservation]:
+    """Releases the active reservations of a reference (order cancelled): reserved stock becomes available
+    again (release movements); backorder reservations are simply closed. Returns what was released; a
+    second call finds nothing active and does nothing."""
+    reservations = _active_reservations(
+        account=account, reference_type=reference_type, reference_id=reference_id, lock=True
+    )
+    if not reservations:
+        return []
+    levels = _lock_reserved_levels(account=account, reservations=reservations)
+    changes = _Changes()
+    reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
+    for reservation in reservations:
+        if not reservation.is_backorder:
+            level = levels[(reservation.product_id, reservation.warehouse_id)]
+            _apply(level, changes, type=MovementType.RELEASE, reserved_change=-reservation.quantity, **reference)
+    _set_status(reservations, ReservationStatus.RELEASED)
+    changes.save(account)
+    return reservations
+
+
+@atomic_service
+def stock_fulfil(
+    *, account: Account, reference_id: str, actor: Actor | str = SYSTEM, reference_type: str = ReferenceType.ORDER
+) -> list[StockReservation]:
+    """Turns the active reservations of a reference into sales (order shipped): on hand and reserved both
+    drop by the quantity (sale movements).
+
+    Backordered units are allocated now, from active warehouses by priority; if they still are not in stock
+    the call is a 409 INSUFFICIENT_STOCK and nothing changes (the order cannot ship yet). Returns the
+    fulfilled reservations (a backorder split across warehouses becomes one row per warehouse); a second call
+    does nothing.
+    """
+    reservations = _active_reservations(
+        account=account, reference_type=reference_type, reference_id=reference_id, lock=True
+    )
+    if not reservations:
+        return []
+    backorders = [reservation for reservation in reservations if reservation.is_backorder]
+    if backorders:
+        all_levels = _lock_levels_of_products(account=account, product_ids={r.product_id for r in reservations})
+        levels = {(level.product_id, level.warehouse_id): level for level in all_levels}
+    else:
+        levels = _lock_reserved_levels(account=account, reservations=reservations)
+
+    by_product = defaultdict(list)
+    for level in _allocation_order(levels.values()):
+        by_product[level.product_id].append(level)
+    taken: dict[str, int] = {}
+    backorder_allocations, shortages = [], []
+    products = {p.pk: p for p in Product.objects.filter(pk__in={r.product_id for r in backorders})}
+    for reservation in backorders:
+        allocated, missing = _allocate(by_product[reservation.product_id], reservation.quantity, taken)
+        if missing:
+            product = products[reservation.product_id]
+            shortages.append(_shortage(product, reservation.quantity, reservation.quantity - missing, backordered=True))
+        backorder_allocations.append((reservation, allocated))
+    if shortages:
+        raise _insufficient("Backordered units are not in stock yet", shortages)
+
+    changes = _Changes()
+    reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
+    fulfilled = []
+    for reservation in reservations:
+        if not reservation.is_backorder:
+            level = levels[(reservation.product_id, reservation.warehouse_id)]
+            quantity = reservation.quantity
+            _apply(
+                level, changes, type=MovementType.SALE, on_hand_change=-quantity, reserved_change=-quantity, **reference
+            )
+            fulfilled.append(reservation)
+    extra_rows = []
+    for reservation, allocated in backorder_allocations:
+        for index, (level, quantity) in enumerate(allocated):
+            _apply(level, changes, type=MovementType.SALE, on_hand_change=-quantity, **reference)
+            if index == 0:
+                # Fulfilled in the same write: an active row of this reference may already name the warehouse.
+                reservation.warehouse_id, reservation.quantity = level.warehouse_id, quantity
+                reservation.status = ReservationStatus.FULFILLED
+                reservation.save(update_fields=["warehouse", "quantity", "status", "updated_at"])
+                fulfilled.append(reservation)
+            else:
+                extra_rows.append(
+                    _reservation(
+                        account,
+                        reference_type,
+                        reference_id,
+                        level.product_id,
+                        level.warehouse_id,
+                        quantity,
+                        status=ReservationStatus.FULFILLED,
+                    )
+                )
+    _set_status(fulfilled, ReservationStatus.FULFILLED)
+    StockReservation.objects.bulk_create(extra_rows)
+    changes.save(account)
+    return [*fulfilled, *extra_rows]
+
+
+@atomic_service
+def stock_return(
+    *,
+    account: Account,
+    reference_id: str,
+    product: Product,
+    quantity: int,
+    warehouse: Warehouse | None = None,
+    actor: Actor | str = SYSTEM,
+    reference_type: str = ReferenceType.RETURN,
+) -> StockMovement | None:
+    """Puts returned units back on hand (a return movement). Without `warehouse`, the highest-priority active
+    warehouse takes them (409 NO_ACTIVE_WAREHOUSE when there is none). Untracked products are skipped.
+
+    Idempotent per (reference, product): a second call for the same pair does nothing and returns None. The
+    caller serializes calls for one reference (it holds the return's row lock)."""
+    _check_owned(account, product, warehouse)
+    _check_quantity(quantity)
+    if not product.track_inventory:
+        return None
+    if warehouse is None:
+        warehouse = (
+            Warehouse.objects.filter(account=account, is_active=True, archived_at__isnull=True)
+            .order_by("priority", "code", "pk")
+            .first()
+        )
+        if warehouse is None:
+            raise NoActiveWarehouse("There is no active warehouse to return stock to")
+    _check_not_archived(warehouse, name="warehouse_id")
+    level = _lock_levels_at(account=account, pairs=[(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    already = StockMovement.objects.filter(
+        account=account,
+        type=MovementType.RETURN,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        product=product,
+    )
+    if already.exists():
+        return None
+    changes = _Changes()
+    movement = _apply(
+        level,
+        changes,
+        type=MovementType.RETURN,
+        on_hand_change=quantity,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        reason=AdjustmentReason.RETURNED,
+        actor=actor,
+    )
+    changes.save(account)
+    return movement

@@ -1,0 +1,202 @@
+"""Creating orders: drafts (priced, not saved) and orders."""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from accounts.models import Account
+from catalog.models import Product, ProductStatus
+from catalog.services import product_mark_ordered
+from customers.exceptions import CustomerAnonymized
+from customers.models import Customer
+from customers.services import customer_record_order
+from omnisales.api.errors import not_found
+from omnisales.api.transactions import atomic_service
+from webhooks.services import event_emit
+
+from .. import pricing, selectors
+from ..actors import SYSTEM, Actor
+from ..exceptions import (
+    ProductNotAvailable,
+    ProductsNotFound,
+)
+from ..models import (
+    MAX_ITEMS,
+    MAX_QUANTITY,
+    Channel,
+    EventKind,
+    Order,
+    OrderItem,
+    PaymentMethod,
+)
+from ._common import (
+    _invalid,
+    _money,
+    _record_event,
+    _reserve_stock,
+    order_event_data,
+)
+
+
+def _check_lines(items: list[Mapping[str, Any]]) -> list[str]:
+    """Shape rules the serializer also enforces, kept here for callers that are not the API."""
+    if not items:
+        raise _invalid({"items": ["At least one item is required."]})
+    if len(items) > MAX_ITEMS:
+        raise _invalid({"items": [f"At most {MAX_ITEMS} items per order."]})
+    product_ids, first_line = [], {}
+    for index, line in enumerate(items):
+        product_id, quantity, price = line["product_id"], line["quantity"], line.get("price")
+        if product_id in first_line:
+            raise _invalid(
+                {"items": [f"Product {product_id} is on lines {first_line[product_id]} and {index}: use one line."]}
+            )
+        first_line[product_id] = index
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            raise _invalid({"items": [f"Line {index}: quantity must be 1 to {MAX_QUANTITY}."]})
+        if price is not None and (not isinstance(price, Decimal) or price < 0):
+            raise _invalid({"items": [f"Line {index}: price must be a decimal of at least 0."]})
+        product_ids.append(product_id)
+    return product_ids
+
+
+def _orderable_products(*, account: Account, product_ids: list[str]) -> dict[str, Product]:
+    """The products, locked in primary-key order; unknown or another account's -> 404, not active -> 422."""
+    products = {
+        product.pk: product
+        for product in Product.objects.select_for_update(no_key=True)
+        .filter(account=account, pk__in=product_ids)
+        .order_by("pk")
+    }
+    missing = [product_id for product_id in product_ids if product_id not in products]
+    if missing:
+        raise ProductsNotFound("Product not found", details=f"No product exists with ID: {', '.join(sorted(missing))}")
+    unavailable = sorted(pk for pk, product in products.items() if product.status != ProductStatus.ACTIVE)
+    if unavailable:
+        example = unavailable[0] if len(unavailable) == 1 else "{productId}"
+        raise ProductNotAvailable(
+            "Only active products can be ordered: set the product's status to active first "
+            f'(PATCH /api/products/{example} with {{"status": "active"}})',
+            details={"productIds": unavailable, "items": [f"Not available: {', '.join(unavailable)}"]},
+        )
+    return products
+
+
+def order_draft(
+    *, account: Account, customer: Customer, lines: Iterable[tuple[Product, int, Decimal]], shipping: Decimal, **fields
+) -> tuple[Order, list[OrderItem]]:
+    """An unsaved order and its unsaved lines [(product, quantity, unit price)], priced with the account's
+    tax settings: the one place an order's figures are put together (`order_create`, bulk imports, demo
+    data). `fields` are further Order fields. Raises pricing.AmountTooLarge."""
+    order = Order(
+        account=account,
+        customer=customer,
+        currency=account.currency,
+        tax_rate=account.tax_rate,
+        prices_include_tax=account.prices_include_tax,
+        tax_shipping=account.tax_shipping,
+        **fields,
+    )
+    items = [
+        OrderItem(
+            account=account,
+            order=order,
+            product=product,
+            position=position,
+            product_name=product.name,
+            sku=product.sku,
+            quantity=quantity,
+            unit_price=price,
+            line_total=pricing.line_total(quantity=quantity, unit_price=price),
+        )
+        for position, (product, quantity, price) in enumerate(lines)
+    ]
+    totals = pricing.order_totals(
+        line_totals=[item.line_total for item in items],
+        shipping=shipping,
+        tax_rate=account.tax_rate,
+        prices_include_tax=account.prices_include_tax,
+        tax_shipping=account.tax_shipping,
+    )
+    order.subtotal, order.tax, order.shipping_amount, order.total = (
+        totals.subtotal,
+        totals.tax,
+        totals.shipping,
+        totals.total,
+    )
+    order.payment_status = pricing.payment_status_for(
+        total=order.total, amount_paid=order.amount_paid, amount_refunded=order.amount_refunded
+    )
+    return order, items
+
+
+@atomic_service
+def order_create(
+    *,
+    account: Account,
+    customer: Customer,
+    items: list[Mapping[str, Any]],
+    channel: str = Channel.ONLINE,
+    shipping: Decimal = Decimal("0.00"),
+    shipping_address: dict | None = None,
+    notes: str = "",
+    payment_method: str | None = None,
+    placed_at: datetime.datetime | None = None,
+    actor: Actor = SYSTEM,
+) -> Order:
+    """Places an order. `items`: [{product_id, quantity, price?}] — one line per product; `price`
+    defaults to the catalog price. Name and SKU are copied onto each line; tax follows the account's
+    settings (see `orders.pricing`). `placed_at` is for imported orders (default: now).
+
+    Counts the order in the customer's stats, marks the products as ordered, reserves stock and
+    emits `order.created`. Errors: CUSTOMER_NOT_FOUND / PRODUCT_NOT_FOUND (404), PRODUCT_NOT_AVAILABLE
+    and VALIDATION_ERROR (422), CUSTOMER_ANONYMIZED and INSUFFICIENT_STOCK (409).
+    """
+    if customer.account_id != account.pk:
+        raise not_found(Customer, customer.pk)
+    if customer.is_anonymized:
+        raise CustomerAnonymized("This customer was deleted and cannot place orders", details={"id": customer.pk})
+    if channel not in Channel.values:
+        raise _invalid({"channel": [f"Not one of {', '.join(Channel.values)}."]})
+    if payment_method is not None and payment_method not in PaymentMethod.values:
+        raise _invalid({"payment_method": [f"Not one of {', '.join(PaymentMethod.values)}."]})
+    if not isinstance(shipping, Decimal) or shipping < 0:
+        raise _invalid({"shipping": ["Must be a decimal of at least 0."]})
+    product_ids = _check_lines(items)
+    products = _orderable_products(account=account, product_ids=product_ids)
+
+    priced = []
+    for position, line in enumerate(items):
+        product = products[line["product_id"]]
+        price = line.get("price")
+        if price is None and product.currency != account.currency:
+            raise _invalid({"items": [f"Line {position}: {product.pk} is priced in {product.currency}; send a price."]})
+        priced.append((product, line["quantity"], product.price if price is None else price))
+    try:
+        order, lines = order_draft(
+            account=account,
+            customer=customer,
+            lines=priced,
+            shipping=shipping,
+            channel=channel,
+            payment_method=payment_method,
+            notes=notes,
+            shipping_address=shipping_address or None,
+        )
+    except pricing.AmountTooLarge as exc:
+        raise _invalid({"items": [str(exc)]}) from None
+    if placed_at is not None:
+        order.created_at = placed_at
+    order.save(force_insert=True)
+    OrderItem.objects.bulk_create(lines)
+    selectors.order_items_loaded(order, lines)  # events and the API answer read them from memory
+
+    _reserve_stock(order=order, lines=lines, actor=actor)
+    product_mark_ordered(account=account, product_ids=product_ids)
+    customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
+    _record_event(
+        order, kind=EventKind.CREATED, actor=actor, to_status=order.status, data={"total": _money(order.total)}
+    )
+    event_emit(account=account, event="order.created", data=order_event_data(order))
+    return order
