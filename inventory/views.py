@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.schema import error_example, error_response
+from omnisales.api.schema import ErrorCatalog, error_example
 from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import examples, selectors, services
@@ -27,40 +27,36 @@ from .serializers import (
 TAGS = ["inventory"]
 
 
-ERRORS = {
-    "INSUFFICIENT_STOCK": error_example(*examples.INSUFFICIENT_STOCK),
-    "DUPLICATE_WAREHOUSE_CODE": error_example(
+ERRORS = ErrorCatalog(
+    error_example(*examples.INSUFFICIENT_STOCK),
+    error_example(
         "DUPLICATE_WAREHOUSE_CODE", "A warehouse with this code already exists", {"code": ["'MAIN' is already used."]}
     ),
-    "WAREHOUSE_ARCHIVED": error_example("WAREHOUSE_ARCHIVED", "An archived warehouse cannot be changed"),
-    "WAREHOUSE_NOT_EMPTY": error_example(
+    error_example("WAREHOUSE_ARCHIVED", "An archived warehouse cannot be changed"),
+    error_example(
         "WAREHOUSE_NOT_EMPTY",
         "This warehouse still holds stock; deactivate it or move the stock out first",
         {"onHand": 40, "reserved": 3},
     ),
-    "WAREHOUSE_INACTIVE": error_example(
+    error_example(
         "WAREHOUSE_INACTIVE",
         "Stock cannot be moved into an inactive warehouse",
         {"toWarehouseId": [f"{examples.OTHER_WAREHOUSE_ID} is inactive."]},
     ),
-    "VALIDATION_ERROR": error_example(
+    error_example(
         "VALIDATION_ERROR", "Validation failed", {"quantity": ["Ensure this value is less than or equal to 1000000."]}
     ),
-    "PRODUCT_NOT_TRACKED": error_example(
+    error_example(
         "PRODUCT_NOT_TRACKED",
         "This product does not track inventory",
         {"productId": [f"{examples.PRODUCT_ID} has trackInventory off."]},
     ),
-    "SAME_WAREHOUSE": error_example(
+    error_example(
         "SAME_WAREHOUSE",
         "Source and destination are the same warehouse",
         {"toWarehouseId": ["Must differ from fromWarehouseId."]},
     ),
-}
-
-
-def _error(*codes: str):
-    return error_response(*(ERRORS[code] for code in codes), description=", ".join(codes))
+)
 
 
 def actor_of(context) -> str:
@@ -80,7 +76,7 @@ class SelectorViewSet(TenantViewSet):
         return type(self).selector(super().get_queryset())
 
 
-CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE", "WAREHOUSE_ARCHIVED")}
+CODE_TAKEN = {409: ERRORS.response("DUPLICATE_WAREHOUSE_CODE", "WAREHOUSE_ARCHIVED")}
 
 
 @extend_schema_view(
@@ -126,7 +122,7 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, Retrie
         description="A warehouse holding stock (on hand or reserved) is a 409 WAREHOUSE_NOT_EMPTY: deactivate "
         "it (isActive false) or move the stock out. An empty warehouse is deleted, or archived (hidden, kept "
         "for the ledger) when stock ever moved through it; `result` says which.",
-        responses={200: WarehouseDeleteResultSerializer, 409: _error("WAREHOUSE_NOT_EMPTY")},
+        responses={200: WarehouseDeleteResultSerializer, 409: ERRORS.response("WAREHOUSE_NOT_EMPTY")},
     )
     def destroy(self, request, warehouseId=None):
         warehouse = self.get_object()
@@ -169,8 +165,8 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
         request=StockAdjustSerializer,
         responses={
             201: StockAdjustResultSerializer,
-            409: _error("INSUFFICIENT_STOCK", "WAREHOUSE_ARCHIVED"),
-            422: _error("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED"),
+            409: ERRORS.response("INSUFFICIENT_STOCK", "WAREHOUSE_ARCHIVED"),
+            422: ERRORS.response("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED"),
         },
     )
     @action(detail=False, methods=["post"], url_path="adjust", url_name="adjust")
@@ -218,8 +214,8 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
         request=TransferCreateSerializer,
         responses={
             201: TransferSerializer,
-            409: _error("INSUFFICIENT_STOCK", "WAREHOUSE_INACTIVE", "WAREHOUSE_ARCHIVED"),
-            422: _error("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED"),
+            409: ERRORS.response("INSUFFICIENT_STOCK", "WAREHOUSE_INACTIVE", "WAREHOUSE_ARCHIVED"),
+            422: ERRORS.response("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED"),
         },
     )
     def create(self, request):
