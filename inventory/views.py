@@ -59,21 +59,26 @@ ERRORS = ErrorCatalog(
 )
 
 
-def actor_of(context) -> str:
-    """Who made a change, for the ledger: the user's email, else the credential id (key_…)."""
-    principal = context.principal
-    email = getattr(principal, "email", None) or getattr(getattr(principal, "user", None), "email", None)
-    return email or context.credential_id
-
-
 class SelectorViewSet(TenantViewSet):
     """The account's rows of `queryset`, shaped by the inventory selector `selector` (joins, annotations,
     ordering)."""
 
     selector = None
+    scope_area = "inventory"
 
     def get_queryset(self):
         return type(self).selector(super().get_queryset())
+
+    def shaped(self, pk):
+        """The row `pk` as this view set shows it, read anew after a write (totals and availability)."""
+        return self.get_queryset().get(pk=pk)
+
+    @property
+    def actor(self) -> str:
+        """Who made a change, for the ledger: the user's email, else the credential id (key_…)."""
+        principal = self.auth_context.principal
+        email = getattr(principal, "email", None) or getattr(getattr(principal, "user", None), "email", None)
+        return email or self.auth_context.credential_id
 
 
 CODE_TAKEN = {409: ERRORS.response("DUPLICATE_WAREHOUSE_CODE", "WAREHOUSE_ARCHIVED")}
@@ -88,7 +93,6 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, Retrie
     selector = selectors.warehouses
     serializer_class = WarehouseSerializer
     filterset_class = WarehouseFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "warehouseId"
 
     @extend_schema(summary="Create a warehouse", responses={201: WarehouseSerializer, **CODE_TAKEN})
@@ -143,7 +147,6 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     selector = selectors.stock_levels
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "stockLevelId"
     lookup_value_regex = r"stk_[^/.]+"
 
@@ -155,7 +158,7 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     def partial_update(self, request, stockLevelId=None):
         level = self.get_object()
         services.stock_level_update(stock_level=level, **self.payload(StockLevelSettingsSerializer))
-        return Response(self.represent(self.get_queryset().get(pk=level.pk)))  # totals and availability anew
+        return Response(self.represent(self.shaped(level.pk)))
 
     @extend_schema(
         summary="Adjust stock",
@@ -172,8 +175,8 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     @action(detail=False, methods=["post"], url_path="adjust", url_name="adjust")
     def adjust(self, request):
         data = self.payload(StockAdjustSerializer)
-        movement = services.stock_adjust(account=self.account, actor=actor_of(self.auth_context), **data)
-        body = {"movement": movement, "stock_level": self.get_queryset().get(pk=movement.stock_level_id)}
+        movement = services.stock_adjust(account=self.account, actor=self.actor, **data)
+        body = {"movement": movement, "stock_level": self.shaped(movement.stock_level_id)}
         return self.respond(StockAdjustResultSerializer, body, status.HTTP_201_CREATED)
 
 
@@ -191,7 +194,6 @@ class MovementViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     selector = selectors.movements
     serializer_class = MovementSerializer
     filterset_class = MovementFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "movementId"
 
 
@@ -204,7 +206,6 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     selector = selectors.transfers
     serializer_class = TransferSerializer
     filterset_class = TransferFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "transferId"
 
     @extend_schema(
@@ -220,8 +221,8 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     )
     def create(self, request):
         data = self.payload(TransferCreateSerializer)
-        transfer = services.stock_transfer_create(account=self.account, actor=actor_of(self.auth_context), **data)
-        return Response(self.represent(self.get_queryset().get(pk=transfer.pk)), status=status.HTTP_201_CREATED)
+        transfer = services.stock_transfer_create(account=self.account, actor=self.actor, **data)
+        return Response(self.represent(self.shaped(transfer.pk)), status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -238,4 +239,3 @@ class AlertViewSet(ListMixin, SelectorViewSet):
     selector = selectors.stock_alerts
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
-    scope_area = "inventory"
