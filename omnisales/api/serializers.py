@@ -20,9 +20,12 @@ class StrictString:
     default_error_messages = {"not_a_string": "Expected a string."}
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not isinstance(data, str) and self.takes_only_strings():
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+    def takes_only_strings(self) -> bool:
+        return True
 
 
 class StrictCharField(StrictString, serializers.CharField):
@@ -30,7 +33,10 @@ class StrictCharField(StrictString, serializers.CharField):
 
 
 class StrictChoiceField(StrictString, serializers.ChoiceField):
-    """A ChoiceField of string choices."""
+    """A ChoiceField whose choices are all strings takes only strings; other choices stay as DRF has them."""
+
+    def takes_only_strings(self) -> bool:
+        return all(isinstance(choice, str) for choice in self.choices)
 
 
 class StrictRegexField(StrictString, serializers.RegexField):
