@@ -199,5 +199,15 @@ def test_every_write_refuses_a_number_for_every_string_field(account, api):
             assert set(response.json()) == {"error", "details", "code"}, where
             _refused_everywhere(body, response.json()["details"], where)
             assert _row_counts() == before, f"{where} wrote rows"
-            checked.append(where)
+            checked.append(f"{method.upper()} {path}")
+    documented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in WRITE_METHODS
+        and path != reverse("payment-webhook")
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
+        and _numbers_for_strings(operation["requestBody"]["content"]["application/json"]["schema"], components)
+    ]
+    assert sorted(checked) == sorted(documented)
     assert len(checked) > 20, checked
