@@ -195,8 +195,9 @@ def test_every_write_refuses_a_number_for_every_string_field(account, api):
             before = _row_counts()
             response = getattr(api, method)(url, body, format="json")
             where = f"{method.upper()} {url}"
-            assert response.status_code in (400, 422), f"{where}: {response.status_code} {response.content[:300]}"
+            assert response.status_code == 422, f"{where}: {response.status_code} {response.content[:300]}"
             assert set(response.json()) == {"error", "details", "code"}, where
+            assert response.json()["code"] == "VALIDATION_ERROR", where
             _refused_everywhere(body, response.json()["details"], where)
             assert _row_counts() == before, f"{where} wrote rows"
             checked.append(f"{method.upper()} {path}")
