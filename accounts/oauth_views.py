@@ -12,7 +12,7 @@ from oauth2_provider import views as toolkit
 from oauth2_provider.models import get_application_model
 from oauthlib.oauth2.rfc6749.errors import UnsupportedGrantTypeError
 
-from omnisales.api.exceptions import json_error
+from omnisales.api.exception_handler import json_error
 
 from . import oauth_throttling
 from .models import Membership

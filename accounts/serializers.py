@@ -6,7 +6,7 @@ from rest_framework import serializers
 from omnisales.api import scopes
 from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.secrets import SecretField
-from omnisales.api.serializers import CurrencyField
+from omnisales.api.serializers import CurrencyField, StrictCharField, StrictChoiceField
 
 from . import examples
 from .models import Account, ApiKey, OAuthClient, User
@@ -17,17 +17,17 @@ SCOPE_CHOICES = [(scope, scope) for scope in scopes.ALL_SCOPES]
 @extend_schema_serializer(examples=examples.REGISTER)
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
-    name = serializers.CharField(max_length=150)
-    store_name = serializers.CharField(max_length=200)
+    password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})
+    name = StrictCharField(max_length=150)
+    store_name = StrictCharField(max_length=200)
     currency = CurrencyField(required=False, default="USD")
 
 
 @extend_schema_serializer(examples=examples.LOGIN)
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True)
-    account_id = serializers.CharField(max_length=40, required=False)
+    password = StrictCharField(max_length=128, write_only=True)
+    account_id = StrictCharField(max_length=40, required=False)
 
 
 @extend_schema_serializer(examples=examples.REFRESH)
@@ -87,7 +87,7 @@ class MeSerializer(CompiledRepresentation, serializers.Serializer):
 @extend_schema_serializer(examples=examples.API_KEYS)
 class ApiKeySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=SCOPE_CHOICES), allow_empty=False)
+    scopes = serializers.ListField(child=StrictChoiceField(choices=SCOPE_CHOICES), allow_empty=False)
     expires_at = serializers.DateTimeField(source="expiry_date", required=False, allow_null=True)
     created_at = serializers.DateTimeField(source="created", read_only=True)
 
@@ -113,9 +113,9 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 @extend_schema_serializer(examples=examples.OAUTH_APPLICATIONS)
 class OAuthApplicationSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="application.name", max_length=255)
+    name = StrictCharField(source="application.name", max_length=255)
     client_id = serializers.CharField(source="application.client_id", read_only=True)
-    client_type = serializers.ChoiceField(
+    client_type = StrictChoiceField(
         source="application.client_type",
         choices=[Application.CLIENT_CONFIDENTIAL, Application.CLIENT_PUBLIC],
         default=Application.CLIENT_CONFIDENTIAL,
@@ -124,7 +124,7 @@ class OAuthApplicationSerializer(serializers.ModelSerializer):
         child=serializers.URLField(max_length=500), allow_empty=False, write_only=True
     )
     scopes = serializers.ListField(
-        source="allowed_scopes", child=serializers.ChoiceField(choices=SCOPE_CHOICES), allow_empty=False
+        source="allowed_scopes", child=StrictChoiceField(choices=SCOPE_CHOICES), allow_empty=False
     )
 
     class Meta:

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from omnisales.api.money import to_minor_units
 from omnisales.api.secrets import SecretField
-from omnisales.api.serializers import CurrencyField
+from omnisales.api.serializers import CurrencyField, StrictCharField, StrictChoiceField
 
 from . import examples
 from .models import Payment, Plan, Refund, RefundReason, Subscription
@@ -59,14 +59,14 @@ class PaymentProcessSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_AMOUNT_CENTS, help_text="Integer minor units (cents; yen for jpy)."
     )
     currency = CurrencyField(case="lower", help_text="ISO 4217 code, any case; stored lowercase.")
-    payment_method_id = serializers.CharField(max_length=255, help_text="Stripe PaymentMethod id (pm_…).")
-    customer_id = serializers.CharField(
+    payment_method_id = StrictCharField(max_length=255, help_text="Stripe PaymentMethod id (pm_…).")
+    customer_id = StrictCharField(
         max_length=40, required=False, allow_blank=True, validators=[_prefixed_id("cus")], help_text="Our cus_… id."
     )
-    order_id = serializers.CharField(
+    order_id = StrictCharField(
         max_length=40, required=False, allow_blank=True, validators=[_prefixed_id("ord")], help_text="Our ord_… id."
     )
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
 @extend_schema_serializer(examples=examples.CARD_PAYMENTS)
@@ -127,7 +127,7 @@ class RefundRequestSerializer(serializers.Serializer):
     amount_cents = StrictIntegerField(
         min_value=1, max_value=MAX_AMOUNT_CENTS, required=False, help_text="Defaults to all that is left."
     )
-    reason = serializers.ChoiceField(choices=RefundReason.choices, required=False)
+    reason = StrictChoiceField(choices=RefundReason.choices, required=False)
 
 
 @extend_schema_serializer(examples=examples.REFUND)
@@ -188,7 +188,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(examples=examples.CHECKOUT)
 class CheckoutRequestSerializer(serializers.Serializer):
-    plan_id = serializers.CharField(max_length=40, help_text="e.g. plan_starter")
+    plan_id = StrictCharField(max_length=40, help_text="e.g. plan_starter")
 
 
 @extend_schema_serializer(examples=examples.CHECKOUT)

@@ -8,7 +8,14 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.representation import CompiledRepresentation
-from omnisales.api.serializers import CurrencyField, MoneyField, TenantRelatedField
+from omnisales.api.serializers import (
+    CurrencyField,
+    MoneyField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictSlugField,
+    TenantRelatedField,
+)
 
 from . import examples
 from .csv_format import MAX_ROWS
@@ -32,8 +39,8 @@ class AccountCurrencyDefault:
 @extend_schema_serializer(examples=examples.CATEGORIES)
 class CategorySerializer(serializers.ModelSerializer):
     parent_id = TenantRelatedField(source="parent", queryset=Category.objects.all(), allow_null=True, default=None)
-    slug = serializers.SlugField(max_length=140, required=False, help_text="Made from the name when not given.")
-    description = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    slug = StrictSlugField(max_length=140, required=False, help_text="Made from the name when not given.")
+    description = StrictCharField(max_length=5000, allow_blank=True, default="")
     position = serializers.IntegerField(
         min_value=0, max_value=2_147_483_647, required=False, help_text="Defaults to after the last sibling."
     )
@@ -68,10 +75,10 @@ class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
     compare_at_price = MoneyField(min_value=0, allow_null=True, default=None, help_text="Never below price.")
     cost = MoneyField(min_value=0, allow_null=True, default=None, help_text="Unit cost, for margin analytics.")
     currency = CurrencyField(default=AccountCurrencyDefault(), help_text="ISO 4217; the account's by default.")
-    status = serializers.ChoiceField(choices=ProductStatus.choices, default=ProductStatus.DRAFT)
-    description = serializers.CharField(max_length=10_000, allow_blank=True, default="")
-    barcode = serializers.CharField(max_length=64, allow_blank=True, default="")
-    tags = serializers.ListField(child=serializers.CharField(max_length=64, allow_blank=False), default=list)
+    status = StrictChoiceField(choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    description = StrictCharField(max_length=10_000, allow_blank=True, default="")
+    barcode = StrictCharField(max_length=64, allow_blank=True, default="")
+    tags = serializers.ListField(child=StrictCharField(max_length=64, allow_blank=False), default=list)
     images = serializers.ListField(child=serializers.URLField(max_length=2000), default=list)
     weight = serializers.DecimalField(
         max_digits=10,

@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.schema import error_example, error_response
+from omnisales.api.schema import ErrorCatalog, error_example
 from omnisales.api.views import (
     ListMixin,
     RetrieveMixin,
@@ -33,16 +33,28 @@ from .serializers import (
 PRODUCTS = ["products"]
 
 
-SKU_TAKEN = {409: error_response(error_example("DUPLICATE_SKU", "A product with this SKU already exists"))}
-SLUG_TAKEN = {
-    409: error_response(
-        error_example(
-            "DUPLICATE_CATEGORY_SLUG",
-            "A category with this slug already exists",
-            {"slug": ["'laptops' is already used."]},
-        )
-    )
-}
+ERRORS = ErrorCatalog(
+    error_example("DUPLICATE_SKU", "A product with this SKU already exists"),
+    error_example(
+        "DUPLICATE_CATEGORY_SLUG", "A category with this slug already exists", {"slug": ["'laptops' is already used."]}
+    ),
+    error_example(
+        "CATEGORY_NOT_EMPTY",
+        "The category still has products or subcategories; pass reassignTo to move them",
+        {"products": 12, "children": 0},
+    ),
+    error_example(
+        "INSUFFICIENT_SCOPE", "This request needs the 'write:products' scope.", {"requiredScope": "write:products"}
+    ),
+    error_example(
+        "PLAN_LIMIT_REACHED",
+        "Your plan's product limit is reached; archive products or upgrade the plan",
+        {"limit": 100, "current": 100},
+    ),
+    error_example("REQUEST_TOO_LARGE", "Request body too large", {"maxBytes": 22020096}),
+)
+SKU_TAKEN = {409: ERRORS.response("DUPLICATE_SKU")}
+SLUG_TAKEN = {409: ERRORS.response("DUPLICATE_CATEGORY_SLUG")}
 CATEGORY_RESPONSE = [example for example in examples.CATEGORIES if example.response_only]
 PRODUCT_RESPONSE = [example for example in examples.PRODUCTS if example.response_only]
 
@@ -93,13 +105,7 @@ class CategoryViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Lis
         ],
         responses={
             204: None,
-            409: error_response(
-                error_example(
-                    "CATEGORY_NOT_EMPTY",
-                    "The category still has products or subcategories; pass reassignTo to move them",
-                    {"products": 12, "children": 0},
-                )
-            ),
+            409: ERRORS.response("CATEGORY_NOT_EMPTY"),
         },
         tags=PRODUCTS,
     )
@@ -147,18 +153,7 @@ class CategoryProductViewSet(ListMixin, TenantViewSet):
         description="403 PLAN_LIMIT_REACHED when the plan's product limit is reached; 409 DUPLICATE_SKU.",
         responses={
             201: ProductSerializer,
-            403: error_response(
-                error_example(
-                    "INSUFFICIENT_SCOPE",
-                    "This request needs the 'write:products' scope.",
-                    {"requiredScope": "write:products"},
-                ),
-                error_example(
-                    "PLAN_LIMIT_REACHED",
-                    "Your plan's product limit is reached; archive products or upgrade the plan",
-                    {"limit": 100, "current": 100},
-                ),
-            ),
+            403: ERRORS.response("INSUFFICIENT_SCOPE", "PLAN_LIMIT_REACHED"),
             **SKU_TAKEN,
         },
         tags=PRODUCTS,
@@ -215,11 +210,10 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
         request={"multipart/form-data": ProductImportSerializer},
         responses={
             200: ProductImportReportSerializer,
-            409: error_response(
-                error_example("DUPLICATE_SKU", "A product with this SKU already exists"),
-                description="DUPLICATE_SKU (a concurrent import or create took a SKU of the file)",
+            409: ERRORS.response(
+                "DUPLICATE_SKU", description="DUPLICATE_SKU (a concurrent import or create took a SKU of the file)"
             ),
-            413: error_response(error_example("REQUEST_TOO_LARGE", "Request body too large", {"maxBytes": 22020096})),
+            413: ERRORS.response("REQUEST_TOO_LARGE"),
         },
         tags=PRODUCTS,
     )

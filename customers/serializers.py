@@ -3,24 +3,13 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.representation import CompiledRepresentation
-from omnisales.api.serializers import MoneyField
+from omnisales.api.serializers import MoneyField, StrictCharField
 
 from . import examples
 from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer
 from .normalize import MAX_TAG_LENGTH, MAX_TAGS, InvalidValue, normalize_email, normalize_phone, normalize_tags
 from .rfm import RfmSegment
 from .rules import InvalidRules, parse_rules
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that takes only JSON strings (DRF's would turn 123 into "123")."""
-
-    default_error_messages = {"invalid": "Expected a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class PhoneField(StrictCharField):

@@ -3,7 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from omnisales.api.pagination import InvalidQueryParameter
-from omnisales.api.schema import error_example, error_response
+from omnisales.api.schema import ErrorCatalog, error_example
 from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import examples, selectors, services
@@ -22,24 +22,13 @@ from .serializers import (
 TAGS = ["customers"]
 
 
-CONFLICTS = {
-    "DUPLICATE_EMAIL": error_example(
-        "DUPLICATE_EMAIL", "A customer with this email already exists", {"email": "jane@example.com"}
-    ),
-    "CUSTOMER_ANONYMIZED": error_example(
-        "CUSTOMER_ANONYMIZED", "This customer was deleted and cannot be changed", {"id": "cus_123"}
-    ),
-    "DUPLICATE_SEGMENT_NAME": error_example(
-        "DUPLICATE_SEGMENT_NAME", "A segment with this name already exists", {"name": "Big spenders"}
-    ),
-    "SEGMENT_READ_ONLY": error_example(
-        "SEGMENT_READ_ONLY", "RFM segments are computed and cannot be changed", {"id": "champions"}
-    ),
-}
-
-
-def conflict(*codes: str):
-    return error_response(*(CONFLICTS[code] for code in codes), description=f"Conflict: {', '.join(codes)}")
+CONFLICTS = ErrorCatalog(
+    error_example("DUPLICATE_EMAIL", "A customer with this email already exists", {"email": "jane@example.com"}),
+    error_example("CUSTOMER_ANONYMIZED", "This customer was deleted and cannot be changed", {"id": "cus_123"}),
+    error_example("DUPLICATE_SEGMENT_NAME", "A segment with this name already exists", {"name": "Big spenders"}),
+    error_example("SEGMENT_READ_ONLY", "RFM segments are computed and cannot be changed", {"id": "champions"}),
+    prefix="Conflict: ",
+)
 
 
 # The id shapes, so the schema (and clients generated from it) never take `rfm` or `segments` for an id.
@@ -82,7 +71,7 @@ class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Cus
 
     @extend_schema(
         request=CustomerWriteSerializer,
-        responses={201: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL")},
+        responses={201: CustomerSerializer, 409: CONFLICTS.response("DUPLICATE_EMAIL")},
         summary="Create a customer (409 DUPLICATE_EMAIL if the email is taken)",
         tags=TAGS,
     )
@@ -100,7 +89,7 @@ class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Cus
 
     @extend_schema(
         request=CustomerWriteSerializer,
-        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL", "CUSTOMER_ANONYMIZED")},
+        responses={200: CustomerSerializer, 409: CONFLICTS.response("DUPLICATE_EMAIL", "CUSTOMER_ANONYMIZED")},
         parameters=[CUSTOMER_ID],
         examples=[*examples.CUSTOMER_PUT, *examples.CUSTOMER_RESPONSE],
         summary="Replace a customer's profile (absent optional fields get their defaults)",
@@ -111,7 +100,7 @@ class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Cus
 
     @extend_schema(
         request=CustomerWriteSerializer(partial=True),
-        responses={200: CustomerSerializer, 409: conflict("DUPLICATE_EMAIL", "CUSTOMER_ANONYMIZED")},
+        responses={200: CustomerSerializer, 409: CONFLICTS.response("DUPLICATE_EMAIL", "CUSTOMER_ANONYMIZED")},
         parameters=[CUSTOMER_ID],
         examples=[*examples.CUSTOMER_PATCH, *examples.CUSTOMER_RESPONSE],
         summary="Change part of a customer's profile",
@@ -187,7 +176,7 @@ class CustomerSegmentViewSet(TenantViewSet):
 
     @extend_schema(
         request=SegmentWriteSerializer,
-        responses={201: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME")},
+        responses={201: SegmentSerializer, 409: CONFLICTS.response("DUPLICATE_SEGMENT_NAME")},
         summary="Create a custom segment (rules validated: 422 on bad rules)",
         tags=TAGS,
     )
@@ -206,7 +195,7 @@ class CustomerSegmentViewSet(TenantViewSet):
 
     @extend_schema(
         request=SegmentWriteSerializer(partial=True),
-        responses={200: SegmentSerializer, 409: conflict("DUPLICATE_SEGMENT_NAME", "SEGMENT_READ_ONLY")},
+        responses={200: SegmentSerializer, 409: CONFLICTS.response("DUPLICATE_SEGMENT_NAME", "SEGMENT_READ_ONLY")},
         parameters=[SEGMENT_ID],
         examples=examples.SEGMENT_PATCH,
         summary="Change a custom segment (RFM segments: 409 SEGMENT_READ_ONLY)",
@@ -218,7 +207,7 @@ class CustomerSegmentViewSet(TenantViewSet):
         return Response(self.represent(services.segment_update(segment=segment, changes=changes)))
 
     @extend_schema(
-        responses={204: None, 409: conflict("SEGMENT_READ_ONLY")},
+        responses={204: None, 409: CONFLICTS.response("SEGMENT_READ_ONLY")},
         parameters=[SEGMENT_ID],
         summary="Delete a custom segment (customers are untouched)",
         tags=TAGS,

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Product
-from omnisales.api.serializers import TenantRelatedField
+from omnisales.api.serializers import StrictCharField, StrictChoiceField, StrictRegexField, TenantRelatedField
 
 from . import examples
 from .models import (
@@ -23,18 +23,18 @@ _quantity = {"min_value": -MAX_QUANTITY, "max_value": MAX_QUANTITY}
 
 @extend_schema_serializer(examples=examples.WAREHOUSES)
 class WarehouseSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(max_length=120)
-    code = serializers.RegexField(
+    name = StrictCharField(max_length=120)
+    code = StrictRegexField(
         r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
         max_length=32,
         help_text="Letters, digits, '-' and '_'; upper-cased; unique in the account (409 DUPLICATE_WAREHOUSE_CODE).",
     )
-    address_line_1 = serializers.CharField(max_length=200, allow_blank=True, default="")
-    address_line_2 = serializers.CharField(max_length=200, allow_blank=True, default="")
-    city = serializers.CharField(max_length=100, allow_blank=True, default="")
-    region = serializers.CharField(max_length=100, allow_blank=True, default="", help_text="State or province.")
-    postal_code = serializers.CharField(max_length=20, allow_blank=True, default="")
-    country = serializers.RegexField(
+    address_line_1 = StrictCharField(max_length=200, allow_blank=True, default="")
+    address_line_2 = StrictCharField(max_length=200, allow_blank=True, default="")
+    city = StrictCharField(max_length=100, allow_blank=True, default="")
+    region = StrictCharField(max_length=100, allow_blank=True, default="", help_text="State or province.")
+    postal_code = StrictCharField(max_length=20, allow_blank=True, default="")
+    country = StrictRegexField(
         r"^([A-Za-z]{2})?$", max_length=2, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2; upper-cased."
     )
     is_active = serializers.BooleanField(default=True, help_text="Inactive warehouses are never allocated from.")
@@ -185,11 +185,11 @@ class StockAdjustSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(
         **_quantity, help_text="Signed, not zero: positive adds units, negative removes them."
     )
-    reason = serializers.ChoiceField(
+    reason = StrictChoiceField(
         choices=AdjustmentReason.choices,
         help_text="received and returned must add; damaged and lost must remove; count_correction and other either.",
     )
-    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True, default="")
+    note = StrictCharField(max_length=NOTE_MAX_LENGTH, allow_blank=True, default="")
 
     def validate_quantity(self, value):
         if value == 0:
@@ -209,7 +209,7 @@ class TransferCreateSerializer(serializers.Serializer):
     from_warehouse_id = TenantRelatedField(source="from_warehouse", queryset=Warehouse.objects.all())
     to_warehouse_id = TenantRelatedField(source="to_warehouse", queryset=Warehouse.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True, default="")
+    note = StrictCharField(max_length=NOTE_MAX_LENGTH, allow_blank=True, default="")
 
 
 @extend_schema_serializer(examples=examples.TRANSFERS)

@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from omnisales.api.schema import error_example, error_response
+from omnisales.api.schema import ErrorCatalog, error_example
 from omnisales.api.views import ListMixin, RetrieveMixin, ServiceCreateMixin, ServiceUpdateMixin, TenantViewSet
 
 from . import examples, selectors, services
@@ -27,47 +27,36 @@ from .serializers import (
 TAGS = ["inventory"]
 
 
-ERRORS = {
-    "INSUFFICIENT_STOCK": error_example(*examples.INSUFFICIENT_STOCK),
-    "DUPLICATE_WAREHOUSE_CODE": error_example(
+ERRORS = ErrorCatalog(
+    error_example(*examples.INSUFFICIENT_STOCK),
+    error_example(
         "DUPLICATE_WAREHOUSE_CODE", "A warehouse with this code already exists", {"code": ["'MAIN' is already used."]}
     ),
-    "WAREHOUSE_ARCHIVED": error_example("WAREHOUSE_ARCHIVED", "An archived warehouse cannot be changed"),
-    "WAREHOUSE_NOT_EMPTY": error_example(
+    error_example("WAREHOUSE_ARCHIVED", "An archived warehouse cannot be changed"),
+    error_example(
         "WAREHOUSE_NOT_EMPTY",
         "This warehouse still holds stock; deactivate it or move the stock out first",
         {"onHand": 40, "reserved": 3},
     ),
-    "WAREHOUSE_INACTIVE": error_example(
+    error_example(
         "WAREHOUSE_INACTIVE",
         "Stock cannot be moved into an inactive warehouse",
         {"toWarehouseId": [f"{examples.OTHER_WAREHOUSE_ID} is inactive."]},
     ),
-    "VALIDATION_ERROR": error_example(
+    error_example(
         "VALIDATION_ERROR", "Validation failed", {"quantity": ["Ensure this value is less than or equal to 1000000."]}
     ),
-    "PRODUCT_NOT_TRACKED": error_example(
+    error_example(
         "PRODUCT_NOT_TRACKED",
         "This product does not track inventory",
         {"productId": [f"{examples.PRODUCT_ID} has trackInventory off."]},
     ),
-    "SAME_WAREHOUSE": error_example(
+    error_example(
         "SAME_WAREHOUSE",
         "Source and destination are the same warehouse",
         {"toWarehouseId": ["Must differ from fromWarehouseId."]},
     ),
-}
-
-
-def _error(*codes: str):
-    return error_response(*(ERRORS[code] for code in codes), description=", ".join(codes))
-
-
-def actor_of(context) -> str:
-    """Who made a change, for the ledger: the user's email, else the credential id (key_…)."""
-    principal = context.principal
-    email = getattr(principal, "email", None) or getattr(getattr(principal, "user", None), "email", None)
-    return email or context.credential_id
+)
 
 
 class SelectorViewSet(TenantViewSet):
@@ -75,12 +64,24 @@ class SelectorViewSet(TenantViewSet):
     ordering)."""
 
     selector = None
+    scope_area = "inventory"
 
     def get_queryset(self):
         return type(self).selector(super().get_queryset())
 
+    def shaped(self, pk):
+        """The row `pk` as this view set shows it, read anew after a write (totals and availability)."""
+        return self.get_queryset().get(pk=pk)
 
-CODE_TAKEN = {409: _error("DUPLICATE_WAREHOUSE_CODE", "WAREHOUSE_ARCHIVED")}
+    @property
+    def actor(self) -> str:
+        """Who made a change, for the ledger: the user's email, else the credential id (key_…)."""
+        principal = self.auth_context.principal
+        email = getattr(principal, "email", None) or getattr(getattr(principal, "user", None), "email", None)
+        return email or self.auth_context.credential_id
+
+
+CODE_TAKEN = {409: ERRORS.response("DUPLICATE_WAREHOUSE_CODE", "WAREHOUSE_ARCHIVED")}
 
 
 @extend_schema_view(
@@ -92,7 +93,6 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, Retrie
     selector = selectors.warehouses
     serializer_class = WarehouseSerializer
     filterset_class = WarehouseFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "warehouseId"
 
     @extend_schema(summary="Create a warehouse", responses={201: WarehouseSerializer, **CODE_TAKEN})
@@ -126,7 +126,7 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, Retrie
         description="A warehouse holding stock (on hand or reserved) is a 409 WAREHOUSE_NOT_EMPTY: deactivate "
         "it (isActive false) or move the stock out. An empty warehouse is deleted, or archived (hidden, kept "
         "for the ledger) when stock ever moved through it; `result` says which.",
-        responses={200: WarehouseDeleteResultSerializer, 409: _error("WAREHOUSE_NOT_EMPTY")},
+        responses={200: WarehouseDeleteResultSerializer, 409: ERRORS.response("WAREHOUSE_NOT_EMPTY")},
     )
     def destroy(self, request, warehouseId=None):
         warehouse = self.get_object()
@@ -147,7 +147,6 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     selector = selectors.stock_levels
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "stockLevelId"
     lookup_value_regex = r"stk_[^/.]+"
 
@@ -159,7 +158,7 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     def partial_update(self, request, stockLevelId=None):
         level = self.get_object()
         services.stock_level_update(stock_level=level, **self.payload(StockLevelSettingsSerializer))
-        return Response(self.represent(self.get_queryset().get(pk=level.pk)))  # totals and availability anew
+        return Response(self.represent(self.shaped(level.pk)))
 
     @extend_schema(
         summary="Adjust stock",
@@ -169,15 +168,15 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
         request=StockAdjustSerializer,
         responses={
             201: StockAdjustResultSerializer,
-            409: _error("INSUFFICIENT_STOCK", "WAREHOUSE_ARCHIVED"),
-            422: _error("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED"),
+            409: ERRORS.response("INSUFFICIENT_STOCK", "WAREHOUSE_ARCHIVED"),
+            422: ERRORS.response("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED"),
         },
     )
     @action(detail=False, methods=["post"], url_path="adjust", url_name="adjust")
     def adjust(self, request):
         data = self.payload(StockAdjustSerializer)
-        movement = services.stock_adjust(account=self.account, actor=actor_of(self.auth_context), **data)
-        body = {"movement": movement, "stock_level": self.get_queryset().get(pk=movement.stock_level_id)}
+        movement = services.stock_adjust(account=self.account, actor=self.actor, **data)
+        body = {"movement": movement, "stock_level": self.shaped(movement.stock_level_id)}
         return self.respond(StockAdjustResultSerializer, body, status.HTTP_201_CREATED)
 
 
@@ -195,7 +194,6 @@ class MovementViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     selector = selectors.movements
     serializer_class = MovementSerializer
     filterset_class = MovementFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "movementId"
 
 
@@ -208,7 +206,6 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
     selector = selectors.transfers
     serializer_class = TransferSerializer
     filterset_class = TransferFilter
-    scope_area = "inventory"
     lookup_url_kwarg = "transferId"
 
     @extend_schema(
@@ -218,14 +215,14 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
         request=TransferCreateSerializer,
         responses={
             201: TransferSerializer,
-            409: _error("INSUFFICIENT_STOCK", "WAREHOUSE_INACTIVE", "WAREHOUSE_ARCHIVED"),
-            422: _error("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED"),
+            409: ERRORS.response("INSUFFICIENT_STOCK", "WAREHOUSE_INACTIVE", "WAREHOUSE_ARCHIVED"),
+            422: ERRORS.response("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED"),
         },
     )
     def create(self, request):
         data = self.payload(TransferCreateSerializer)
-        transfer = services.stock_transfer_create(account=self.account, actor=actor_of(self.auth_context), **data)
-        return Response(self.represent(self.get_queryset().get(pk=transfer.pk)), status=status.HTTP_201_CREATED)
+        transfer = services.stock_transfer_create(account=self.account, actor=self.actor, **data)
+        return Response(self.represent(self.shaped(transfer.pk)), status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -242,4 +239,3 @@ class AlertViewSet(ListMixin, SelectorViewSet):
     selector = selectors.stock_alerts
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
-    scope_area = "inventory"

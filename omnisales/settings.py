@@ -191,7 +191,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["omnisales.api.renderers.CamelCaseJSONRenderer"],
     # JSON only (form/multipart bodies are a 415 unless an endpoint documents them, e.g. the CSV import).
     "DEFAULT_PARSER_CLASSES": ["omnisales.api.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "omnisales.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "omnisales.api.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "omnisales.api.schema.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",  # UTC, with a trailing Z
     "COERCE_DECIMAL_TO_STRING": False,

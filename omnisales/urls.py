@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from omnisales.api import exceptions, system_views
+from omnisales.api import exception_handler, system_views
 
 API_APPS = [app.split(".")[-1] for app in settings.LOCAL_APPS if app != "omnisales.api"]
 
@@ -20,7 +20,7 @@ urlpatterns = [
     *[path("api/", include(f"{app}.urls")) for app in API_APPS],
 ]
 
-handler400 = exceptions.handler400
-handler403 = exceptions.handler403
-handler404 = exceptions.handler404
-handler500 = exceptions.handler500
+handler400 = exception_handler.handler400
+handler403 = exception_handler.handler403
+handler404 = exception_handler.handler404
+handler500 = exception_handler.handler500

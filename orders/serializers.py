@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from customers.models import Customer
 from omnisales.api.representation import CompiledRepresentation
-from omnisales.api.serializers import MoneyField, TenantRelatedField
+from omnisales.api.serializers import MoneyField, StrictCharField, StrictChoiceField, TenantRelatedField
 
 from . import examples
 from .models import (
@@ -37,19 +37,8 @@ MANUAL_PAYMENT_METHODS = [
 ]
 
 
-class Text(serializers.CharField):
-    """Only JSON strings: DRF's CharField would quietly turn 42 or true into text."""
-
-    default_error_messages = {"invalid": "Expected a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def _optional_text(max_length: int, **kwargs) -> Text:
-    return Text(max_length=max_length, required=False, allow_blank=True, default="", **kwargs)
+def _optional_text(max_length: int, **kwargs) -> StrictCharField:
+    return StrictCharField(max_length=max_length, required=False, allow_blank=True, default="", **kwargs)
 
 
 # --- addresses ------------------------------------------------------------------------------------------
@@ -130,7 +119,7 @@ class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
 
 
 class OrderLineSerializer(serializers.Serializer):
-    product_id = Text(max_length=40)
+    product_id = StrictCharField(max_length=40)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     price = MoneyField(
         min_value=0,
@@ -147,10 +136,8 @@ class OrderCreateSerializer(serializers.Serializer):
 
     customer_id = TenantRelatedField(source="customer", queryset=Customer.objects.all())
     items = OrderLineSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
-    payment_method = serializers.ChoiceField(
-        choices=PaymentMethod.choices, required=False, allow_null=True, default=None
-    )
+    channel = StrictChoiceField(choices=Channel.choices, default=Channel.ONLINE)
+    payment_method = StrictChoiceField(choices=PaymentMethod.choices, required=False, allow_null=True, default=None)
     shipping = MoneyField(
         min_value=0, required=False, default=Decimal("0.00"), help_text="Shipping charged; default 0."
     )
@@ -160,7 +147,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
 @extend_schema_serializer(examples=examples.STATUS_UPDATE)
 class StatusUpdateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    status = StrictChoiceField(choices=OrderStatus.choices)
     note = _optional_text(NOTE_MAX_LENGTH, help_text="Kept on the order's timeline with the change.")
 
 
@@ -247,7 +234,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(examples=examples.PAYMENT_CREATE)
 class PaymentCreateSerializer(serializers.Serializer):
     amount = MoneyField(min_value=Decimal("0.01"), help_text="Major units; at most the outstanding balance.")
-    method = serializers.ChoiceField(choices=MANUAL_PAYMENT_METHODS)
+    method = StrictChoiceField(choices=MANUAL_PAYMENT_METHODS)
     reference = _optional_text(255, help_text="Your reference: receipt, transfer or terminal slip number.")
     note = _optional_text(NOTE_MAX_LENGTH)
 
@@ -299,7 +286,7 @@ class OrderEventSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(examples=examples.NOTE)
 class NoteCreateSerializer(serializers.Serializer):
-    note = Text(max_length=NOTE_MAX_LENGTH)
+    note = StrictCharField(max_length=NOTE_MAX_LENGTH)
 
     def validate_note(self, value):
         if not value.strip():

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inventory.examples import INSUFFICIENT_STOCK
-from omnisales.api.schema import error_example, error_response
+from omnisales.api.schema import ErrorCatalog, error_example
 from omnisales.api.views import ListMixin, RetrieveMixin, TenantViewSet
 
 from . import examples, selectors, services
@@ -31,32 +31,24 @@ from .serializers import (
 TAGS = ["orders"]
 
 
-ERRORS = {
-    "INVALID_STATUS_TRANSITION": error_example(*examples.TRANSITION_CONFLICT),
-    "INSUFFICIENT_STOCK": error_example(*INSUFFICIENT_STOCK),
-    "CUSTOMER_ANONYMIZED": error_example(
-        "CUSTOMER_ANONYMIZED", "This customer was deleted and cannot place orders", {"id": "cus_123"}
-    ),
-    "SHIPPING_LOCKED": error_example(
+ERRORS = ErrorCatalog(
+    error_example(*examples.TRANSITION_CONFLICT),
+    error_example(*INSUFFICIENT_STOCK),
+    error_example("CUSTOMER_ANONYMIZED", "This customer was deleted and cannot place orders", {"id": "cus_123"}),
+    error_example(
         "SHIPPING_LOCKED", "The shipping address cannot change once the order has shipped", {"status": "shipped"}
     ),
-    "PAYMENT_EXCEEDS_BALANCE": error_example(
+    error_example(
         "PAYMENT_EXCEEDS_BALANCE",
         "The payment is more than the order's outstanding balance",
         {"amount": 1200.0, "balance": 1099.98},
     ),
-    "ORDER_NOT_PAYABLE": error_example(
-        "ORDER_NOT_PAYABLE", "A cancelled order cannot take payments", {"status": "cancelled"}
-    ),
-}
-
-
-def _error(*codes: str, description: str | None = None):
-    return error_response(*(ERRORS[code] for code in codes), description=description or ", ".join(codes))
+    error_example("ORDER_NOT_PAYABLE", "A cancelled order cannot take payments", {"status": "cancelled"}),
+)
 
 
 TRANSITION_CONFLICT = {
-    409: _error(
+    409: ERRORS.response(
         "INVALID_STATUS_TRANSITION",
         "INSUFFICIENT_STOCK",
         description="INVALID_STATUS_TRANSITION: details {from, to, allowed}; INSUFFICIENT_STOCK: shipping while "
@@ -100,7 +92,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         "can be ordered (422 PRODUCT_NOT_AVAILABLE); one line per product. Send an Idempotency-Key to retry "
         "safely.",
         request=OrderCreateSerializer,
-        responses={201: OrderSerializer, 409: _error("CUSTOMER_ANONYMIZED", "INSUFFICIENT_STOCK")},
+        responses={201: OrderSerializer, 409: ERRORS.response("CUSTOMER_ANONYMIZED", "INSUFFICIENT_STOCK")},
         tags=TAGS,
     )
     def create(self, request):
@@ -158,7 +150,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         request=ShippingUpdateSerializer,
         responses={
             200: ShippingSerializer,
-            409: _error("SHIPPING_LOCKED", "INVALID_STATUS_TRANSITION", "INSUFFICIENT_STOCK"),
+            409: ERRORS.response("SHIPPING_LOCKED", "INVALID_STATUS_TRANSITION", "INSUFFICIENT_STOCK"),
         },
         tags=TAGS,
     )
@@ -173,7 +165,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         examples=examples.SHIPPING_PATCH,
         responses={
             200: ShippingSerializer,
-            409: _error("SHIPPING_LOCKED", "INVALID_STATUS_TRANSITION", "INSUFFICIENT_STOCK"),
+            409: ERRORS.response("SHIPPING_LOCKED", "INVALID_STATUS_TRANSITION", "INSUFFICIENT_STOCK"),
         },
         tags=TAGS,
     )
@@ -203,7 +195,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         "balance (409 PAYMENT_EXCEEDS_BALANCE); not on cancelled or refunded orders (409 ORDER_NOT_PAYABLE). "
         "Updates the order's amountPaid and paymentStatus.",
         request=PaymentCreateSerializer,
-        responses={201: PaymentSerializer, 409: _error("PAYMENT_EXCEEDS_BALANCE", "ORDER_NOT_PAYABLE")},
+        responses={201: PaymentSerializer, 409: ERRORS.response("PAYMENT_EXCEEDS_BALANCE", "ORDER_NOT_PAYABLE")},
         tags=TAGS,
     )
     @payments.mapping.post

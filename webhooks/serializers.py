@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.secrets import SecretField
+from omnisales.api.serializers import StrictCharField, StrictChoiceField
 
 from . import events, examples
 from .models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
@@ -23,12 +24,12 @@ STATE_FIELDS = [
 class WebhookSerializer(serializers.ModelSerializer):
     url = serializers.URLField(max_length=2048, help_text="Where events are POSTed (http or https).")
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=events.SUBSCRIBABLE),
+        child=StrictChoiceField(choices=events.SUBSCRIBABLE),
         allow_empty=False,
         max_length=len(events.SUBSCRIBABLE),
         help_text='Event types to receive; "*" for every event.',
     )
-    description = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    description = StrictCharField(max_length=500, allow_blank=True, required=False, default="")
     active = serializers.BooleanField(source="is_active", required=False, default=True)
 
     class Meta:

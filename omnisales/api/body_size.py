@@ -10,7 +10,7 @@ which the exception handler renders as the same 413.
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
-from .exceptions import json_error
+from .exception_handler import json_error
 
 DEFAULT_LIMIT_SETTING = "API_MAX_BODY_BYTES"
 

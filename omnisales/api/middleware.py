@@ -1,6 +1,6 @@
 from django.utils.deprecation import MiddlewareMixin
 
-from .exceptions import api_error_for_status, is_api_path
+from .exception_handler import api_error_for_status, is_api_path
 from .throttling import check_rate
 
 

@@ -75,6 +75,20 @@ def error_response(*examples: OpenApiExample, description: str | None = None) ->
     return OpenApiResponse(ErrorSerializer, description=description or codes, examples=list(examples))
 
 
+class ErrorCatalog:
+    """The errors a views module documents, one example of the envelope each, looked up by code:
+    `ERRORS.response("A", "B")` is the error response answering A or B (described by its codes unless told)."""
+
+    def __init__(self, *examples: OpenApiExample, prefix: str = ""):
+        self.examples = {example.value["code"]: example for example in examples}
+        self.prefix = prefix
+
+    def response(self, *codes: str, description: str | None = None) -> OpenApiResponse:
+        return error_response(
+            *(self.examples[code] for code in codes), description=description or self.prefix + ", ".join(codes)
+        )
+
+
 def _envelope_example(name: str, error: str, details, code: str) -> dict:
     return build_examples_list([OpenApiExample(name, value={"error": error, "details": details, "code": code})])
 

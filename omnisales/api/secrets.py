@@ -20,6 +20,8 @@ from djangorestframework_camel_case.util import camelize
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .serializers import StrictString
+
 SECRETS_OMITTED_HEADER = "Idempotent-Secrets-Omitted"
 
 # Field names that look like they carry a secret: "key", "client_secret", "tokens", "refresh", ...
@@ -47,10 +49,10 @@ SECRET_SCHEMA_EXTENSION = "x-secret"
 
 
 @extend_schema_field({"type": "string", SECRET_SCHEMA_EXTENSION: True})
-class SecretField(serializers.CharField):
+class SecretField(StrictString, serializers.CharField):
     """A string field whose value is a secret: never stored in replays, never cached by clients.
 
-    Read-only unless told otherwise; as input it behaves exactly like a CharField.
+    Read-only unless told otherwise; as input it is a string field like StrictCharField.
     """
 
     def __init__(self, **kwargs):

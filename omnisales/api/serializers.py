@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import models
 from rest_framework import serializers
 
 from .errors import UNKNOWN_FIELD, NotFoundError, not_found
@@ -10,6 +11,48 @@ from .money import is_currency
 from .parsers import free_form_problem
 
 READ_ONLY_FIELD = "This field is read-only."
+
+
+class StrictString:
+    """Mixin for a string field that takes only JSON strings: DRF's CharField turns 42 or true into text and
+    its ChoiceField matches 1 to "1". Documented exactly as the field it is mixed into."""
+
+    default_error_messages = {"not_a_string": "Expected a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) and self.takes_only_strings():
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+    def takes_only_strings(self) -> bool:
+        return True
+
+
+class StrictCharField(StrictString, serializers.CharField):
+    """The CharField of every input serializer."""
+
+
+class StrictChoiceField(StrictString, serializers.ChoiceField):
+    """A ChoiceField whose choices are all strings takes only strings; other choices stay as DRF has them."""
+
+    def takes_only_strings(self) -> bool:
+        return all(isinstance(choice, str) for choice in self.choices)
+
+
+class StrictRegexField(StrictString, serializers.RegexField):
+    pass
+
+
+class StrictSlugField(StrictString, serializers.SlugField):
+    pass
+
+
+# What ModelSerializer makes of a model's text columns (see install_strict_input).
+STRICT_MODEL_FIELDS = {
+    models.CharField: StrictCharField,
+    models.TextField: StrictCharField,
+    models.SlugField: StrictSlugField,
+}
 
 
 class MoneyField(serializers.DecimalField):
@@ -22,7 +65,7 @@ class MoneyField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
-class CurrencyField(serializers.RegexField):
+class CurrencyField(StrictRegexField):
     """An ISO 4217 currency code in use, any case in, `upper` or `lower` case out.
 
     Checked against the ISO list here, so a made-up code (`AAA`) is a 422 before anything reaches a
@@ -134,8 +177,11 @@ def _free_form_to_internal_value(original):
 
 
 def install_strict_input() -> None:
-    """Every Serializer (nested ones and list items included) refuses keys it does not accept, and free-form
-    JSON fields (DictField, JSONField) refuse values nested too deep or too big. Called once, from ApiConfig."""
+    """Every Serializer (nested ones and list items included) refuses keys it does not accept, free-form
+    JSON fields (DictField, JSONField) refuse values nested too deep or too big, and the fields a
+    ModelSerializer makes of text columns and choices take only strings. Called once, from ApiConfig."""
+    serializers.ModelSerializer.serializer_field_mapping.update(STRICT_MODEL_FIELDS)
+    serializers.ModelSerializer.serializer_choice_field = StrictChoiceField
     patches = (
         (serializers.Serializer, _strict_to_internal_value),
         (serializers.DictField, _free_form_to_internal_value),
@@ -156,6 +202,10 @@ __all__ = [
     "ErrorSerializer",
     "MoneyField",
     "NotFoundError",
+    "StrictCharField",
+    "StrictChoiceField",
+    "StrictRegexField",
+    "StrictSlugField",
     "TenantRelatedField",
     "install_strict_input",
     "quantize_money",

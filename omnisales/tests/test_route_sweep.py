@@ -8,6 +8,7 @@ the first account's ids. A new route with a path parameter and no sweep entry fa
 """
 
 import json
+import re
 
 import pytest
 from django.apps import apps
@@ -131,3 +132,83 @@ def test_every_write_refuses_an_unknown_field_and_writes_nothing(account, api):
         if method in WRITE_METHODS and path != reverse("payment-webhook")
     ]
     assert len(checked) == len(documented), (sorted(checked), sorted(documented))
+
+
+# --- third pass: a number is never a string ------------------------------------------------------------
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    """A property's own schema: $ref followed, and the non-null member of allOf/oneOf (enums, nullables)."""
+    if "$ref" in schema:
+        return _resolve(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        members = [member for member in schema.get(combinator, ()) if member.get("type") != "null"]
+        members = [member for member in members if _resolve(member, components).get("enum") != [None]]
+        if members:
+            return _resolve(members[0], components)
+    return schema
+
+
+def _numbers_for_strings(schema: dict, components: dict) -> dict:
+    """A body with 42 in every writable string property (nested objects and list items included)."""
+    body = {}
+    for name, prop in _resolve(schema, components).get("properties", {}).items():
+        prop = _resolve(prop, components)
+        if prop.get("readOnly"):
+            continue
+        if prop.get("type") == "string" and prop.get("format") != "binary":
+            body[name] = 42
+        elif prop.get("type") == "object" and prop.get("properties"):
+            nested = _numbers_for_strings(prop, components)
+            if nested:
+                body[name] = nested
+        elif prop.get("type") == "array" and _resolve(prop.get("items", {}), components).get("type") == "string":
+            body[name] = [42]
+    return body
+
+
+def _refused_everywhere(sent: dict, details: dict, where: str) -> None:
+    """Every key sent has an error; in a nested object with errors per key, every key of it too."""
+    for name, value in sent.items():
+        assert name in details, f"{where}: {name}=42 was accepted ({details})"
+        if isinstance(value, dict) and isinstance(details[name], dict):
+            _refused_everywhere(value, details[name], f"{where} {name}")
+
+
+def test_every_write_refuses_a_number_for_every_string_field(account, api):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    registry = sweep_registry()
+    checked = []
+    for route in api_routes():
+        if route.name in EXEMPT_FROM_STRICT_INPUT:
+            continue
+        path = "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route.regex)
+        url = reverse(route.name, kwargs=registry[route.name](account) if route.params else None)
+        for method, operation in schema["paths"].get(path, {}).items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if method not in WRITE_METHODS or "application/json" not in content:
+                continue
+            body = _numbers_for_strings(content["application/json"]["schema"], components)
+            if not body:
+                continue
+            before = _row_counts()
+            response = getattr(api, method)(url, body, format="json")
+            where = f"{method.upper()} {url}"
+            assert response.status_code == 422, f"{where}: {response.status_code} {response.content[:300]}"
+            assert set(response.json()) == {"error", "details", "code"}, where
+            assert response.json()["code"] == "VALIDATION_ERROR", where
+            _refused_everywhere(body, response.json()["details"], where)
+            assert _row_counts() == before, f"{where} wrote rows"
+            checked.append(f"{method.upper()} {path}")
+    documented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in WRITE_METHODS
+        and path != reverse("payment-webhook")
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
+        and _numbers_for_strings(operation["requestBody"]["content"]["application/json"]["schema"], components)
+    ]
+    assert sorted(checked) == sorted(documented)
+    assert len(checked) > 20, checked
