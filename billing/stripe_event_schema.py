@@ -2,7 +2,7 @@
 
 A correctly signed event can still be unusable (a `created` of 1e30, an `amount` of "10x", a
 five-letter currency, NUL in a string, which PostgreSQL cannot store): it is refused as a whole with
-400 MALFORMED_EVENT, so the handlers in `billing.stripe_events` only ever see the types they expect.
+400 MALFORMED_EVENT, so the handlers in `billing.services.stripe_events` only ever see the types they expect.
 The schemas name just the fields the handlers read; Stripe's other fields pass unchecked.
 """
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from omnisales.api.schema import error_example, error_response
 from omnisales.api.views import ApiViewMixin, BaseAPIView, ListMixin, RetrieveMixin, TenantScopedMixin, TenantViewSet
 
-from . import examples, selectors, serializers, services, stripe_events
+from . import examples, selectors, serializers, services
 from .filters import PaymentFilter, PlanFilter, SubscriptionFilter
 from .models import PaymentStatus
 from .providers import stripe_gateway
@@ -170,7 +170,7 @@ class StripeWebhookView(BaseAPIView):
         event = stripe_gateway.webhook_event_verify(
             payload=request.body, signature_header=request.headers.get("Stripe-Signature")
         )
-        _, is_new = stripe_events.stripe_event_process(event=event)
+        _, is_new = services.stripe_event_process(event=event)
         return Response({"received": True, "duplicate": not is_new})
 
 

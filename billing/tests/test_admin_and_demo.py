@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from billing import demo
 from billing.models import Payment, PaymentStatus, Plan, Refund, StripeEvent
-from billing.stripe_events import stripe_event_process
+from billing.services import stripe_event_process
 from billing.tests.factories import PaymentFactory
 from omnisales.testing.factories import SubscriptionFactory
 

@@ -160,7 +160,7 @@ class TestWebhookSignature:
     @pytest.mark.django_db
     def test_signed_json_that_is_not_an_event_is_malformed_before_anything_is_written(self):
         from billing.models import StripeEvent
-        from billing.stripe_events import stripe_event_process
+        from billing.services import stripe_event_process
 
         for body in (b"[1, 2]", b'{"id": "evt_1", "type": "x"}', b'{"id": 1, "type": "x", "data": {"object": {}}}'):
             event = stripe_gateway.webhook_event_verify(

@@ -179,7 +179,7 @@ def test_refunds_never_exceed_what_was_paid_and_are_refused_before_stripe(api, a
 
 
 def test_a_canceled_payment_intent_releases_the_held_amount(api, account, stripe_fake):
-    from billing.stripe_events import stripe_event_process
+    from billing.services import stripe_event_process
 
     order = place_order(account, prices=["100.00"])
     waiting = api.post(URL, _body(order, paymentMethodId="pm_card_authenticationRequired"), format="json").json()
@@ -192,7 +192,7 @@ def test_a_canceled_payment_intent_releases_the_held_amount(api, account, stripe
 
 
 def test_a_failed_payment_that_later_succeeds_at_stripe_pays_the_order(api, account, stripe_fake, webhook_client):
-    from billing.stripe_events import stripe_event_process
+    from billing.services import stripe_event_process
 
     order = place_order(account, prices=["100.00"])
     waiting = api.post(URL, _body(order, paymentMethodId="pm_card_authenticationRequired"), format="json").json()

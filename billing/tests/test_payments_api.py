@@ -213,7 +213,7 @@ class TestProcess:
 
     def test_webhook_before_the_api_answer_leads_to_one_payment_and_one_event(self, account, stripe_fake):
         from billing.providers import stripe_gateway
-        from billing.stripe_events import stripe_event_process
+        from billing.services import stripe_event_process
 
         intent = stripe_gateway.payment_intent_create(
             amount_cents=700,

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Role, User
-from billing.stripe_events import stripe_event_process
+from billing.services import stripe_event_process
 from omnisales.api import scopes
 from omnisales.testing.factories import (
     AccountFactory,
