@@ -1,0 +1,44 @@
+"""PostgreSQL connections read `timestamptz` values with `datetime.fromisoformat`.
+
+Django's psycopg loader for `timestamptz` parses each value in Python (a regular expression and a dozen
+calls, about a tenth of an orders page's time in the profile). PostgreSQL writes timestamps in ISO form
+in the session's time zone, which `datetime.fromisoformat` (C code) reads directly; the result is then
+turned into what Django's loader gives: the same moment in the session's zone, with the connection's zone
+set on it. Anything it cannot read (BC dates, years past 9999, `infinity`, a non-ISO DateStyle) goes through
+Django's loader as before.
+"""
+
+import datetime
+
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+_from_iso = datetime.datetime.fromisoformat
+
+
+def iso_timestamp_loader(zone):
+    """A loader class like Django's for `zone` (its `timezone` attribute is what Django compares)."""
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+
+    class IsoTzLoader(BaseTzLoader):
+        timezone = zone
+
+        def load(self, data):
+            try:
+                moment = _from_iso(bytes(data).decode())
+                # As psycopg's loader: in the session's zone; then, as Django's, the connection's zone set on it.
+                return moment.astimezone(self._timezone).replace(tzinfo=self.timezone)
+            except (ValueError, OverflowError):
+                return super().load(data)
+
+    return IsoTzLoader
+
+
+@receiver(connection_created)
+def _read_timestamps_with_fromisoformat(sender, connection, **kwargs):
+    if connection.vendor != "postgresql":
+        return
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if is_psycopg3:
+        connection.connection.adapters.register_loader("timestamptz", iso_timestamp_loader(connection.timezone))
