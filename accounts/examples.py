@@ -87,6 +87,7 @@ OAUTH_APPLICATION = {
     "name": "Inventory Sync",
     "clientId": "nV5m1ZqA7dF3kP9sW2xC8bH4jL6tR0yE",
     "clientType": "confidential",
+    "redirectUris": ["https://sync.example.com/oauth/callback"],
     "scopes": ["read:products", "read:inventory"],
     "createdAt": "2024-01-15T10:30:00Z",
 }

@@ -153,6 +153,11 @@ class OAuthClient(models.Model):
     def __str__(self):
         return f"{self.application.name} ({self.account})"
 
+    @property
+    def redirect_uris(self) -> list[str]:
+        """The application's redirect URIs (the toolkit keeps them space-separated)."""
+        return self.application.redirect_uris.split()
+
 
 class TenantModel(models.Model):
     """Base for every merchant row in every app: owned by an account, timestamped."""

@@ -120,9 +120,7 @@ class OAuthApplicationSerializer(serializers.ModelSerializer):
         choices=[Application.CLIENT_CONFIDENTIAL, Application.CLIENT_PUBLIC],
         default=Application.CLIENT_CONFIDENTIAL,
     )
-    redirect_uris = serializers.ListField(
-        child=serializers.URLField(max_length=500), allow_empty=False, write_only=True
-    )
+    redirect_uris = serializers.ListField(child=serializers.URLField(max_length=500), allow_empty=False)
     scopes = serializers.ListField(
         source="allowed_scopes", child=StrictChoiceField(choices=SCOPE_CHOICES), allow_empty=False
     )
@@ -131,11 +129,6 @@ class OAuthApplicationSerializer(serializers.ModelSerializer):
         model = OAuthClient
         fields = ["id", "name", "client_id", "client_type", "redirect_uris", "scopes", "created_at"]
         read_only_fields = ["id", "created_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["redirect_uris"] = instance.application.redirect_uris.split()
-        return data
 
 
 @extend_schema_serializer(examples=examples.OAUTH_APPLICATION_CREATED)

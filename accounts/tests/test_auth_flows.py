@@ -425,7 +425,9 @@ class TestOAuthAuthorizationCodeWithPkce:
         assert body["redirectUris"] == [self.REDIRECT]
         listed = api.get("/api/oauth/applications").json()
         assert [item["id"] for item in listed] == [body["id"]]
-        assert "clientSecret" not in listed[0]
+        assert "clientSecret" not in listed[0] and listed[0]["redirectUris"] == [self.REDIRECT]
+        documented = api.get("/swagger.json").json()["components"]["schemas"]["OAuthApplication"]
+        assert documented["properties"]["redirectUris"].get("writeOnly") is not True  # documented as returned
         assert api.delete(f"/api/oauth/applications/{body['id']}").status_code == 204
         assert api.get(f"/api/oauth/applications/{body['id']}").status_code == 404
 
