@@ -63,6 +63,9 @@ def parse_args() -> argparse.Namespace:
         "--rounds", type=int, default=1, help="repeat the interleaved runs; each ratio is the median over rounds"
     )
     parser.add_argument("--keep", action="store_true", help="leave the benchmark account in the database")
+    parser.add_argument(
+        "--only", metavar="TEXT", help="measure only the endpoints whose name contains TEXT (e.g. POST)"
+    )
     args = parser.parse_args()
     if args.duration < 1 or args.orders < 1 or args.rounds < 1:
         parser.error("--duration, --orders and --rounds must be at least 1")
@@ -353,6 +356,10 @@ def measure(args: argparse.Namespace, wrk: str, store: dict) -> None:
         {"name": "GET /api/customers?limit=50", "method": "GET", "path": "/api/customers?limit=50"},
         {"name": "POST /api/orders", "method": "POST", "path": "/api/orders", "body": store["post_body"]},
     ]
+    if args.only:
+        endpoints = [endpoint for endpoint in endpoints if args.only in endpoint["name"]]
+        if not endpoints:
+            sys.exit(f"No endpoint name contains {args.only!r}")
     processes = []
     work = Path(tempfile.mkdtemp(prefix="omnisales-http-bench-"))
     try:

@@ -147,11 +147,21 @@ def product_delete(*, product: Product) -> str:
     return "archived"
 
 
-def product_mark_ordered(*, account: Account, product_ids: Iterable[str]) -> int:
+def product_mark_ordered(*, account: Account, product_ids: Iterable[str], active_only: bool = False) -> int:
     """Orders call this once per order, inside the order's transaction, with the products it contains.
 
     Increments `order_count` (once per product, however many lines name it), which makes a later delete
-    archive the product instead. Returns how many products were marked.
+    archive the product instead. The rows are locked in primary-key order first (FOR NO KEY UPDATE, so
+    they stay referable), so concurrent orders of overlapping products cannot deadlock. With `active_only`,
+    only products still active on their locked rows are counted: a placement compares the result with the
+    number of products to learn that one was archived or deleted since it was read. Returns how many
+    products were marked.
     """
     ids = set(product_ids)
-    return Product.objects.filter(account=account, pk__in=ids).update(order_count=F("order_count") + 1)
+    locked = (
+        Product.objects.select_for_update(no_key=True).filter(account=account, pk__in=ids).order_by("pk").values("pk")
+    )
+    marked = Product.objects.filter(pk__in=locked)
+    if active_only:
+        marked = marked.filter(status=ProductStatus.ACTIVE)
+    return marked.update(order_count=F("order_count") + 1)

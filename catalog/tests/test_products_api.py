@@ -379,3 +379,12 @@ def test_mark_ordered_touches_only_the_given_accounts_products(account, other_ac
     theirs.refresh_from_db()
     assert (mine.order_count, theirs.order_count) == (1, 0)
     assert mine.has_orders and not theirs.has_orders
+
+
+def test_mark_ordered_with_active_only_skips_products_that_are_not_active(account, make_product):
+    active, archived = make_product(status=ProductStatus.ACTIVE), make_product(status=ProductStatus.ARCHIVED)
+    assert product_mark_ordered(account=account, product_ids=[active.id, archived.id], active_only=True) == 1
+    assert product_mark_ordered(account=account, product_ids=[active.id, archived.id]) == 2
+    active.refresh_from_db()
+    archived.refresh_from_db()
+    assert (active.order_count, archived.order_count) == (2, 1)

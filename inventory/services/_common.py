@@ -5,8 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, Q, Value, When
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Account
@@ -85,15 +84,6 @@ def _lock_levels_at(*, account: Account, pairs: Iterable[tuple[str, str]]) -> di
     return {(level.product_id, level.warehouse_id): level for level in levels}
 
 
-def _below_after(on_hand_change: int, reserved_change: int, *, reorder_point=None):
-    """SQL for the low-stock flag after a change, evaluated on the row's current values in the UPDATE."""
-    threshold = F("reorder_point") if reorder_point is None else Value(reorder_point)
-    available = F("on_hand") - F("reserved") + Value(on_hand_change - reserved_change)
-    return Case(
-        When(LessThanOrEqual(available, threshold), then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
-
-
 def _apply(
     level: StockLevel,
     changes: _Changes,
@@ -104,18 +94,18 @@ def _apply(
     **movement,
 ) -> StockMovement:
     """Changes one stock level and records the movement (`movement`: the other fields `movement_for` takes).
-    The caller holds the row lock, so `level` is current; the quantities, the flag and `updated_at` are
-    written by one UPDATE."""
-    StockLevel.objects.filter(pk=level.pk).update(
-        on_hand=F("on_hand") + on_hand_change,
-        reserved=F("reserved") + reserved_change,
-        below_reorder_point=_below_after(on_hand_change, reserved_change),
-        updated_at=timezone.now(),
-    )
+    The caller holds the row lock, so `level` is current and the low-stock flag after the change is known
+    here; the quantities (as increments), the flag and `updated_at` are written by one UPDATE."""
     was_below = level.below_reorder_point
     level.on_hand += on_hand_change
     level.reserved += reserved_change
     level.below_reorder_point = level.available <= level.reorder_point
+    StockLevel.objects.filter(pk=level.pk).update(
+        on_hand=F("on_hand") + on_hand_change,
+        reserved=F("reserved") + reserved_change,
+        below_reorder_point=level.below_reorder_point,
+        updated_at=timezone.now(),
+    )
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         changes.crossed.append(level)
     line = movement_for(level, on_hand_change=on_hand_change, reserved_change=reserved_change, **movement)

@@ -15,7 +15,6 @@ from ..models import AdjustmentReason, MovementType, ReferenceType, StockLevel, 
 from ._common import (
     SYSTEM,
     _apply,
-    _below_after,
     _Changes,
     _check_not_archived,
     _check_owned,
@@ -174,7 +173,7 @@ def stock_level_update(
         values["reorder_quantity"] = reorder_quantity
     if reorder_point is not None:
         values["reorder_point"] = reorder_point
-        values["below_reorder_point"] = _below_after(0, 0, reorder_point=reorder_point)
+        values["below_reorder_point"] = level.available <= reorder_point  # the row is locked: current
     if not values:
         return level
     StockLevel.objects.filter(pk=level.pk).update(**values, updated_at=timezone.now())

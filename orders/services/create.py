@@ -62,17 +62,26 @@ def _check_lines(items: list[Mapping[str, Any]]) -> list[str]:
 
 
 def _orderable_products(*, account: Account, product_ids: list[str]) -> dict[str, Product]:
-    """The products, locked in primary-key order; unknown or another account's -> 404, not active -> 422."""
-    products = {
-        product.pk: product
-        for product in Product.objects.select_for_update(no_key=True)
-        .filter(account=account, pk__in=product_ids)
-        .order_by("pk")
-    }
-    missing = [product_id for product_id in product_ids if product_id not in products]
+    """The products, read without a lock (`_mark_products_ordered` checks them again on their locked rows)."""
+    products = {product.pk: product for product in Product.objects.filter(account=account, pk__in=product_ids)}
+    _check_orderable(product_ids, {pk: product.status for pk, product in products.items()})
+    return products
+
+
+def _mark_products_ordered(*, account: Account, product_ids: list[str]) -> None:
+    """Counts the order on its products, locking their rows (catalog's lock order), and checks that each
+    is still there and active: a concurrent archive or delete may have committed since they were read."""
+    if product_mark_ordered(account=account, product_ids=product_ids, active_only=True) != len(set(product_ids)):
+        statuses = dict(Product.objects.filter(account=account, pk__in=product_ids).values_list("pk", "status"))
+        _check_orderable(product_ids, statuses)  # the rows are locked: the statuses cannot have moved back
+
+
+def _check_orderable(product_ids: list[str], statuses: dict[str, str]) -> None:
+    """Unknown or another account's product -> 404, one that is not active -> 422."""
+    missing = [product_id for product_id in product_ids if product_id not in statuses]
     if missing:
         raise ProductsNotFound("Product not found", details=f"No product exists with ID: {', '.join(sorted(missing))}")
-    unavailable = sorted(pk for pk, product in products.items() if product.status != ProductStatus.ACTIVE)
+    unavailable = sorted(pk for pk, status in statuses.items() if status != ProductStatus.ACTIVE)
     if unavailable:
         example = unavailable[0] if len(unavailable) == 1 else "{productId}"
         raise ProductNotAvailable(
@@ -80,7 +89,6 @@ def _orderable_products(*, account: Account, product_ids: list[str]) -> dict[str
             f'(PATCH /api/products/{example} with {{"status": "active"}})',
             details={"productIds": unavailable, "items": [f"Not available: {', '.join(unavailable)}"]},
         )
-    return products
 
 
 def order_draft(
@@ -192,11 +200,15 @@ def order_create(
     OrderItem.objects.bulk_create(lines)
     selectors.order_items_loaded(order, lines)  # events and the API answer read them from memory
 
-    _reserve_stock(order=order, lines=lines, actor=actor)
-    product_mark_ordered(account=account, product_ids=product_ids)
-    customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
     _record_event(
         order, kind=EventKind.CREATED, actor=actor, to_status=order.status, data={"total": _money(order.total)}
     )
     event_emit(account=account, event="order.created", data=order_event_data(order))
+
+    # The rows every order of these products, or of this customer, must update come last, so their locks
+    # are held from here to the commit only: concurrent orders of one product queue for these few
+    # statements, not for the whole placement. Lock order: products, then stock levels, then the customer.
+    _mark_products_ordered(account=account, product_ids=product_ids)
+    _reserve_stock(order=order, lines=lines, actor=actor)
+    customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
     return order

@@ -1,16 +1,20 @@
 """Real concurrent requests on PostgreSQL: row locks and conditional updates decide, never luck."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 
+from catalog.services import product_delete, product_update
 from inventory.models import StockLevel, StockReservation
 from inventory.selectors import ledger_discrepancies
 from inventory.services import stock_adjust
 from omnisales.testing.concurrency import run_together
 from omnisales.testing.factories import CustomerFactory, WarehouseFactory, product_in_stock
 from orders import services
+from orders.exceptions import ProductNotAvailable, ProductsNotFound
 from orders.models import Order, OrderPayment
 
 from .utils import customer_stats
@@ -118,3 +122,39 @@ def test_fifty_orders_for_ten_units_exactly_ten_are_placed(make_client, account)
     assert set(StockReservation.objects.values_list("reference_id", flat=True)) == placed
     assert ledger_discrepancies(account) == []
     assert sum(customer_stats(customer)[0] for customer in customers) == 10, "refused orders are not counted"
+
+
+@pytest.mark.parametrize("change", ["archive", "delete"])
+def test_a_product_archived_or_deleted_while_an_order_is_placed_refuses_the_order(account, change):
+    """The placement reads its products without a lock and locks them at the end: a product archived (or
+    deleted) by a transaction that commits in between is caught on the locked row, and nothing is written."""
+    customer = CustomerFactory(account=account)
+    # A product with stock levels is protected from deletion: the deleted one tracks no stock.
+    product = product_in_stock(account, price=Decimal("10.00"), track_inventory=change == "archive")
+    changed, release = threading.Event(), threading.Event()
+
+    def change_product():
+        with transaction.atomic():
+            if change == "archive":
+                product_update(product=product, data={"status": "archived"})
+            else:
+                assert product_delete(product=product) == "deleted"  # never ordered
+            changed.set()
+            release.wait(timeout=30)  # held open while the order is read and written
+
+    def place():
+        assert changed.wait(timeout=30)
+        timer = threading.Timer(0.5, release.set)  # commits the change while the placement waits for the lock
+        timer.start()
+        return services.order_create(
+            account=account, customer=customer, items=[{"product_id": product.pk, "quantity": 1}]
+        )
+
+    changer, placement = run_together(change_product, place)
+
+    assert changer is None
+    expected = ProductNotAvailable if change == "archive" else ProductsNotFound
+    assert isinstance(placement, expected), placement
+    assert not Order.objects.filter(account=account).exists()
+    assert not StockReservation.objects.filter(account=account).exists()
+    assert customer_stats(customer)[0] == 0
