@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from omnisales.api.admin import ReadOnlyInline
+from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 
 from . import services
 from .exceptions import DeliveryInProgress, WebhookDisabled
@@ -131,7 +131,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyModelAdmin):
     """The outbox is a record of what happened: read-only."""
 
     list_display = ["id", "event_type", "account", "created_at"]
@@ -139,12 +139,3 @@ class WebhookEventAdmin(admin.ModelAdmin):
     search_fields = ["id", "event_type", "account__name"]
     list_select_related = ["account"]
     fields = ["id", "account", "event_type", "payload", "created_at", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,9 +13,9 @@ from django.utils import timezone
 from drf_spectacular.plumbing import get_doc
 from rest_framework import serializers
 
-from omnisales.api import renderers, representation
+from omnisales.api import renderers
 from omnisales.api.renderers import CamelCaseJSONRenderer, CamelizedDict, CamelizedList
-from omnisales.api.representation import CompiledRepresentation, camel_representation, drf_only, plan_for
+from omnisales.api.representation import CompiledRepresentation, camel_representation, drf_only, plan_for, plans
 from omnisales.api.secrets import SecretField, SecretValue
 from omnisales.api.serializers import MoneyField, TenantRelatedField
 
@@ -228,7 +228,7 @@ def test_camel_keys_follow_the_renderers_settings_and_leave_free_form_values_alo
     assert camel["price"] == 19.99 and type(camel["price"]) is float
     ignore_fields, _ = renderers.camel_options()
     monkeypatch.setattr(renderers, "camel_options", lambda: (ignore_fields, frozenset({"owner_name"})))
-    monkeypatch.setattr(representation, "_plans", {})
+    monkeypatch.setattr(plans, "_plans", {})
     assert "owner_name" in camel_representation(Thing, row())  # ignore_keys keep their own name
     with drf_only():
         assert camel_representation(Thing, row()) is None  # then the view renders DRF's data
@@ -387,7 +387,7 @@ def test_the_time_zone_is_read_once_per_rendering(monkeypatch):
     assert len(lookups) == 2
     with pytest.raises(KeyError):
         Shipment({"id": "s", "at": None}).data  # noqa: B018
-    assert getattr(representation._state, "zone", None) is None
+    assert getattr(plans._state, "zone", None) is None
 
 
 class NeedsArguments(CompiledRepresentation, serializers.Serializer):
@@ -419,4 +419,4 @@ def test_the_mixin_leaves_the_schema_as_it_was():
 def test_plans_are_compiled_once_per_class():
     first = plan_for(Thing)
     assert plan_for(Thing) is first
-    assert representation._plans[Thing] is first
+    assert plans._plans[Thing] is first

@@ -1,81 +1,44 @@
-"""Compiled read representations: DRF's output for a serializer, without DRF's per-row machinery.
-
-DRF renders a row by building the serializer's field objects (per serializer instance, so per request),
-then calling each field's `get_attribute` and `to_representation`. For the hot reads (lists and details
-of orders, products, customers) that is most of the request. `CompiledRepresentation` is a serializer
-mixin that, once per serializer class, compiles the declared fields into a plan of
-(output key, value getter, converter) and renders every row from it.
-
-The serializer class stays the one definition of the shape: the schema, input validation and this plan
-all come from the same fields. The plan reproduces DRF's output exactly, and whatever it does not
-understand goes through DRF itself:
-
-- a field type the plan does not know (a method field, a secret field, a custom `to_representation`,
-  anything that could depend on the serializer's context) makes the whole serializer render through DRF;
-- a value the fast path does not expect (a missing attribute or key, a callable, a string where a
-  datetime was expected, a naive datetime, ...) is handed to the field's own `get_attribute` or
-  `to_representation`, so defaults, nulls, skipped fields and errors are DRF's.
-
-Tests compare both paths on varied rows (`drf_only()` turns the plans off).
-"""
+"""Plans: each serializer class compiled once into (output key, getter, converter) steps, rendering rows
+as DRF would, or straight to the API's camelCase JSON (see the package's docstring)."""
 
 import contextlib
 import datetime
 import decimal
-import functools
 import threading
-import types
 from collections.abc import Mapping
-from operator import attrgetter, itemgetter
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.signals import setting_changed
 from django.db.models.manager import BaseManager
 from django.dispatch import receiver
 from django.utils import timezone
-from rest_framework import fields, relations, serializers
+from rest_framework import fields, serializers
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
-from . import renderers
-from .serializers import TenantRelatedField
+from .. import renderers
+from .values import (
+    CALLABLE_TYPES,
+    DATA_TYPES,
+    DRF_DECIDES,
+    Fallback,
+    Unsupported,
+    drf_value,
+    mapping_getter,
+    object_getter,
+    pk_getter,
+    pk_mapping_getter,
+    pk_only_related,
+    uses_base,
+)
 
 ISO_8601 = "iso-8601"
 
-# Values DRF would call (`is_simple_callable`) or refuse (built-ins): handed to DRF. Other values are data.
-_CALLABLE_TYPES = (
-    types.FunctionType,
-    types.MethodType,
-    functools.partial,
-    types.BuiltinFunctionType,
-    types.BuiltinMethodType,
-)
 # What _render does to a value after converting it (see Plan.__init__): nothing (DRF's output), or for
 # camelCase output a Decimal as a float and, for the last two, other non-scalar values camelized.
 _SNAKE, _CAMEL_AS_IS, _CAMEL_DRF_VALUES, _CAMEL_VALUES = 0, 1, 2, 3
 # Values the renderer writes as they are (camelize would return them unchanged).
 _RENDERED_AS_IS = frozenset({str, int, float, bool, type(None)})
-# Types that are never callable: no isinstance check for them.
-_DATA_TYPES = frozenset(
-    {str, int, float, bool, decimal.Decimal, datetime.datetime, datetime.date, list, dict, type(None)}
-)
-
-
-class _Unsupported(Exception):
-    """A field the plan cannot render exactly like DRF: the serializer renders through DRF."""
-
-
-class _Fallback(Exception):
-    """A value the fast getter leaves to DRF's `get_attribute`."""
-
-
-def _is(field, base, method: str = "to_representation") -> bool:
-    """True when `field` uses `base`'s implementation of `method` (not an override)."""
-    return getattr(type(field), method) is getattr(base, method)
-
-
 # --- converters: DRF's to_representation for the usual values, the field's own for anything else -------
 
 
@@ -189,7 +152,7 @@ def _dict(field):
 
 def _serializer_plan(serializer) -> "Plan":
     if type(serializer).to_representation not in _PLAIN_SERIALIZER_METHODS:
-        raise _Unsupported(f"{type(serializer).__name__} has its own to_representation")
+        raise Unsupported(f"{type(serializer).__name__} has its own to_representation")
     return Plan(serializer)
 
 
@@ -234,105 +197,11 @@ def _converter(field, camel: bool = False):
             if base is serializers.ListSerializer:
                 plain = type(field).to_representation in _PLAIN_LIST_METHODS
             else:
-                plain = base is serializers.Serializer or _is(field, base)
+                plain = base is serializers.Serializer or uses_base(field, base)
             if not plain:
-                raise _Unsupported(f"{type(field).__name__} has its own to_representation")
+                raise Unsupported(f"{type(field).__name__} has its own to_representation")
             return factory(field, camel) if camel else factory(field)
-    raise _Unsupported(f"{type(field).__name__} is not compiled")
-
-
-# --- getters ------------------------------------------------------------------------------------------
-
-
-def _object_getter(attrs: list[str]):
-    if len(attrs) == 1:
-        return attrgetter(attrs[0])
-
-    def get(instance):
-        for attr in attrs:
-            if isinstance(instance, Mapping):
-                raise _Fallback
-            instance = getattr(instance, attr)
-            if type(instance) not in _DATA_TYPES and isinstance(instance, _CALLABLE_TYPES):
-                raise _Fallback
-        return instance
-
-    return get
-
-
-def _mapping_getter(attrs: list[str]):
-    if len(attrs) == 1:
-        return itemgetter(attrs[0])
-
-    def get(instance):
-        for attr in attrs:
-            if not isinstance(instance, Mapping):
-                raise _Fallback
-            instance = instance[attr]
-            if type(instance) not in _DATA_TYPES and isinstance(instance, _CALLABLE_TYPES):
-                raise _Fallback
-        return instance
-
-    return get
-
-
-def _pk_getter(attrs: list[str]):
-    """RelatedField.get_attribute's pk-only case: the related object's pk without loading it."""
-    owner = _object_getter(attrs[:-1]) if len(attrs) > 1 else None
-    name = attrs[-1]
-
-    def get(instance):
-        if owner is not None:
-            instance = owner(instance)
-        if isinstance(instance, Mapping):
-            raise _Fallback
-        value = instance.serializable_value(name)
-        if type(value) not in _DATA_TYPES:
-            if isinstance(value, _CALLABLE_TYPES):
-                raise _Fallback
-            value = getattr(value, "pk", value)
-        return value
-
-    return get
-
-
-def _pk_mapping_getter(attrs: list[str]):
-    """A pk-only related field of a `values()` row: the foreign key's column (`category_id` for `category`).
-    Deeper sources are DRF's."""
-    if len(attrs) != 1:
-        return _always_drf
-    return itemgetter(attrs[0] + "_id")
-
-
-def _always_drf(instance):
-    raise _Fallback
-
-
-# What DRF's get_attribute turns into a default, a null or a skipped field (or its own error message).
-_DRF_DECIDES = (_Fallback, AttributeError, KeyError, ObjectDoesNotExist)
-
-
-def _drf_value(field, instance):
-    """One field exactly as Serializer.to_representation renders it (may raise SkipField)."""
-    attribute = field.get_attribute(instance)
-    check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-    return None if check_for_none is None else field.to_representation(attribute)
-
-
-# Related fields' to_representation methods that return `value.pk` as it is.
-_PK_REPRESENTATIONS = frozenset(
-    {relations.PrimaryKeyRelatedField.to_representation, TenantRelatedField.to_representation}
-)
-
-
-def _pk_only_related(field) -> bool:
-    if not isinstance(field, relations.RelatedField) or isinstance(field, relations.ManyRelatedField):
-        return False
-    if not field.use_pk_only_optimization() or not _is(field, relations.RelatedField, "get_attribute"):
-        return False
-    if isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is not None:
-        return False
-    return type(field).to_representation in _PK_REPRESENTATIONS
+    raise Unsupported(f"{type(field).__name__} is not compiled")
 
 
 # --- plans --------------------------------------------------------------------------------------------
@@ -354,18 +223,18 @@ class Plan:
         for field in serializer._readable_fields:
             attrs = list(field.source_attrs)
             if field.source == "*" or not attrs:
-                raise _Unsupported(f"{field.field_name}: source='*'")
+                raise Unsupported(f"{field.field_name}: source='*'")
             name = field.field_name
             camel_name = renderers.camel_key(name)
             if name in ignore_keys or camel_name in ignore_keys:
                 camel_name = name
-            if _pk_only_related(field):
-                object_get, mapping_get = _pk_getter(attrs), _pk_mapping_getter(attrs)
+            if pk_only_related(field):
+                object_get, mapping_get = pk_getter(attrs), pk_mapping_getter(attrs)
                 convert = camel_convert = None
             else:
-                if not _is(field, fields.Field, "get_attribute"):
-                    raise _Unsupported(f"{name}: its own get_attribute")
-                object_get, mapping_get = _object_getter(attrs), _mapping_getter(attrs)
+                if not uses_base(field, fields.Field, "get_attribute"):
+                    raise Unsupported(f"{name}: its own get_attribute")
+                object_get, mapping_get = object_getter(attrs), mapping_getter(attrs)
                 convert = camel_convert = _converter(field)
                 if isinstance(field, serializers.BaseSerializer):
                     camel_convert = _converter(field, camel=True)
@@ -399,11 +268,11 @@ class Plan:
             fell_back = False
             try:
                 value = get(instance)
-                if type(value) not in _DATA_TYPES and isinstance(value, _CALLABLE_TYPES):
-                    raise _Fallback
-            except _DRF_DECIDES:  # a default, a null, a skipped field, or DRF's own error
+                if type(value) not in DATA_TYPES and isinstance(value, CALLABLE_TYPES):
+                    raise Fallback
+            except DRF_DECIDES:  # a default, a null, a skipped field, or DRF's own error
                 try:
-                    value = _drf_value(field, instance)
+                    value = drf_value(field, instance)
                 except SkipField:
                     continue
                 fell_back = True
@@ -455,7 +324,7 @@ def plan_for(serializer_class) -> Plan | None:
         if serializer_class not in _plans:
             try:
                 plan = Plan(serializer_class())
-            except (_Unsupported, TypeError):  # a field it does not know, or a serializer that needs arguments
+            except (Unsupported, TypeError):  # a field it does not know, or a serializer that needs arguments
                 plan = None
             _plans[serializer_class] = plan
     return _plans[serializer_class]

@@ -1,0 +1,306 @@
+"""The requests the collection runs in order, and what each does differently from its operation's defaults:
+"Getting started" walks a product from creation to a delivered order, then one folder per area. Operations
+left out here are added by the builder (collection.py) in a folder named after their tag."""
+
+import re
+from dataclasses import dataclass, field
+
+STRIPE_SIGNATURE_SCRIPT = (
+    "// Signs the body as Stripe does: t=<unix time>,v1=HMAC-SHA256(secret, '<t>.<body>').",
+    'const secret = pm.variables.get("stripeWebhookSecret");',
+    'const cryptoJs = require("crypto-js");',
+    "const timestamp = Math.floor(Date.now() / 1000);",
+    "const payload = pm.variables.replaceIn(pm.request.body.raw);",
+    'const digest = secret ? cryptoJs.HmacSHA256(timestamp + "." + payload, secret).toString(cryptoJs.enc.Hex) : "";',
+    'pm.variables.set("stripeSignature", "t=" + timestamp + ",v1=" + digest);',
+)
+BEARER = {"type": "bearer", "bearer": [{"key": "token", "value": "{{accessToken}}", "type": "string"}]}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request: an operation of the document, and what this request does differently from its defaults."""
+
+    method: str
+    path: str
+    name: str = ""  # default: the operation's summary
+    body: dict | None = None  # replaces the example body
+    changes: dict = field(default_factory=dict)  # merged into the example body
+    path_variables: dict = field(default_factory=dict)  # path parameter -> collection variable (default: same)
+    captures: dict | None = None  # collection variable -> JavaScript expression on `body` (default: a create's id)
+    checks: tuple[str, ...] = ()  # more test lines, with `body` the parsed answer
+    auth: dict | None = None
+    needs_stripe: bool = False
+    # (collection variable, placeholder id, status, code): when no earlier request found what this one acts on
+    # (an account has no subscription until Stripe Checkout made one), it asks for the placeholder instead and
+    # expects that documented answer.
+    placeholder: tuple[str, str, int, str] | None = None
+    prerequest: tuple[str, ...] = ()
+
+
+def _status(to: str) -> dict:
+    return {"status": to}
+
+
+def _create_then_delete(noun: str, item_path: str, *, changes: dict | None = None, checks=()) -> tuple[Step, Step]:
+    """The creation of a throwaway object, then its DELETE: a run never deletes the account's own data."""
+    parameter = re.search(r"{(\w+)}$", item_path).group(1)
+    variable = f"disposable{parameter[0].upper()}{parameter[1:]}"
+    create = Step(
+        "POST",
+        item_path.rsplit("/", 1)[0],
+        name=f"Create a {noun} to delete",
+        changes=changes or {},
+        captures={variable: "body.id"},
+    )
+    return create, Step("DELETE", item_path, path_variables={parameter: variable}, checks=checks)
+
+
+GETTING_STARTED = (
+    Step(
+        "GET",
+        "/api/auth/me",
+        name="Check the API key: who am I",
+        checks=('pm.expect(body.authMethod).to.eql("api_key");',),
+    ),
+    Step(
+        "POST",
+        "/api/products",
+        name="1. Create an active product",
+        changes={"categoryId": None},
+        checks=('pm.expect(body.status).to.eql("active");',),
+    ),
+    Step("POST", "/api/inventory/warehouses", name="2. Create a warehouse"),
+    Step(
+        "POST",
+        "/api/inventory/stock/adjust",
+        name="3. Receive stock of the product into the warehouse",
+        captures={"stockLevelId": "body.stockLevel.id", "movementId": "body.movement.id"},
+        checks=("pm.expect(body.stockLevel.available).to.be.above(0);",),
+    ),
+    Step("POST", "/api/customers", name="4. Create a customer"),
+    Step(
+        "POST",
+        "/api/orders",
+        name="5. Place an order",
+        checks=('pm.expect(body.status).to.eql("pending");',),
+    ),
+    Step("PUT", "/api/orders/{orderId}/status", name="6. Start processing the order", body=_status("processing")),
+    Step("PUT", "/api/orders/{orderId}/status", name="7. Ship the order", body=_status("shipped")),
+    Step(
+        "PUT",
+        "/api/orders/{orderId}/status",
+        name="8. Mark the order delivered",
+        body=_status("delivered"),
+        checks=('pm.expect(body.status).to.eql("delivered");',),
+    ),
+    Step(
+        "GET",
+        "/api/orders/{orderId}/events",
+        name="9. Read the order's timeline",
+        checks=(
+            "const moves = body.filter((event) => event.type === 'status_changed').map((event) => event.toStatus);",
+            'pm.expect(body[0].type).to.eql("created");',
+            'pm.expect(moves).to.eql(["processing", "shipped", "delivered"]);',
+        ),
+    ),
+)
+
+LOGIN_CAPTURES = {"accessToken": "body.access", "refreshToken": "body.refresh"}
+DELETED = ('pm.expect(body.result).to.eql("deleted");',)  # not archived: nothing ever referred to it
+
+
+def _first_id(variable: str) -> dict:
+    return {variable: "body[0]?.id"}
+
+
+FOLDERS = (
+    (
+        "Auth",
+        "Register, log in (JWT), rotate refresh tokens; API keys and OAuth applications.",
+        (
+            Step("POST", "/api/auth/register"),
+            Step(
+                "POST",
+                "/api/auth/token",
+                name="Log in (stores accessToken and refreshToken)",
+                body={"email": "{{email}}", "password": "{{password}}"},
+                captures=LOGIN_CAPTURES,
+            ),
+            Step("POST", "/api/auth/token/refresh", captures=LOGIN_CAPTURES),
+            Step("GET", "/api/auth/me"),
+            Step(
+                "GET",
+                "/api/auth/me",
+                name="Who am I, with the access token (Bearer)",
+                auth=BEARER,
+                checks=('pm.expect(body.authMethod).to.eql("jwt");',),
+            ),
+            Step("GET", "/api/auth/api-keys"),
+            Step("POST", "/api/auth/api-keys"),
+            Step("GET", "/api/auth/api-keys/{apiKeyId}"),
+            Step("GET", "/api/oauth/applications"),
+            Step("POST", "/api/oauth/applications"),
+            Step("GET", "/api/oauth/applications/{applicationId}"),
+            Step("DELETE", "/api/auth/api-keys/{apiKeyId}"),
+            Step("DELETE", "/api/oauth/applications/{applicationId}"),
+        ),
+    ),
+    (
+        "Products",
+        "Categories and products, CSV import and export.",
+        (
+            Step("GET", "/api/categories"),
+            Step("POST", "/api/categories"),
+            Step("GET", "/api/categories/{categoryId}"),
+            Step("PUT", "/api/categories/{categoryId}"),
+            Step("PATCH", "/api/categories/{categoryId}"),
+            Step("GET", "/api/categories/{categoryId}/products"),
+            Step("GET", "/api/products"),
+            Step("POST", "/api/products"),
+            Step("GET", "/api/products/{productId}"),
+            Step("PUT", "/api/products/{productId}"),
+            Step("PATCH", "/api/products/{productId}"),
+            Step("GET", "/api/products/export"),
+            Step("POST", "/api/products/import"),
+            *_create_then_delete("product", "/api/products/{productId}", changes={"categoryId": None}, checks=DELETED),
+            *_create_then_delete("category", "/api/categories/{categoryId}"),
+        ),
+    ),
+    (
+        "Customers",
+        "Customers, RFM analysis and segments.",
+        (
+            Step("GET", "/api/customers"),
+            Step("POST", "/api/customers"),
+            Step("GET", "/api/customers/{customerId}"),
+            Step("PUT", "/api/customers/{customerId}"),
+            Step("PATCH", "/api/customers/{customerId}"),
+            Step("GET", "/api/customers/rfm"),
+            Step("GET", "/api/customers/segments"),
+            Step("POST", "/api/customers/segments", changes={"name": "Big spenders {{unique}}"}),
+            Step("GET", "/api/customers/segments/{segmentId}"),
+            Step("PATCH", "/api/customers/segments/{segmentId}"),
+            Step("GET", "/api/customers/segments/{segmentId}/customers"),
+            Step("DELETE", "/api/customers/segments/{segmentId}"),
+            *_create_then_delete("customer", "/api/customers/{customerId}"),
+        ),
+    ),
+    (
+        "Inventory",
+        "Warehouses, stock levels, the movement ledger, transfers and low-stock alerts.",
+        (
+            Step("GET", "/api/inventory/warehouses"),
+            Step("POST", "/api/inventory/warehouses"),
+            Step("GET", "/api/inventory/warehouses/{warehouseId}"),
+            Step("PUT", "/api/inventory/warehouses/{warehouseId}"),
+            Step("PATCH", "/api/inventory/warehouses/{warehouseId}"),
+            Step("GET", "/api/inventory/stock"),
+            Step(
+                "POST",
+                "/api/inventory/stock/adjust",
+                captures={"stockLevelId": "body.stockLevel.id", "movementId": "body.movement.id"},
+            ),
+            Step("GET", "/api/inventory/stock/{stockLevelId}"),
+            Step("PATCH", "/api/inventory/stock/{stockLevelId}"),
+            Step("GET", "/api/inventory/movements"),
+            Step("GET", "/api/inventory/movements/{movementId}"),
+            Step("GET", "/api/inventory/alerts"),
+            Step("GET", "/api/inventory/transfers"),
+            Step(
+                "POST",
+                "/api/inventory/warehouses",
+                name="Create a second warehouse to transfer to",
+                changes={"name": "East Coast Fulfilment", "code": "EAST"},
+                captures={"toWarehouseId": "body.id"},
+            ),
+            Step("POST", "/api/inventory/transfers"),
+            Step("GET", "/api/inventory/transfers/{transferId}"),
+            *_create_then_delete(
+                "warehouse",
+                "/api/inventory/warehouses/{warehouseId}",
+                changes={"name": "Pop-up Store", "code": "POPUP"},
+                checks=DELETED,
+            ),
+        ),
+    ),
+    (
+        "Orders",
+        "Orders, their items, shipping, payments taken outside the platform, notes and timeline.",
+        (
+            Step("GET", "/api/orders"),
+            Step("POST", "/api/orders"),
+            Step("GET", "/api/orders/{orderId}"),
+            Step("GET", "/api/orders/{orderId}/items"),
+            Step("GET", "/api/orders/{orderId}/shipping"),
+            Step("PUT", "/api/orders/{orderId}/shipping"),
+            Step("PATCH", "/api/orders/{orderId}/shipping"),
+            Step("GET", "/api/orders/{orderId}/payments"),
+            Step("POST", "/api/orders/{orderId}/payments"),
+            Step("POST", "/api/orders/{orderId}/notes"),
+            Step("GET", "/api/orders/{orderId}/events"),
+            Step("PUT", "/api/orders/{orderId}/status", name="Start processing the order", body=_status("processing")),
+            Step("PUT", "/api/orders/{orderId}/status"),
+        ),
+    ),
+    (
+        "Payments",
+        "Card payments and refunds through Stripe, and Stripe's webhook.",
+        (
+            Step("GET", "/api/payments", captures=_first_id("paymentId")),
+            Step("POST", "/api/payments/process", needs_stripe=True, captures={"paymentId": "body.id"}),
+            Step("GET", "/api/payments/{paymentId}"),
+            Step("POST", "/api/payments/{paymentId}/refund", needs_stripe=True),
+            Step(
+                "POST",
+                "/api/payments/webhook",
+                name="Stripe webhook (signed with stripeWebhookSecret)",
+                changes={"id": "evt_{{unique}}"},
+                needs_stripe=True,
+                prerequest=STRIPE_SIGNATURE_SCRIPT,
+                checks=("pm.expect(body).to.eql({received: true, duplicate: false});",),
+            ),
+        ),
+    ),
+    (
+        "Billing",
+        "Subscription plans, Stripe Checkout and subscriptions.",
+        (
+            Step("GET", "/api/billing/plans"),
+            Step("GET", "/api/billing/user-subscriptions", captures=_first_id("subscriptionId")),
+            Step("POST", "/api/billing/checkout", needs_stripe=True),
+            Step(
+                "POST",
+                "/api/billing/subscriptions/{subscriptionId}/cancel",
+                needs_stripe=True,
+                placeholder=("subscriptionId", "sub_none", 404, "SUBSCRIPTION_NOT_FOUND"),
+            ),
+        ),
+    ),
+    (
+        "Webhooks",
+        "Outgoing webhooks: endpoints, signing secrets, deliveries, redelivery and replay.",
+        (
+            Step("GET", "/api/webhooks"),
+            Step("POST", "/api/webhooks", changes={"url": "{{webhookUrl}}?run={{unique}}"}),
+            Step("GET", "/api/webhooks/{webhookId}"),
+            Step("PUT", "/api/webhooks/{webhookId}", changes={"url": "{{webhookUrl}}?run={{unique}}"}),
+            Step("PATCH", "/api/webhooks/{webhookId}"),
+            Step("POST", "/api/webhooks/{webhookId}/rotate-secret"),
+            Step(
+                "POST",
+                "/api/webhooks/{webhookId}/test",
+                captures={"deliveryId": "body.id"},
+                checks=(
+                    'pm.expect(body.eventType).to.eql("webhook.ping");',
+                    "pm.expect(body.attempts).to.have.lengthOf(1);",
+                ),
+            ),
+            Step("GET", "/api/webhooks/{webhookId}/deliveries"),
+            Step("GET", "/api/webhooks/deliveries/{deliveryId}"),
+            Step("POST", "/api/webhooks/deliveries/{deliveryId}/redeliver"),
+            Step("POST", "/api/webhooks/{webhookId}/replay"),
+            Step("DELETE", "/api/webhooks/{webhookId}"),
+        ),
+    ),
+)
