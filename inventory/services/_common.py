@@ -59,12 +59,21 @@ def low_stock_data(level: StockLevel) -> dict[str, Any]:
     }
 
 
-def _locked(queryset) -> list[StockLevel]:
-    return list(queryset.select_for_update(of=("self",)).select_related("warehouse", "product").order_by("pk"))
+def _locked(queryset, *, products: dict[str, Product] | None = None) -> list[StockLevel]:
+    """The levels, locked in primary-key order, with their warehouses (and products: joined, or the given
+    `products` by id when the caller already holds them)."""
+    related = ("warehouse",) if products is not None else ("warehouse", "product")
+    levels = list(queryset.select_for_update(of=("self",)).select_related(*related).order_by("pk"))
+    if products is not None:
+        for level in levels:
+            level.product = products[level.product_id]
+    return levels
 
 
-def _lock_levels_of_products(*, account: Account, product_ids: Iterable[str]) -> list[StockLevel]:
-    return _locked(StockLevel.objects.filter(account=account, product_id__in=set(product_ids)))
+def _lock_levels_of_products(
+    *, account: Account, product_ids: Iterable[str], products: dict[str, Product] | None = None
+) -> list[StockLevel]:
+    return _locked(StockLevel.objects.filter(account=account, product_id__in=set(product_ids)), products=products)
 
 
 def _lock_levels_at(*, account: Account, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:

@@ -76,7 +76,9 @@ def stock_reserve(
             wanted.setdefault(product.pk, [product, 0])[1] += quantity
     if not wanted:
         return []
-    levels = _lock_levels_of_products(account=account, product_ids=wanted)
+    levels = _lock_levels_of_products(
+        account=account, product_ids=wanted, products={pk: product for pk, (product, _) in wanted.items()}
+    )
     if not new_reference:
         existing = _active_reservations(account=account, reference_type=reference_type, reference_id=reference_id)
         if existing:
