@@ -43,6 +43,7 @@ LOCAL_APPS = [
     "inventory",
     "orders",
     "billing",
+    "crm",
 ]
 
 INSTALLED_APPS = [

@@ -350,6 +350,47 @@ FOLDERS = (
             Step("DELETE", "/api/webhooks/{webhookId}"),
         ),
     ),
+    (
+        "CRM",
+        "Leads, their activities and conversion into a customer, opportunities through their stages, the pipeline.",
+        (
+            Step("GET", "/api/crm/leads"),
+            Step("POST", "/api/crm/leads"),
+            Step("GET", "/api/crm/leads/{leadId}"),
+            Step("PUT", "/api/crm/leads/{leadId}"),
+            Step("PATCH", "/api/crm/leads/{leadId}"),
+            Step("POST", "/api/crm/leads/{leadId}/activities", captures={"activityId": "body.id"}),
+            Step("GET", "/api/crm/leads/{leadId}/activities"),
+            Step("GET", "/api/crm/activities/{activityId}"),
+            Step("PUT", "/api/crm/activities/{activityId}"),
+            Step("PATCH", "/api/crm/activities/{activityId}"),
+            Step("GET", "/api/crm/tasks"),
+            Step(
+                "POST",
+                "/api/crm/leads/{leadId}/convert",
+                captures={"opportunityId": "body.opportunity?.id"},
+                checks=('pm.expect(body.lead.status).to.eql("converted");',),
+            ),
+            Step("GET", "/api/crm/opportunities"),
+            Step("POST", "/api/crm/opportunities"),
+            Step("GET", "/api/crm/opportunities/{opportunityId}"),
+            Step("PUT", "/api/crm/opportunities/{opportunityId}"),
+            Step("PATCH", "/api/crm/opportunities/{opportunityId}"),
+            Step("POST", "/api/crm/opportunities/{opportunityId}/activities"),
+            Step("GET", "/api/crm/opportunities/{opportunityId}/activities"),
+            Step("PUT", "/api/crm/opportunities/{opportunityId}/stage"),
+            Step("GET", "/api/crm/pipeline"),
+            Step(
+                "POST",
+                "/api/crm/leads/{leadId}/activities",
+                name="Log an activity to delete",
+                captures={"disposableActivityId": "body.id"},
+            ),
+            Step("DELETE", "/api/crm/activities/{activityId}", path_variables={"activityId": "disposableActivityId"}),
+            *_create_then_delete("opportunity", "/api/crm/opportunities/{opportunityId}"),
+            *_create_then_delete("lead", "/api/crm/leads/{leadId}"),
+        ),
+    ),
 )
 
 
@@ -544,7 +585,7 @@ new pair.
 **Running it.** Run the whole collection in order: Getting started first, then each folder. Requests store the
 ids they create in collection variables that later requests use; a DELETE removes an object the collection
 created just before it. Unique values (SKUs, emails, warehouse codes) get a fresh `{{{{unique}}}}` suffix per run.
-One run makes about 60 writes, inside the default limit of 100 writes per hour per credential.
+One run makes about 80 writes, inside the default limit of 100 writes per hour per credential.
 
 **Stripe.** Charge a card, Refund, Start a Stripe Checkout session, Cancel a subscription and the Stripe
 webhook expect success when `paymentsConfigured` is "true" (the server has Stripe keys; the webhook request is
