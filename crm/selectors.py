@@ -1,7 +1,7 @@
 """Reads of the CRM that are more than a filter: duplicate detection, open tasks by due date, the pipeline."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -78,6 +78,12 @@ def _weighted():
     )
 
 
+def _cents(value) -> Decimal:
+    """Rounded half up to cents. SQLite sums in floating point, so its 166.665 may arrive as 166.66499…:
+    six places first, which is far inside a float's precision for these amounts, then cents."""
+    return Decimal(str(value)).quantize(Decimal("0.000001")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def pipeline(queryset) -> dict:
     """Count, amount and probability-weighted amount per stage, and for the open stages together, in ONE
     statement (conditional aggregation over the already filtered opportunities)."""
@@ -95,8 +101,8 @@ def pipeline(queryset) -> dict:
     def figures(key: str) -> dict:
         return {
             "count": row[f"{key}__count"],
-            "amount": Decimal(row[f"{key}__amount"]).quantize(Decimal("0.01")),
-            "weighted_amount": Decimal(row[f"{key}__weighted"]).quantize(Decimal("0.01")),
+            "amount": _cents(row[f"{key}__amount"]),
+            "weighted_amount": _cents(row[f"{key}__weighted"]),
         }
 
     return {

@@ -1,5 +1,7 @@
 """Request and response shapes of the CRM endpoints (snake_case here; camelCase on the wire)."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -206,7 +208,7 @@ def _opportunity_fields(*, defaults: bool) -> dict:
         return {"required": False, **kwargs} if defaults else {"required": False}
 
     return {
-        "amount": MoneyField(min_value=0, **optional(default=0), help_text="Expected deal value."),
+        "amount": MoneyField(min_value=0, **optional(default=Decimal("0.00")), help_text="Expected deal value."),
         "currency": CurrencyField(**optional(allow_null=True, default=None), help_text="Default: the store's."),
         "probability": serializers.IntegerField(
             min_value=0,
