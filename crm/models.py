@@ -84,8 +84,8 @@ ACTIVITY_FIELDS = ("type", "subject", "body", "due_date", "done", "owner")
 
 
 class Lead(TenantModel):
-    """A prospective buyer. `status` converted, `customer`, `opportunity` and `converted_at` are written
-    only by `services.lead_convert`, once."""
+    """A prospective buyer. `status` converted, `customer`, `converted_opportunity_id` and `converted_at` are
+    written only by `services.lead_convert`, once."""
 
     id = PrefixedIdField(kind="lead")
     name = models.CharField(max_length=200)
@@ -101,9 +101,9 @@ class Lead(TenantModel):
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    opportunity = models.ForeignKey(
-        "crm.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # The opportunity its conversion opened. An id rather than a foreign key, as opportunities point at their
+    # lead; `services.opportunity_delete` clears it.
+    converted_opportunity_id = models.CharField(max_length=40, null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

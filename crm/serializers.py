@@ -74,7 +74,9 @@ class LeadSerializer(CompiledRepresentation, serializers.ModelSerializer):
     tags = serializers.ListField(child=serializers.CharField())
     owner_id = serializers.CharField(allow_null=True, help_text="The member who owns the lead.")
     customer_id = serializers.CharField(allow_null=True, help_text="The customer it converted into.")
-    opportunity_id = serializers.CharField(allow_null=True, help_text="The opportunity its conversion opened.")
+    opportunity_id = serializers.CharField(
+        source="converted_opportunity_id", allow_null=True, help_text="The opportunity its conversion opened."
+    )
 
     class Meta:
         model = Lead

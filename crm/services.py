@@ -114,7 +114,7 @@ def lead_event_data(lead: Lead) -> dict[str, Any]:
         "owner_id": lead.owner_id,
         "tags": list(lead.tags),
         "customer_id": lead.customer_id,
-        "opportunity_id": lead.opportunity_id,
+        "opportunity_id": lead.converted_opportunity_id,
         "converted_at": lead.converted_at,
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
@@ -239,7 +239,11 @@ def lead_convert(
     if locked.status == LeadStatus.CONVERTED:
         raise LeadAlreadyConverted(
             "This lead was already converted",
-            details={"id": locked.pk, "customerId": locked.customer_id, "opportunityId": locked.opportunity_id},
+            details={
+                "id": locked.pk,
+                "customerId": locked.customer_id,
+                "opportunityId": locked.converted_opportunity_id,
+            },
         )
     account = locked.account
     if customer is not None:
@@ -260,13 +264,9 @@ def lead_convert(
         }
         opened = opportunity_create(account=account, **fields)
     now = timezone.now()
-    locked.status, locked.customer, locked.opportunity, locked.converted_at = (
-        LeadStatus.CONVERTED,
-        customer,
-        opened,
-        now,
-    )
-    locked.save(update_fields=["status", "customer", "opportunity", "converted_at", "updated_at"])
+    locked.status, locked.customer, locked.converted_at = LeadStatus.CONVERTED, customer, now
+    locked.converted_opportunity_id = opened.pk if opened else None
+    locked.save(update_fields=["status", "customer", "converted_opportunity_id", "converted_at", "updated_at"])
     event_emit(
         account=account,
         event="lead.converted",
@@ -504,6 +504,7 @@ def opportunity_stage_set(
 def opportunity_delete(*, opportunity: Opportunity) -> None:
     """Deletes the opportunity and its activities; a lead converted into it keeps its customer link, and an
     order it placed stays."""
+    Lead.objects.filter(converted_opportunity_id=opportunity.pk).update(converted_opportunity_id=None)
     Opportunity.objects.filter(pk=opportunity.pk).delete()
 
 

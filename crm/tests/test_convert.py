@@ -190,3 +190,13 @@ def test_two_leads_with_one_email_converting_at_once_share_one_customer(make_cli
     customer = Customer.objects.get(account=account)
     assert {r.json()["customerId"] for r in results} == {customer.pk}
     assert sorted(r.json()["customerCreated"] for r in results) == [False, True]
+
+
+def test_deleting_the_converted_opportunity_clears_the_leads_link(api, make_lead):
+    lead = make_lead(email="john@example.com")
+    converted = _convert(api, lead, {"opportunity": {}}).json()
+
+    assert api.delete(f"/api/crm/opportunities/{converted['opportunity']['id']}").status_code == 204
+
+    body = api.get(f"/api/crm/leads/{lead.pk}").json()
+    assert (body["status"], body["customerId"], body["opportunityId"]) == ("converted", converted["customerId"], None)
