@@ -31,6 +31,7 @@ from .models import (
 )
 
 WRITABLE_LEAD_STATUSES = [status for status in LeadStatus.values if status != LeadStatus.CONVERTED]
+DUPLICATE_TYPES = ["lead", "customer"]
 
 
 class OwnerField(TenantRelatedField):
@@ -100,7 +101,7 @@ class LeadSerializer(CompiledRepresentation, serializers.ModelSerializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["lead", "customer"])
+    type = serializers.ChoiceField(choices=DUPLICATE_TYPES)
     id = serializers.CharField()
     name = serializers.CharField()
     matched_on = serializers.ListField(child=serializers.ChoiceField(choices=["email", "phone"]))

@@ -10,6 +10,6 @@ router.register("crm/activities", views.ActivityViewSet, basename="crm-activity"
 router.register("crm/tasks", views.TaskViewSet, basename="crm-task")
 
 urlpatterns = [
-    path("crm/pipeline", views.PipelineViewSet.as_view({"get": "list"}), name="crm-pipeline"),
+    path("crm/pipeline", views.PipelineViewSet.as_view({"get": "figures"}), name="crm-pipeline"),
     *router.urls,
 ]

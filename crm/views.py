@@ -1,6 +1,7 @@
 """CRM endpoints: parse, call one service or selector, render. The lead or opportunity in the path is always
 looked up (404 for another account's) before the body is read."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -343,9 +344,18 @@ class TaskViewSet(ListMixin, CrmViewSet):
         return selectors.open_tasks(super().get_queryset())
 
 
-CURRENCY = OpenApiParameter(
-    "currency", str, description="Count opportunities in this currency (ISO 4217); default: the store's."
-)
+PIPELINE_FILTERS = [
+    OpenApiParameter("ownerId", str, description="Opportunities owned by this member (usr_… id)."),
+    OpenApiParameter(
+        "expectedCloseAfter", OpenApiTypes.DATE, description="Expected to close on or after this date (YYYY-MM-DD)."
+    ),
+    OpenApiParameter(
+        "expectedCloseBefore", OpenApiTypes.DATE, description="Expected to close on or before this date (YYYY-MM-DD)."
+    ),
+    OpenApiParameter(
+        "currency", str, description="Count opportunities in this currency (ISO 4217); default: the store's."
+    ),
+]
 
 
 class PipelineViewSet(CrmViewSet):
@@ -360,10 +370,11 @@ class PipelineViewSet(CrmViewSet):
         summary="The sales pipeline: count, amount and weighted amount per stage",
         description="Weighted amount = amount × probability / 100. Filter by owner and by expected close date "
         "(a period: expectedCloseAfter and expectedCloseBefore, inclusive).",
+        parameters=PIPELINE_FILTERS,
         responses={200: PipelineSerializer},
         tags=TAGS,
     )
-    def list(self, request):
+    def figures(self, request):
         currency = (request.query_params.get("currency") or self.account.currency).upper()
         if not is_currency(currency):
             raise InvalidQueryParameter(
