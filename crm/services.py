@@ -72,6 +72,15 @@ def _money(value: Decimal | None) -> float | None:
 # --- shared checks ---------------------------------------------------------------------------------
 
 
+def _save_changes(locked, cleaned: dict) -> None:
+    """Sets and saves the fields of `cleaned` that differ on the locked row (nothing when none do)."""
+    changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, cleaned[name])
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+
+
 def _check_owner(*, account: Account, owner: User | None) -> None:
     """An owner is a member of the account; anyone else is a missing user (404 USER_NOT_FOUND)."""
     if owner is not None and not owner.memberships.filter(account=account).exists():
@@ -189,11 +198,7 @@ def lead_update(*, lead: Lead, changes: Mapping[str, Any]) -> Lead:
     _check_lead_fields(cleaned)
     if "owner" in cleaned:
         _check_owner(account=locked.account, owner=cleaned["owner"])
-    changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
-    for name in changed:
-        setattr(locked, name, cleaned[name])
-    if changed:
-        locked.save(update_fields=[*changed, "updated_at"])
+    _save_changes(locked, cleaned)
     return locked
 
 
@@ -403,11 +408,7 @@ def opportunity_update(*, opportunity: Opportunity, changes: Mapping[str, Any]) 
             cleaned["probability"] = (
                 locked.probability if locked.stage in CLOSED_STAGES else DEFAULT_PROBABILITY[locked.stage]
             )
-    changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
-    for name in changed:
-        setattr(locked, name, cleaned[name])
-    if changed:
-        locked.save(update_fields=[*changed, "updated_at"])
+    _save_changes(locked, cleaned)
     return locked
 
 
@@ -578,14 +579,9 @@ def activity_update(*, activity: Activity, changes: Mapping[str, Any]) -> Activi
     cleaned = _clean_activity(cleaned, kind=kind)
     if "owner" in cleaned:
         _check_owner(account=locked.account, owner=cleaned["owner"])
-    changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
-    for name in changed:
-        setattr(locked, name, cleaned[name])
-    if "done" in changed:
-        locked.done_at = timezone.now() if locked.done else None
-        changed.append("done_at")
-    if changed:
-        locked.save(update_fields=[*changed, "updated_at"])
+    if cleaned.get("done", locked.done) != locked.done:
+        cleaned["done_at"] = timezone.now() if cleaned["done"] else None
+    _save_changes(locked, cleaned)
     return locked
 
 
