@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 
+from . import selectors
 from .models import OPEN_STAGES, Activity, Lead, Opportunity
 
 
@@ -115,6 +116,15 @@ class OpportunityAdmin(ReadOnlyAdmin):
     readonly_fields = [field.name for field in Opportunity._meta.fields]
     date_hierarchy = "expected_close_date"
     ordering = ["expected_close_date", "-amount"]
+    change_list_template = "admin/crm/opportunity/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, headed by the pipeline figures of exactly the opportunities it shows (filters applied)."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["pipeline"] = selectors.pipeline_by_currency(changelist.queryset)
+        return response
 
 
 @admin.register(Activity)

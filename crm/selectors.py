@@ -109,3 +109,15 @@ def pipeline(queryset) -> dict:
         "stages": [{"stage": stage, **figures(stage)} for stage in Stage.values],
         "open": figures("open"),
     }
+
+
+MAX_ADMIN_CURRENCIES = 5
+
+
+def pipeline_by_currency(queryset) -> list[dict]:
+    """`pipeline` for each currency among the opportunities (the first few, alphabetically): the back office
+    lists every account, so amounts are never added up across currencies."""
+    currencies = list(
+        queryset.order_by("currency").values_list("currency", flat=True).distinct()[:MAX_ADMIN_CURRENCIES]
+    )
+    return [{"currency": currency, **pipeline(queryset.filter(currency=currency))} for currency in currencies]

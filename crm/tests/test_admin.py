@@ -51,3 +51,12 @@ def test_rows_are_read_only(admin_client, pipeline):
     change = admin_client.get(reverse("admin:crm_opportunity_change", args=[open_deal.pk]))
     assert change.status_code == 200 and b'name="_save"' not in change.content
     assert admin_client.post(reverse("admin:crm_lead_delete", args=[lead.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_the_opportunity_list_is_headed_by_its_pipeline(admin_client, pipeline):
+    response = admin_client.get(reverse("admin:crm_opportunity_changelist"), {"pipeline": "open"})
+
+    [figures] = response.context["pipeline"]
+    assert figures["currency"] == "USD"
+    assert (figures["open"]["count"], {row["stage"]: row["count"] for row in figures["stages"]}["lost"]) == (1, 0)
+    assert b'id="pipeline-summary"' in response.content
