@@ -72,6 +72,11 @@ def _money(value: Decimal | None) -> float | None:
 # --- shared checks ---------------------------------------------------------------------------------
 
 
+def _locked(row):
+    """The row re-read under its row lock (only its own row: not the account joined to it)."""
+    return type(row).objects.select_for_update(of=("self",)).select_related("account").get(pk=row.pk)
+
+
 def _save_changes(locked, cleaned: dict) -> None:
     """Sets and saves the fields of `cleaned` that differ on the locked row (nothing when none do)."""
     changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
@@ -183,7 +188,7 @@ def lead_create(
 def lead_update(*, lead: Lead, changes: Mapping[str, Any]) -> Lead:
     """Changes any of LEAD_FIELDS under the lead's row lock. A converted lead keeps its status (409
     LEAD_ALREADY_CONVERTED when asked to change it); no status becomes `converted` here."""
-    locked = Lead.objects.select_for_update().select_related("account").get(pk=lead.pk)
+    locked = _locked(lead)
     cleaned = _clean_contact(dict(changes))
     if "name" in cleaned:
         cleaned["name"] = (cleaned["name"] or "").strip()
@@ -204,8 +209,8 @@ def lead_update(*, lead: Lead, changes: Mapping[str, Any]) -> Lead:
 
 @atomic_service
 def lead_delete(*, lead: Lead) -> None:
-    """Deletes the lead and its activities; a customer or opportunity it became stays (their link to it is
-    cleared)."""
+    """Deletes the lead and its activities; a customer it converted into stays, and opportunities linked to it
+    stay with their `lead` cleared."""
     Lead.objects.filter(pk=lead.pk).delete()
 
 
@@ -240,7 +245,7 @@ def lead_convert(
     conversion, also one racing this one (the lead's row lock serializes them), is 409
     LEAD_ALREADY_CONVERTED and writes nothing.
     """
-    locked = Lead.objects.select_for_update().select_related("account").get(pk=lead.pk)
+    locked = _locked(lead)
     if locked.status == LeadStatus.CONVERTED:
         raise LeadAlreadyConverted(
             "This lead was already converted",
@@ -396,7 +401,7 @@ def opportunity_create(
 def opportunity_update(*, opportunity: Opportunity, changes: Mapping[str, Any]) -> Opportunity:
     """Changes any of OPPORTUNITY_FIELDS under the row lock. The stage changes only through
     `opportunity_stage_set`; a won or lost opportunity's probability is fixed (409 OPPORTUNITY_CLOSED)."""
-    locked = Opportunity.objects.select_for_update().select_related("account").get(pk=opportunity.pk)
+    locked = _locked(opportunity)
     cleaned = _clean_opportunity(account=locked.account, fields=dict(changes))
     if "probability" in cleaned:
         if locked.stage in CLOSED_STAGES and cleaned["probability"] not in (None, locked.probability):
@@ -462,7 +467,7 @@ def opportunity_stage_set(
     allowed}). Open stages take `probability` or the stage's default; won is 100 and lost 0. Lost needs a
     `lost_reason` (422). `create_order` (won only) places a pending order for the opportunity's customer
     from its items, in this transaction, and links it. Emits `opportunity.won` / `opportunity.lost`."""
-    locked = Opportunity.objects.select_for_update().select_related("account").get(pk=opportunity.pk)
+    locked = _locked(opportunity)
     from_stage = locked.stage
     allowed = allowed_stages(from_stage)
     if stage not in allowed:
@@ -569,7 +574,7 @@ def activity_create(
 @atomic_service
 def activity_update(*, activity: Activity, changes: Mapping[str, Any]) -> Activity:
     """Changes any of ACTIVITY_FIELDS; marking a task done stamps `done_at`, reopening it clears it."""
-    locked = Activity.objects.select_for_update().select_related("account").get(pk=activity.pk)
+    locked = _locked(activity)
     cleaned = dict(changes)
     kind = cleaned.get("type", locked.type)
     if kind != ActivityType.TASK and "type" in cleaned:

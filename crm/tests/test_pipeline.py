@@ -79,3 +79,20 @@ def test_another_accounts_deals_are_not_counted(other_api, deals):
     body = other_api.get("/api/crm/pipeline").json()
 
     assert all(row["count"] == 0 for row in body["stages"]) and body["open"]["count"] == 0
+
+
+def test_the_endpoint_reads_the_opportunities_once_however_many_there_are(api, account, deals, make_opportunity):
+    def opportunity_statements():
+        api.get("/api/crm/pipeline")  # warm: the credential cache
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                api.get("/api/crm/pipeline", {"ownerId": "usr_x", "expectedCloseAfter": "2000-01-01"}).status_code
+                == 200
+            )
+        return [query["sql"] for query in queries if "crm_opportunity" in query["sql"]]
+
+    before = opportunity_statements()
+    for number in range(20):
+        make_opportunity(name=f"More {number}", amount=Decimal("10.00"))
+
+    assert len(before) == len(opportunity_statements()) == 1
