@@ -387,7 +387,7 @@ FOLDERS = (
                 captures={"disposableActivityId": "body.id"},
             ),
             Step("DELETE", "/api/crm/activities/{activityId}", path_variables={"activityId": "disposableActivityId"}),
-            *_create_then_delete("opportunity", "/api/crm/opportunities/{opportunityId}"),
+            *_create_then_delete("second opportunity", "/api/crm/opportunities/{opportunityId}"),
             *_create_then_delete("lead", "/api/crm/leads/{leadId}"),
         ),
     ),
