@@ -43,6 +43,7 @@ LOCAL_APPS = [
     "inventory",
     "orders",
     "billing",
+    "crm",
 ]
 
 INSTALLED_APPS = [
@@ -302,6 +303,12 @@ SPECTACULAR_SETTINGS = {
         # pending/succeeded/failed: webhook deliveries and order payment records share the choices
         "ResultStatusEnum": "webhooks.models.DeliveryStatus",
         "StripePaymentStatusEnum": "billing.models.PaymentStatus",
+        "OpportunityStageEnum": "crm.models.Stage",
+        "OpenStageEnum": "crm.models.OPEN_STAGES",
+        "LeadStatusEnum": "crm.models.LeadStatus",
+        "WritableLeadStatusEnum": "crm.serializers.WRITABLE_LEAD_STATUSES",
+        "ActivityTypeEnum": "crm.models.ActivityType",
+        "DuplicateTypeEnum": "crm.serializers.DUPLICATE_TYPES",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }

@@ -23,6 +23,10 @@ EVENT_TYPES: dict[str, str] = {
     "product.archived": "Product archived",
     "return.created": "Return requested",
     "return.updated": "Return status changed",
+    "lead.created": "New CRM lead",
+    "lead.converted": "CRM lead converted into a customer (and an opportunity)",
+    "opportunity.won": "CRM opportunity won",
+    "opportunity.lost": "CRM opportunity lost",
     "webhook.disabled": "A webhook endpoint was disabled after sustained delivery failures",
 }
 

@@ -36,6 +36,7 @@ PREFIXES = {
     "webhook_delivery": "dlv",
     "lead": "lead",
     "opportunity": "opp",
+    "activity": "act",
     "return": "ret",
     "review": "rev",
     "discount": "disc",

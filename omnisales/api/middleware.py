@@ -30,7 +30,7 @@ class ApiJsonErrorsMiddleware:
 
     API views answer their own errors (the one exception handler). What reaches no API view, or fails
     outside one, gets Django's answer instead: with DEBUG on, its HTML debug pages for an unknown route
-    (`/api/orders/`, `/api/crm/leads`) and for an uncaught exception; with DEBUG off, the handlers in
+    (`/api/orders/`, `/api/crm/nothing`) and for an uncaught exception; with DEBUG off, the handlers in
     omnisales/urls.py. Any such non-JSON error for an /api path is replaced here by the envelope the
     handlers give (404 NOT_FOUND, 405 METHOD_NOT_ALLOWED with its Allow header, 500 INTERNAL_ERROR ...),
     so a client never sees HTML, and the debug page's internals never leave the server.

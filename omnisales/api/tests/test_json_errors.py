@@ -29,7 +29,7 @@ def assert_envelope(response, status_code: int, code: str) -> dict:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/orders/", "/api/crm/leads", "/api", "/api/", "/api/orders/ord_x/nothing"])
+@pytest.mark.parametrize("path", ["/api/orders/", "/api/crm/nothing", "/api", "/api/", "/api/orders/ord_x/nothing"])
 def test_unknown_api_routes_are_a_json_404(debug, api, path):
     body = assert_envelope(api.get(path), 404, "NOT_FOUND")
     assert body["details"] == {"path": path}
