@@ -82,3 +82,19 @@ def normalize_tags(raw: list[str]) -> list[str]:
     if len(tags) > MAX_TAGS:
         raise InvalidValue(f"At most {MAX_TAGS} tags.")
     return tags
+
+
+CONTACT_NORMALIZERS = (("email", normalize_email), ("phone", normalize_phone), ("tags", normalize_tags))
+
+
+def normalize_contact(values: dict) -> tuple[dict, dict[str, list[str]]]:
+    """`values` with its email, phone and tags (those present) in their stored forms, and the errors by
+    field name for those that cannot be (empty when all are fine). Other keys are copied as they are."""
+    cleaned, errors = dict(values), {}
+    for name, normalize in CONTACT_NORMALIZERS:
+        if name in cleaned:
+            try:
+                cleaned[name] = normalize(cleaned[name])
+            except InvalidValue as exc:
+                errors[name] = [str(exc)]
+    return cleaned, errors

@@ -27,7 +27,7 @@ from .exceptions import (
     ValidationFailed,
 )
 from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer, CustomerSegment
-from .normalize import InvalidValue, normalize_email, normalize_phone, normalize_tags
+from .normalize import normalize_contact
 from .rules import InvalidRules, parse_rules
 
 ANONYMIZED_NAME = "Deleted customer"
@@ -48,13 +48,7 @@ def _clean_profile(changes: dict) -> dict:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"Not writable customer fields: {sorted(unknown)}")
-    cleaned, errors = dict(changes), {}
-    for name, normalize in (("email", normalize_email), ("phone", normalize_phone), ("tags", normalize_tags)):
-        if name in cleaned:
-            try:
-                cleaned[name] = normalize(cleaned[name])
-            except InvalidValue as exc:
-                errors[name] = [str(exc)]
+    cleaned, errors = normalize_contact(changes)
     if "address" in cleaned and cleaned["address"] is None:
         cleaned["address"] = ""
     if errors:

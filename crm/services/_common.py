@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from accounts.models import Account, User
-from customers.normalize import InvalidValue, normalize_email, normalize_phone, normalize_tags
+from customers.normalize import normalize_contact
 from omnisales.api.errors import not_found
 
 from ..exceptions import ValidationFailed
@@ -67,13 +67,7 @@ def _check_same_account(*, account: Account, **objects) -> None:
 
 def _clean_contact(changes: dict) -> dict:
     """Email, phone and tags in their stored forms (as customers keep them); 422 naming each bad one."""
-    cleaned, errors = dict(changes), {}
-    for name, normalize in (("email", normalize_email), ("phone", normalize_phone), ("tags", normalize_tags)):
-        if name in cleaned:
-            try:
-                cleaned[name] = normalize(cleaned[name])
-            except InvalidValue as exc:
-                errors[name] = [str(exc)]
+    cleaned, errors = normalize_contact(changes)
     if errors:
         raise _invalid(errors)
     return cleaned
