@@ -142,7 +142,8 @@ def seed(order_count: int) -> dict:
 
     call_command("migrate", verbosity=0)
     from accounts.services import api_key_create
-    from catalog.models import Product, ProductStatus
+    from catalog.models import Product, ProductStatus, ProductVariant
+    from catalog.services import first_variant
     from inventory import services as inventory_services
     from inventory.models import AdjustmentReason
     from omnisales.api import scopes
@@ -158,6 +159,7 @@ def seed(order_count: int) -> dict:
         currency="USD",
         status=ProductStatus.ACTIVE,
     )
+    ProductVariant.objects.bulk_create([first_variant(product)])
     warehouse = inventory_services.warehouse_create(account=account, name="Main", code="MAIN")
     inventory_services.stock_adjust(
         account=account, product=product, warehouse=warehouse, quantity=1_000_000, reason=AdjustmentReason.RECEIVED

@@ -41,7 +41,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from accounts.services import api_key_create  # noqa: E402
-from catalog.models import Product, ProductStatus  # noqa: E402
+from catalog.models import Product, ProductStatus, ProductVariant  # noqa: E402
+from catalog.services import first_variant  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from omnisales.api import scopes  # noqa: E402
 from orders import services  # noqa: E402
@@ -77,6 +78,7 @@ def build_store(order_count: int) -> tuple[Account, str, str]:
             for n in range(50)
         ]
     )
+    ProductVariant.objects.bulk_create([first_variant(product) for product in products])
     now = timezone.now()
     statuses, weights = zip(*STATUSES, strict=True)
     for start in range(0, order_count, 2000):

@@ -8,8 +8,12 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
+
 from . import csv_format, selectors, services
-from .models import CATEGORY_FIELDS, PRODUCT_FIELDS, Category, Product, ProductStatus
+from .models import CATEGORY_FIELDS, PRODUCT_FIELDS, Category, Product, ProductStatus, ProductVariant
+
+VARIANT_COLUMNS = ["sku", "title", "price", "compare_at_price", "barcode", "weight", "status", "position"]
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -41,7 +45,7 @@ class ProductAdminForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["account", *PRODUCT_FIELDS]
+        fields = ["account", *PRODUCT_FIELDS, "options"]
 
     def clean(self):
         cleaned = super().clean()
@@ -66,10 +70,29 @@ class ProductAdminForm(forms.ModelForm):
         super()._update_errors(errors)
 
 
+class ProductVariantInline(ReadOnlyInline):
+    """The variants a product with options sells (variants are written through the API's variant routes)."""
+
+    model = ProductVariant
+    fk_name = "product"
+    fields = readonly_fields = ["id", *VARIANT_COLUMNS]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_default=False).order_by("position", "id")
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(ReadOnlyModelAdmin):
+    list_display = ["sku", "title", "product", "price", "status", "account", "updated_at"]
+    list_filter = ["account", "status", "is_default"]
+    list_select_related = ["product", "account"]
+    search_fields = ["sku", "title", "barcode", "product__name", "product__sku"]
+
+
 @admin.register(Product)
 class ProductAdmin(ServiceAdmin):
     form = ProductAdminForm
-    writable_fields = PRODUCT_FIELDS
+    writable_fields = (*PRODUCT_FIELDS, "options")
     list_display = ["sku", "name", "category", "price", "currency", "status", "order_count", "account", "updated_at"]
     list_display_links = ["sku", "name"]
     list_editable = ["price", "status"]
@@ -84,8 +107,12 @@ class ProductAdmin(ServiceAdmin):
         ("Pricing", {"fields": ("price", "compare_at_price", "cost", "currency")}),
         ("Inventory", {"fields": ("track_inventory", "allow_backorder", "order_count")}),
         ("Details", {"fields": ("tags", "images", "barcode", "weight", "attributes")}),
+        ("Options", {"fields": ("options",)}),
         ("Record", {"classes": ("collapse",), "fields": ("id", "created_at", "updated_at")}),
     )
+
+    def get_inlines(self, request, obj):
+        return [ProductVariantInline] if obj is not None else []  # a new product has only its implicit variant
 
     def get_changelist_form(self, request, **kwargs):
         kwargs.setdefault("form", ProductAdminForm)  # list_editable status changes meet the plan limit too
@@ -96,6 +123,11 @@ class ProductAdmin(ServiceAdmin):
 
     def update_through_service(self, obj, data):
         return services.product_update(product=obj, data=data)
+
+    def get_deleted_objects(self, objs, request):
+        # The service decides (ordered → archived, else deleted with its variants), whatever staff may do to
+        # variants directly (nothing: they are read-only here).
+        return [str(obj) for obj in objs], {}, set(), []
 
     def delete_model(self, request, obj):
         result = services.product_delete(product=obj)

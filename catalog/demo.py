@@ -13,7 +13,7 @@ from accounts.models import Account, User
 from . import services
 from .csv_format import COLUMNS
 from .exceptions import PlanLimitReached
-from .models import Category
+from .models import Category, Product
 
 # slug, name, parent slug, description
 CATEGORIES = [
@@ -181,6 +181,33 @@ def _products_csv() -> bytes:
     return out.getvalue().encode()
 
 
+# The product sold in sizes and colours: its options, and the SKU suffix of each value.
+TEE_SKU = "MEN-005"
+TEE_OPTIONS = [
+    {"name": "Size", "values": ["S", "M", "L", "XL"]},
+    {"name": "Colour", "values": ["Heather Grey", "Navy"]},
+]
+COLOUR_CODES = {"Heather Grey": "GRY", "Navy": "NVY"}
+
+
+def _tee_variants(account: Account, log) -> None:
+    """The pocket tee in four sizes and two colours (once: a product that has options already is left alone)."""
+    tee = Product.objects.filter(account=account, sku=TEE_SKU).first()
+    if tee is None or tee.options:
+        return
+    tee = services.product_update(product=tee, data={"options": TEE_OPTIONS})
+    sizes, colours = (option["values"] for option in TEE_OPTIONS)
+    combinations = [(size, colour) for size in sizes for colour in colours][1:]  # the first is the product's own
+    for size, colour in combinations:
+        services.variant_create(
+            product=tee,
+            sku=f"{TEE_SKU}-{size}-{COLOUR_CODES[colour]}",
+            option_values=[size, colour],
+            price=tee.price + (Decimal("3.00") if size == "XL" else 0),
+        )
+    log(f"  catalog: {TEE_SKU} sold in {len(combinations) + 1} variants")
+
+
 def seed(account: Account, *, user: User, log) -> None:
     _categories(account, log)
     try:
@@ -189,3 +216,4 @@ def seed(account: Account, *, user: User, log) -> None:
         log(f"  catalog: products skipped ({exc.message})")
         return
     log(f"  catalog: products created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
+    _tee_variants(account, log)

@@ -47,13 +47,87 @@ PRODUCT_WRITE = {
 PRODUCT = {
     "id": PRODUCT_ID,
     **PRODUCT_WRITE,
+    "options": [],
+    "variants": [],
     "orderCount": 42,
     "createdAt": "2024-01-10T09:15:00Z",
     "updatedAt": "2024-01-14T18:45:00Z",
 }
+TEE_ID = "prod_0355sQ2mTx7Rb4Kc9Vn1Ye"
+VARIANT_ID = "var_0355sQ3aLp5Wc8Nd2Xk7Hf"
+OPTIONS = [{"name": "Size", "values": ["S", "M", "L"]}, {"name": "Colour", "values": ["Black", "White"]}]
+TEE_WRITE = {
+    "sku": "TEE-ORG",
+    "name": "Organic T-shirt",
+    "price": 25.0,
+    "currency": "USD",
+    "status": "active",
+    "options": OPTIONS,
+}
+VARIANT_WRITE = {
+    "sku": "TEE-ORG-M-BLK",
+    "optionValues": ["M", "Black"],
+    "price": 25.0,
+    "compareAtPrice": 30.0,
+    "barcode": "0012345678905",
+    "weight": 0.2,
+    "status": "active",
+    "image": "https://cdn.example.com/products/tee-black.jpg",
+    "position": 2,
+}
+VARIANT = {
+    "id": VARIANT_ID,
+    "productId": TEE_ID,
+    "sku": "TEE-ORG-M-BLK",
+    "title": "M / Black",
+    **{key: value for key, value in VARIANT_WRITE.items() if key != "sku"},
+    "createdAt": "2024-02-01T10:00:00Z",
+    "updatedAt": "2024-02-01T10:00:00Z",
+}
+FIRST_VARIANT = {
+    **VARIANT,
+    "id": "var_0355sQ2mTx7Rb4Kc9Vn1Ye",
+    "sku": "TEE-ORG",
+    "title": "S / Black",
+    "optionValues": ["S", "Black"],
+    "compareAtPrice": None,
+    "barcode": "",
+    "weight": None,
+    "image": None,
+    "position": 0,
+}
+TEE = {
+    "id": TEE_ID,
+    **PRODUCT_WRITE,
+    **TEE_WRITE,
+    "description": "",
+    "compareAtPrice": None,
+    "cost": None,
+    "categoryId": None,
+    "tags": [],
+    "images": [],
+    "barcode": "",
+    "weight": None,
+    "attributes": {},
+    "variants": [FIRST_VARIANT, VARIANT],
+    "orderCount": 0,
+    "createdAt": "2024-02-01T09:00:00Z",
+    "updatedAt": "2024-02-01T09:00:00Z",
+}
 PRODUCTS = [
     OpenApiExample("Laptop", value=PRODUCT_WRITE, request_only=True),
+    OpenApiExample("T-shirt with options", value=TEE_WRITE, request_only=True),
     OpenApiExample("Laptop", value=PRODUCT, response_only=True),
+    OpenApiExample("T-shirt with variants", value=TEE, response_only=True),
+]
+VARIANTS = [
+    OpenApiExample("Medium black", value=VARIANT_WRITE, request_only=True),
+    OpenApiExample("Medium black", value=VARIANT, response_only=True),
+]
+VARIANT_PATCH = [OpenApiExample("Reprice", value={"price": 22.0, "compareAtPrice": 25.0}, request_only=True)]
+VARIANT_DELETED = [
+    OpenApiExample("Deleted", value={"id": "var_0355sR8kWm2Pq6Td4Zb9Jc", "result": "deleted"}),
+    OpenApiExample("Archived (stock or orders refer to it)", value={"id": VARIANT_ID, "result": "archived"}),
 ]
 PRODUCT_PATCH = [OpenApiExample("Reprice", value={"price": 949.99, "compareAtPrice": 1199.99}, request_only=True)]
 PRODUCT_DELETED = [

@@ -39,15 +39,42 @@ class ImportRowsInvalid(ValidationFailed):
     code = "IMPORT_ROWS_INVALID"
 
 
+class DuplicateVariant(ConflictError):
+    """Another variant of the product (not archived) has the same option values."""
+
+    code = "DUPLICATE_VARIANT"
+
+
+class LastVariant(ConflictError):
+    code = "LAST_VARIANT"
+
+
+class OptionValueInUse(ValidationFailed):
+    code = "OPTION_VALUE_IN_USE"
+
+
+class ProductHasNoOptions(ValidationFailed):
+    code = "PRODUCT_HAS_NO_OPTIONS"
+
+
+class VariantLimitReached(ValidationFailed):
+    code = "VARIANT_LIMIT_REACHED"
+
+
 __all__ = [
     "ApplicationError",
     "CategoryCycle",
     "CategoryNotEmpty",
     "DuplicateCategorySlug",
     "DuplicateSku",
+    "DuplicateVariant",
     "ImportRowsInvalid",
     "InvalidCsv",
     "InvalidReassignTarget",
+    "LastVariant",
+    "OptionValueInUse",
     "PlanLimitReached",
+    "ProductHasNoOptions",
     "ValidationFailed",
+    "VariantLimitReached",
 ]

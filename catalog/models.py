@@ -64,6 +64,46 @@ def validate_attributes(value) -> None:
         raise ValidationError("Cannot contain NUL characters.", code="null_characters_not_allowed")
 
 
+MAX_OPTIONS = 3
+MAX_OPTION_VALUES = 100
+OPTION_NAME_MAX_LENGTH = 64
+OPTION_VALUE_MAX_LENGTH = 255
+DEFAULT_VARIANT_TITLE = "Default Title"
+
+
+def validate_options(value) -> None:
+    """At most MAX_OPTIONS options, each {"name": ..., "values": [...]}: names unique (ignoring case),
+    values non-empty, unique within their option and ordered as given."""
+    if not isinstance(value, list):
+        raise ValidationError("Must be a list of options.", code="invalid")
+    if len(value) > MAX_OPTIONS:
+        raise ValidationError(f"At most {MAX_OPTIONS} options are allowed.", code="max_length")
+    names = set()
+    for option in value:
+        if not isinstance(option, dict) or set(option) != {"name", "values"}:
+            raise ValidationError('Each option is {"name": ..., "values": [...]}.', code="invalid")
+        name, values = option["name"], option["values"]
+        if not isinstance(name, str) or not name.strip() or len(name) > OPTION_NAME_MAX_LENGTH:
+            raise ValidationError(f"Option names are 1 to {OPTION_NAME_MAX_LENGTH} characters.", code="invalid")
+        if name.strip().lower() in names:
+            raise ValidationError(f"Option names must be unique: {name!r}.", code="unique")
+        names.add(name.strip().lower())
+        if not isinstance(values, list) or not values or not all(isinstance(item, str) for item in values):
+            raise ValidationError(f"Option {name!r} needs a list of at least one value.", code="invalid")
+        if len(values) > MAX_OPTION_VALUES:
+            raise ValidationError(f"At most {MAX_OPTION_VALUES} values per option.", code="max_length")
+        if any(not item.strip() or len(item) > OPTION_VALUE_MAX_LENGTH for item in values):
+            raise ValidationError(f"Option values are 1 to {OPTION_VALUE_MAX_LENGTH} characters.", code="invalid")
+        if len({item.strip().lower() for item in values}) != len(values):
+            raise ValidationError(f"The values of option {name!r} must be unique.", code="unique")
+
+
+def default_variant_id(product_id: str) -> str:
+    """The id of the variant a product is created with (its implicit variant while it has no options):
+    derived from the product's id, so stock and order rows reach it without a query."""
+    return f"var_{product_id.partition('_')[2]}"
+
+
 # What merchants write (API, CSV, admin); the rest is ids, timestamps and counters.
 PRODUCT_FIELDS = (
     "sku",
@@ -164,6 +204,12 @@ class Product(TenantModel):
     attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
     track_inventory = models.BooleanField(default=True)
     allow_backorder = models.BooleanField(default=False)
+    options = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_options],
+        help_text='Up to three options, e.g. [{"name": "Size", "values": ["S", "M"]}]; empty: one implicit variant.',
+    )
     order_count = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -195,6 +241,13 @@ class Product(TenantModel):
     def has_orders(self) -> bool:
         return self.order_count > 0
 
+    @property
+    def listed_variants(self) -> list["ProductVariant"]:
+        """The variants the API shows: none while the product has no options (its one variant is implicit)."""
+        if not self.options:
+            return []
+        return list(self.variants.filter(is_default=False).order_by("position", "id"))
+
     def clean(self):
         errors = {}
         prices = (self.price, self.compare_at_price)
@@ -204,3 +257,86 @@ class Product(TenantModel):
             errors["category"] = "The category must belong to the same account."
         if errors:
             raise ValidationError(errors)
+
+
+class VariantStatus(models.TextChoices):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+# What merchants write on a variant (API, admin); the rest is ids, the title, timestamps and counters.
+VARIANT_FIELDS = (
+    "sku",
+    "option_values",
+    "price",
+    "compare_at_price",
+    "barcode",
+    "weight",
+    "status",
+    "image",
+    "position",
+)
+OPTION_COLUMNS = ("option1", "option2", "option3")
+# The variant fields a product without options mirrors from the product itself.
+MIRRORED_FIELDS = ("sku", "price", "compare_at_price", "barcode", "weight")
+
+
+class ProductVariant(TenantModel):
+    """One sellable combination of a product's options (Size M, Colour Blue), with its own SKU and price.
+
+    Every product has at least one variant. A product without options has exactly one, `is_default`, whose
+    SKU, prices, barcode and weight are the product's own (the services keep them equal) and which the API
+    never shows; its id is `default_variant_id(product.id)`. The SKU is unique within the account across
+    products and variants: a variant may only share its SKU with its own product.
+    """
+
+    id = PrefixedIdField(kind="product_variant")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(
+        max_length=64, validators=[RegexValidator(r"^\S+$", "SKUs cannot contain spaces.")], help_text="Unique."
+    )
+    title = models.CharField(max_length=800, editable=False, help_text='The option values joined by " / ".')
+    option1 = models.CharField(max_length=OPTION_VALUE_MAX_LENGTH, blank=True)
+    option2 = models.CharField(max_length=OPTION_VALUE_MAX_LENGTH, blank=True)
+    option3 = models.CharField(max_length=OPTION_VALUE_MAX_LENGTH, blank=True)
+    price = models.DecimalField(max_digits=14, decimal_places=2, validators=[non_negative])
+    compare_at_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[non_negative]
+    )
+    barcode = models.CharField(max_length=64, blank=True)
+    weight = models.DecimalField(
+        max_digits=10, decimal_places=3, null=True, blank=True, validators=[non_negative], help_text="Kilograms."
+    )
+    status = models.CharField(max_length=16, choices=VariantStatus.choices, default=VariantStatus.ACTIVE)
+    image = models.URLField(max_length=IMAGE_URL_MAX_LENGTH, null=True, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order among the product's variants, ascending.")
+    is_default = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "sku"], name="variant_unique_account_sku"),
+            models.UniqueConstraint(
+                fields=["product", "option1", "option2", "option3"],
+                condition=~Q(status="archived"),
+                name="variant_unique_product_options",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gte=models.F("price")),
+                name="variant_compare_at_price_not_below_price",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "position"])]
+
+    def __str__(self):
+        return f"{self.title} ({self.sku})"
+
+    @property
+    def option_values(self) -> list[str]:
+        return [value for value in (self.option1, self.option2, self.option3) if value]
+
+    def clean(self):
+        prices = (self.price, self.compare_at_price)
+        if all(isinstance(value, Decimal) for value in prices) and self.compare_at_price < self.price:
+            raise ValidationError({"compare_at_price": "Must not be below the price."})

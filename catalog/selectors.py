@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
+from django.db.models.query import ValuesIterable
 
 from accounts.models import Account
+from omnisales.api.compiled import CompiledRead
 
-from .models import PRODUCT_FIELDS, Category, Product, ProductStatus
+from .models import OPTION_COLUMNS, PRODUCT_FIELDS, VARIANT_FIELDS, Category, Product, ProductStatus, ProductVariant
 
 DEFAULT_PRODUCT_LIMIT = 100
 
@@ -18,21 +20,74 @@ DEFAULT_PRODUCT_LIMIT = 100
 PRODUCT_ROW_COLUMNS = (
     "id",
     *("category_id" if name == "category" else name for name in PRODUCT_FIELDS),
+    "options",
     "order_count",
+    "created_at",
+    "updated_at",
+)
+# What a variant shows (ProductVariantSerializer's fields), as columns.
+VARIANT_ROW_COLUMNS = (
+    "id",
+    "product_id",
+    "title",
+    *(name for name in VARIANT_FIELDS if name != "option_values"),
+    *OPTION_COLUMNS,
     "created_at",
     "updated_at",
 )
 
 
+def variant_row(row: dict) -> dict:
+    """A variant's values() row completed with its `option_values`, as the instance property gives them."""
+    row["option_values"] = [value for value in (row.pop(column) for column in OPTION_COLUMNS) if value]
+    return row
+
+
+def _variants_of(product_ids):
+    return (
+        ProductVariant.objects.filter(product_id__in=product_ids, is_default=False)
+        .order_by("product_id", "position", "id")
+        .values(*VARIANT_ROW_COLUMNS)
+    )
+
+
+PRODUCT_VARIANTS = CompiledRead(_variants_of)  # the variants of a page of products: compiled once per page size
+
+
+class ProductRowIterable(ValuesIterable):
+    """Products as dicts of what ProductSerializer shows, with the variants of the page's products that
+    have options read in one more query (none when no product of the page has options)."""
+
+    def __iter__(self):
+        yield from self.complete(list(super().__iter__()), self.queryset.db)
+
+    @staticmethod
+    def complete(rows: list[dict], using: str) -> list[dict]:
+        variants = {row["id"]: [] for row in rows if row["options"]}
+        if variants:
+            for variant in PRODUCT_VARIANTS.rows(product_ids=list(variants), using=using):
+                variants[variant["product_id"]].append(variant_row(variant))
+        for row in rows:
+            row["listed_variants"] = variants.get(row["id"], [])
+        return rows
+
+
 @functools.cache
 def _product_rows() -> QuerySet:
-    return Product.objects.values(*PRODUCT_ROW_COLUMNS)
+    rows = Product.objects.values(*PRODUCT_ROW_COLUMNS)
+    rows._iterable_class = ProductRowIterable
+    return rows
 
 
 def product_rows() -> QuerySet:
     """Products as dicts of what ProductSerializer shows, for reads that only render them (no model
     instances), prepared once per process: filter it (the account first)."""
     return _product_rows().all()
+
+
+def variants_shown(queryset: QuerySet[ProductVariant], *, product_id: str) -> QuerySet[ProductVariant]:
+    """The variants a product shows (none for a product without options: its one variant is implicit)."""
+    return queryset.filter(product_id=product_id, is_default=False).order_by("position", "id")
 
 
 def categories_with_product_counts(queryset: QuerySet[Category]) -> QuerySet[Category]:

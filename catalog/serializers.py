@@ -19,7 +19,20 @@ from omnisales.api.serializers import (
 
 from . import examples
 from .csv_format import MAX_ROWS
-from .models import PRODUCT_FIELDS, Category, Product, ProductStatus
+from .models import (
+    IMAGE_URL_MAX_LENGTH,
+    MAX_OPTION_VALUES,
+    MAX_OPTIONS,
+    OPTION_NAME_MAX_LENGTH,
+    OPTION_VALUE_MAX_LENGTH,
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    Category,
+    Product,
+    ProductStatus,
+    ProductVariant,
+    VariantStatus,
+)
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -68,6 +81,53 @@ class CategorySerializer(serializers.ModelSerializer):
         return data
 
 
+def weight_field() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        min_value=0,
+        allow_null=True,
+        default=None,
+        coerce_to_string=False,
+        help_text="Kilograms.",
+    )
+
+
+class ProductOptionSerializer(CompiledRepresentation, serializers.Serializer):
+    name = StrictCharField(max_length=OPTION_NAME_MAX_LENGTH, help_text="Unique within the product, e.g. Size.")
+    values = serializers.ListField(
+        child=StrictCharField(max_length=OPTION_VALUE_MAX_LENGTH),
+        min_length=1,
+        max_length=MAX_OPTION_VALUES,
+        help_text="In the order shown to buyers. Adding a value creates no variant.",
+    )
+
+
+@extend_schema_serializer(examples=examples.VARIANTS)
+class ProductVariantSerializer(CompiledRepresentation, serializers.ModelSerializer):
+    product_id = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text='The option values joined by " / ".')
+    option_values = serializers.ListField(
+        child=StrictCharField(max_length=OPTION_VALUE_MAX_LENGTH),
+        max_length=MAX_OPTIONS,
+        help_text="One value of each of the product's options, in the options' order.",
+    )
+    price = MoneyField(min_value=0)
+    compare_at_price = MoneyField(min_value=0, allow_null=True, default=None, help_text="Never below price.")
+    barcode = StrictCharField(max_length=64, allow_blank=True, default="")
+    weight = weight_field()
+    status = StrictChoiceField(choices=VariantStatus.choices, default=VariantStatus.ACTIVE)
+    image = serializers.URLField(max_length=IMAGE_URL_MAX_LENGTH, allow_null=True, default=None)
+    position = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, help_text="Defaults to after the last variant."
+    )
+
+    class Meta:
+        model = ProductVariant
+        fields = ["id", "product_id", "title", *VARIANT_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["id", "product_id", "title", "created_at", "updated_at"]
+
+
 @extend_schema_serializer(examples=examples.PRODUCTS)
 class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
     category_id = TenantRelatedField(source="category", queryset=Category.objects.all(), allow_null=True, default=None)
@@ -80,18 +140,23 @@ class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
     barcode = StrictCharField(max_length=64, allow_blank=True, default="")
     tags = serializers.ListField(child=StrictCharField(max_length=64, allow_blank=False), default=list)
     images = serializers.ListField(child=serializers.URLField(max_length=2000), default=list)
-    weight = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=3,
-        min_value=0,
-        allow_null=True,
-        default=None,
-        coerce_to_string=False,
-        help_text="Kilograms.",
-    )
+    weight = weight_field()
     attributes = serializers.DictField(default=dict, help_text="Free-form JSON object; keys are kept as sent.")
     track_inventory = serializers.BooleanField(default=True)
     allow_backorder = serializers.BooleanField(default=False)
+    options = ProductOptionSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_OPTIONS,
+        help_text="Up to three options with ordered values; omitted on PUT keeps them. Empty: the product is "
+        "its own single variant.",
+    )
+    variants = ProductVariantSerializer(
+        source="listed_variants",
+        many=True,
+        read_only=True,
+        help_text="Empty while the product has no options. Written through /api/products/{id}/variants.",
+    )
     order_count = serializers.IntegerField(read_only=True, help_text="Orders that included this product.")
 
     class Meta:
@@ -99,11 +164,13 @@ class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
         fields = [
             "id",
             *("category_id" if name == "category" else name for name in PRODUCT_FIELDS),
+            "options",
+            "variants",
             "order_count",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "order_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "variants", "order_count", "created_at", "updated_at"]
 
 
 @extend_schema_serializer(examples=examples.PRODUCT_DELETED)
@@ -111,6 +178,14 @@ class ProductDeleteResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     result = serializers.ChoiceField(
         choices=["deleted", "archived"], help_text="archived when the product has been ordered (history is kept)."
+    )
+
+
+@extend_schema_serializer(examples=examples.VARIANT_DELETED)
+class VariantDeleteResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    result = serializers.ChoiceField(
+        choices=["deleted", "archived"], help_text="archived when stock or orders refer to the variant."
     )
 
 

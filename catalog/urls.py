@@ -7,7 +7,18 @@ router = SimpleRouter(trailing_slash=False)
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("products", views.ProductViewSet, basename="product")
 
+variants = views.ProductVariantViewSet
 urlpatterns = [
+    path(
+        "products/<str:productId>/variants",
+        variants.as_view({"get": "list", "post": "create"}),
+        name="product-variant-list",
+    ),
+    path(
+        "products/<str:productId>/variants/<str:variantId>",
+        variants.as_view({"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}),
+        name="product-variant-detail",
+    ),
     path(
         "categories/<str:categoryId>/products",
         views.CategoryProductViewSet.as_view({"get": "list"}),

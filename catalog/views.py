@@ -1,5 +1,7 @@
 """Catalog endpoints: parse, call one service or selector, render."""
 
+import functools
+
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from djangorestframework_camel_case.parser import CamelCaseFormParser, CamelCaseMultiPartParser
@@ -21,13 +23,15 @@ from omnisales.api.views import (
 
 from . import csv_format, examples, selectors, services
 from .filters import CategoryFilter, ProductFilter
-from .models import Category, Product
+from .models import Category, Product, ProductVariant
 from .serializers import (
     CategorySerializer,
     ProductDeleteResultSerializer,
     ProductImportReportSerializer,
     ProductImportSerializer,
     ProductSerializer,
+    ProductVariantSerializer,
+    VariantDeleteResultSerializer,
 )
 
 PRODUCTS = ["products"]
@@ -52,11 +56,39 @@ ERRORS = ErrorCatalog(
         {"limit": 100, "current": 100},
     ),
     error_example("REQUEST_TOO_LARGE", "Request body too large", {"maxBytes": 22020096}),
+    error_example(
+        "DUPLICATE_VARIANT",
+        "A variant with these option values already exists",
+        {"optionValues": ["M / Black is var_0355sQ3aLp5Wc8Nd2Xk7Hf."]},
+    ),
+    error_example(
+        "LAST_VARIANT",
+        "A product keeps at least one variant; delete or archive the product instead",
+        {"variantId": ["var_0355sQ3aLp5Wc8Nd2Xk7Hf"]},
+    ),
+    error_example(
+        "VARIANT_LIMIT_REACHED",
+        "A product has at most 100 variants that are not archived",
+        {"limit": 100, "current": 100},
+    ),
+    error_example(
+        "PRODUCT_HAS_NO_OPTIONS",
+        "Add options to the product before adding variants",
+        {"options": ["The product has no options."]},
+    ),
+    error_example(
+        "OPTION_VALUE_IN_USE",
+        "An option value still used by a variant cannot be removed; archive or change the variant first",
+        {"options": ["Size 'M' is used by var_0355sQ3aLp5Wc8Nd2Xk7Hf."]},
+    ),
 )
 SKU_TAKEN = {409: ERRORS.response("DUPLICATE_SKU")}
+VARIANT_CONFLICTS = {409: ERRORS.response("DUPLICATE_SKU", "DUPLICATE_VARIANT")}
+VARIANT_REFUSED = {422: ERRORS.response("VARIANT_LIMIT_REACHED", "PRODUCT_HAS_NO_OPTIONS")}
 SLUG_TAKEN = {409: ERRORS.response("DUPLICATE_CATEGORY_SLUG")}
 CATEGORY_RESPONSE = [example for example in examples.CATEGORIES if example.response_only]
 PRODUCT_RESPONSE = [example for example in examples.PRODUCTS if example.response_only]
+VARIANT_RESPONSE = [example for example in examples.VARIANTS if example.response_only]
 
 
 @extend_schema_view(
@@ -161,13 +193,15 @@ class CategoryProductViewSet(ListMixin, TenantViewSet):
     retrieve=extend_schema(summary="Get a product", tags=PRODUCTS),
     update=extend_schema(
         summary="Replace a product",
-        description="Omitted optional fields are reset to their defaults.",
-        responses={200: ProductSerializer, **SKU_TAKEN},
+        description="Omitted optional fields are reset to their defaults, except `options`, kept when omitted. "
+        "Changing options keeps each variant's values (by option name); a new option gives every variant its "
+        "first value; a removed value still used by a variant is a 422 OPTION_VALUE_IN_USE.",
+        responses={200: ProductSerializer, **SKU_TAKEN, 422: ERRORS.response("OPTION_VALUE_IN_USE")},
         tags=PRODUCTS,
     ),
     partial_update=extend_schema(
         summary="Update a product",
-        responses={200: ProductSerializer, **SKU_TAKEN},
+        responses={200: ProductSerializer, **SKU_TAKEN, 422: ERRORS.response("OPTION_VALUE_IN_USE")},
         examples=[*examples.PRODUCT_PATCH, *PRODUCT_RESPONSE],
         tags=PRODUCTS,
     ),
@@ -253,3 +287,78 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
     def perform_content_negotiation(self, request, force=False):
         # The export answers text/csv itself; errors on it are still JSON, whatever Accept says.
         return super().perform_content_negotiation(request, force=force or self.action == "export_csv")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the variants of a product",
+        description="Empty for a product without options (it is its own single variant).",
+        tags=PRODUCTS,
+    ),
+    create=extend_schema(
+        summary="Create a variant",
+        description="For a product with options: one value of each option, a combination no other variant "
+        "(not archived) has, a SKU unique in the account, at most PRODUCT_VARIANT_LIMIT variants per product.",
+        responses={201: ProductVariantSerializer, **VARIANT_CONFLICTS, **VARIANT_REFUSED},
+        tags=PRODUCTS,
+    ),
+    retrieve=extend_schema(summary="Get a variant", tags=PRODUCTS),
+    update=extend_schema(
+        summary="Replace a variant",
+        description="Omitted optional fields are reset to their defaults; an omitted `position` is kept.",
+        responses={200: ProductVariantSerializer, **VARIANT_CONFLICTS, **VARIANT_REFUSED},
+        tags=PRODUCTS,
+    ),
+    partial_update=extend_schema(
+        summary="Update a variant",
+        responses={200: ProductVariantSerializer, **VARIANT_CONFLICTS, **VARIANT_REFUSED},
+        examples=[*examples.VARIANT_PATCH, *VARIANT_RESPONSE],
+        tags=PRODUCTS,
+    ),
+)
+class ProductVariantViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, ListMixin, TenantViewSet):
+    """The variants of one product (`/api/products/{productId}/variants`)."""
+
+    queryset = ProductVariant.objects.all()
+    serializer_class = ProductVariantSerializer
+    scope_area = "products"
+    lookup_url_kwarg = "variantId"
+
+    @functools.cached_property
+    def product(self) -> Product:
+        product_id = self.kwargs["productId"]
+        product = Product.objects.filter(account=self.account, pk=product_id).first()
+        if product is None:
+            raise not_found(Product, product_id)
+        return product
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        # A variant's id names it on its own: the detail routes answer 404 for the variant (unknown, another
+        # account's or another product's), the collection routes 404 for an unknown product.
+        product_id = self.kwargs["productId"] if "variantId" in self.kwargs else self.product.pk
+        return selectors.variants_shown(queryset, product_id=product_id)
+
+    def create(self, request, *args, **kwargs):
+        _ = self.product  # another account's product is a 404 before the body is looked at
+        return super().create(request, *args, **kwargs)
+
+    def perform_create_with(self, data):
+        return services.variant_create(product=self.product, **data)
+
+    def perform_update_with(self, variant, data):
+        return services.variant_update(variant=variant, data=data)
+
+    @extend_schema(
+        summary="Delete or archive a variant",
+        description="A variant that stock or orders refer to (and the product's first variant) is archived; "
+        "otherwise it is deleted. The last variant that is not archived is a 409 LAST_VARIANT.",
+        responses={200: VariantDeleteResultSerializer, 409: ERRORS.response("LAST_VARIANT")},
+        tags=PRODUCTS,
+    )
+    def destroy(self, request, productId=None, variantId=None):
+        variant = self.get_object()
+        result = services.variant_delete(variant=variant)
+        return self.respond(VariantDeleteResultSerializer, {"id": variant.pk, "result": result})

@@ -231,12 +231,15 @@ class StockTransferAdmin(admin.ModelAdmin):
 class ProductStockInline(ReadOnlyInline):
     model = StockLevel
     fk_name = "product"
-    verbose_name_plural = "stock per warehouse"
-    fields = readonly_fields = ["warehouse", *STOCK_COLUMNS]
+    verbose_name_plural = "stock per variant and warehouse"
+    fields = readonly_fields = ["variant", "warehouse", *STOCK_COLUMNS]
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("warehouse").order_by("warehouse__priority", "warehouse__code")
+            super()
+            .get_queryset(request)
+            .select_related("warehouse", "variant")
+            .order_by("variant__position", "variant_id", "warehouse__priority", "warehouse__code")
         )
 
     @admin.display(description="Available")

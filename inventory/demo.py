@@ -9,7 +9,7 @@ import random
 
 from django.db import transaction
 
-from catalog.models import Product
+from catalog.models import Product, default_variant_id
 
 from . import services
 from .models import AdjustmentReason, MovementType, ReferenceType, StockLevel, StockMovement, Warehouse
@@ -59,6 +59,7 @@ def _levels(account, warehouses: dict[str, Warehouse]) -> tuple[list[StockLevel]
             level = StockLevel(
                 account=account,
                 product=product,
+                variant_id=default_variant_id(product.pk),
                 warehouse=warehouse,
                 on_hand=on_hand,
                 reorder_point=reorder_point,

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import TenantModel
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from omnisales.api.ids import PrefixedIdField
 
 MAX_QUANTITY = 1_000_000_000  # any single quantity; keeps sums far inside a 64-bit integer
@@ -96,6 +96,7 @@ class StockLevel(TenantModel):
     id = PrefixedIdField(kind="stock_level")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="stock_levels")
     on_hand = models.BigIntegerField(default=0, editable=False)
     reserved = models.BigIntegerField(default=0, editable=False)
     reorder_point = models.PositiveIntegerField(
@@ -181,6 +182,7 @@ class StockMovement(TenantModel):
     id = PrefixedIdField(kind="stock_movement")
     stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     type = models.CharField(max_length=16, choices=MovementType.choices)
     quantity = models.BigIntegerField()
@@ -234,6 +236,7 @@ class StockReservation(TenantModel):
     reference_type = models.CharField(max_length=16, choices=ReferenceType.choices, default=ReferenceType.ORDER)
     reference_id = models.CharField(max_length=64)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+")
     warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)
@@ -267,6 +270,7 @@ class StockTransfer(TenantModel):
 
     id = PrefixedIdField(kind="stock_transfer")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+")
     from_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     to_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])

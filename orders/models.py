@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TenantModel
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from customers.models import Customer
 from omnisales.api.ids import PrefixedIdField
 
@@ -137,6 +137,7 @@ class OrderItem(TenantModel):
     id = PrefixedIdField(kind="order_item")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="order_items")
     position = models.PositiveSmallIntegerField(default=0, help_text="Line order, as sent.")
     product_name = models.CharField(max_length=255)
     sku = models.CharField(max_length=64)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from accounts.models import Account
 from omnisales.api.renderers import camel_key
@@ -49,6 +50,16 @@ def _save(instance, *, check_unique: Callable[[], None], **save_kwargs) -> None:
     except IntegrityError:
         check_unique()
         raise
+
+
+def _delete_unless_referred(instance) -> bool:
+    """Deletes the row in a savepoint; False (nothing deleted) when another table protects it."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError):
+        return False
+    return True
 
 
 def product_event_data(product: Product) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 
 from accounts.models import Account
 from omnisales.api.transactions import atomic_service
@@ -14,8 +15,9 @@ from webhooks.services import event_emit_many
 
 from .. import csv_format, selectors
 from ..exceptions import ImportRowsInvalid, PlanLimitReached
-from ..models import PRODUCT_FIELDS, Category, Product, ProductStatus
+from ..models import MIRRORED_FIELDS, PRODUCT_FIELDS, Category, Product, ProductStatus, ProductVariant
 from ._common import _lock_account, _set_if_changed, _updated_event, product_event_data
+from .variants import first_variant
 
 
 @dataclass
@@ -41,8 +43,22 @@ def _batches(iterable: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def _mirror_to_default_variants(to_update: list[tuple[Product, list[str]]]) -> None:
+    """The implicit variants of updated products without options take the product's new values: one
+    UPDATE of the columns that changed in this batch, each read from the product row."""
+    fields = sorted({name for _, changed in to_update for name in changed} & set(MIRRORED_FIELDS))
+    ids = [product.pk for product, changed in to_update if not product.options and set(changed) & set(fields)]
+    if not ids:
+        return
+    product = Product.objects.filter(pk=OuterRef("product_id"))
+    ProductVariant.objects.filter(product_id__in=ids, is_default=True).update(
+        **{name: Subquery(product.values(name)[:1]) for name in fields}
+    )
+
+
 def _write_batch(to_create: list[Product], to_update: list[tuple[Product, list[str]]], *, batch_size: int) -> None:
     Product.objects.bulk_create(to_create, batch_size=batch_size)
+    ProductVariant.objects.bulk_create([first_variant(product) for product in to_create], batch_size=batch_size)
     if not to_update:
         return
     # Updates as INSERT ... ON CONFLICT (account, sku) DO UPDATE of the columns that changed in this batch:
@@ -56,6 +72,7 @@ def _write_batch(to_create: list[Product], to_update: list[tuple[Product, list[s
     )
     for product in products:
         product.created_at = created_at[product.pk]
+    _mirror_to_default_variants(to_update)
 
 
 class _RowPlanner:
@@ -67,7 +84,7 @@ class _RowPlanner:
         self.categories = {category.slug: category for category in Category.objects.filter(account=account)}
         self.first_row_of_sku: dict[str, int] = {}
 
-    def plan(self, number: int, cells: list[str], existing: dict[str, Product]):
+    def plan(self, number: int, cells: list[str], existing: dict[str, Product], variant_skus: set[str]):
         """-> ("error", {field: [messages]}) | ("create", product, fields) | ("update", product, fields) | ("same",)."""
         if len(cells) != len(self.columns):
             return "error", {"row": [f"Has {len(cells)} cells; the header has {len(self.columns)}."]}
@@ -80,6 +97,8 @@ class _RowPlanner:
                 "sku": [f"Appears more than once in the file (first on row {self.first_row_of_sku[sku]})."]
             }
         self.first_row_of_sku[sku] = number
+        if sku in variant_skus:
+            return "error", {"sku": [f"'{sku}' is the SKU of a variant of another product."]}
 
         errors: dict[str, list[str]] = {}
         values: dict[str, Any] = {}
@@ -152,9 +171,14 @@ def product_import(
             .select_related("category")
             .filter(account=account, sku__in=skus)
         }
+        variant_skus = set(
+            ProductVariant.objects.filter(account=account, sku__in=skus)
+            .exclude(product__sku=F("sku"))
+            .values_list("sku", flat=True)
+        )
         to_create, to_update = [], []
         for number, cells in batch:
-            outcome = planner.plan(number, cells, existing)
+            outcome = planner.plan(number, cells, existing, variant_skus)
             kind = outcome[0]
             if kind == "error":
                 sku = cells[sku_index].strip() if len(cells) > sku_index else ""

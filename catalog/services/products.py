@@ -4,17 +4,17 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, ProtectedError, RestrictedError
+from django.db.models import F
 
 from accounts.models import Account
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
 from .. import selectors
-from ..exceptions import DuplicateSku, PlanLimitReached
+from ..exceptions import PlanLimitReached
 from ..models import PRODUCT_FIELDS, Category, Product, ProductStatus
 from ._common import (
+    _delete_unless_referred,
     _full_clean,
     _lock_account,
     _reject_unknown,
@@ -23,6 +23,16 @@ from ._common import (
     _updated_event,
     product_event_data,
 )
+from .variants import (
+    check_options,
+    check_sku_free,
+    first_variant,
+    mirror_default_variant,
+    normalized_options,
+    options_apply,
+)
+
+UPDATABLE_FIELDS = (*PRODUCT_FIELDS, "options")
 
 
 def _normalized(name: str, value, *, account: Account):
@@ -51,8 +61,7 @@ def _ensure_plan_room(*, account: Account, adding: int = 1) -> None:
 
 
 def _check_sku_free(*, account: Account, sku: str, exclude_id: str | None = None) -> None:
-    if Product.objects.filter(account=account, sku=sku).exclude(pk=exclude_id).exists():
-        raise DuplicateSku("A product with this SKU already exists", details={"sku": [f"'{sku}' is already used."]})
+    check_sku_free(account=account, sku=sku, product_id=exclude_id)
 
 
 @atomic_service
@@ -75,10 +84,12 @@ def product_create(
     attributes: dict | None = None,
     track_inventory: bool = True,
     allow_backorder: bool = False,
+    options: list[dict] | None = None,
 ) -> Product:
-    """Creates a product. A non-archived product needs room under the plan's product limit (403 otherwise)."""
+    """Creates a product with its first variant (the first value of each option; without options, the
+    implicit variant). A non-archived product needs room under the plan's product limit (403 otherwise)."""
     fields = {key: value for key, value in locals().items() if key in PRODUCT_FIELDS}
-    product = Product(account=account)
+    product = Product(account=account, options=normalized_options(options))
     for key, value in fields.items():
         setattr(product, key, _normalized(key, value, account=account))
     _full_clean(product, exclude=["account", "category"])
@@ -86,14 +97,17 @@ def product_create(
     if product.status != ProductStatus.ARCHIVED:
         _ensure_plan_room(account=account)
     _save(product, check_unique=lambda: _check_sku_free(account=account, sku=product.sku), force_insert=True)
+    variant = first_variant(product)
+    _save(variant, check_unique=lambda: _check_sku_free(account=account, sku=product.sku), force_insert=True)
     event_emit(account=account, event="product.created", data=product_event_data(product))
     return product
 
 
 @atomic_service
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
-    """Changes the given fields (keys from PRODUCT_FIELDS). Un-archiving needs room under the plan limit."""
-    _reject_unknown(data, PRODUCT_FIELDS, "product")
+    """Changes the given fields (keys from PRODUCT_FIELDS, and `options`: see `variants.options_apply`).
+    Un-archiving needs room under the plan limit."""
+    _reject_unknown(data, UPDATABLE_FIELDS, "product")
     product = (
         Product.objects.select_for_update(no_key=True, of=("self",))
         .select_related("account", "category")
@@ -103,8 +117,13 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     changed = [
         name
         for name, value in data.items()
-        if _set_if_changed(product, name, _normalized(name, value, account=product.account))
+        if name != "options" and _set_if_changed(product, name, _normalized(name, value, account=product.account))
     ]
+    options = normalized_options(data.get("options", product.options))
+    if options != product.options:
+        check_options(options)
+        options_apply(product=product, options=options)
+        changed.append("options")
     if not changed:
         return product
     _full_clean(product, exclude=["account", "category"])
@@ -117,6 +136,7 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
         check_unique=lambda: _check_sku_free(account=product.account, sku=product.sku, exclude_id=product.pk),
         update_fields=[*changed, "updated_at"],
     )
+    mirror_default_variant(product, changed)
     event_emit(account=product.account, event="product.updated", data=_updated_event(product, changed))
     if not was_archived and product.status == ProductStatus.ARCHIVED:
         event_emit(account=product.account, event="product.archived", data=product_event_data(product))
@@ -132,12 +152,7 @@ def product_delete(*, product: Product) -> str:
     product = Product.objects.select_for_update(of=("self",)).select_related("account").get(pk=product.pk)
     if product.order_count == 0:
         data = {"id": product.pk, "sku": product.sku}
-        try:
-            with transaction.atomic():
-                product.delete()
-        except (ProtectedError, RestrictedError):
-            pass
-        else:
+        if _delete_unless_referred(product):
             event_emit(account=product.account, event="product.deleted", data=data)
             return "deleted"
     if product.status != ProductStatus.ARCHIVED:

@@ -1,5 +1,8 @@
 """Routes of this app that take an id, and how to make such an object for an account."""
 
+from decimal import Decimal
+
+from catalog import services
 from omnisales.testing.factories import CategoryFactory, ProductFactory
 
 
@@ -13,8 +16,24 @@ def _product(account):
     return {"productId": ProductFactory(account=account).id}
 
 
+def _variants(account):
+    return {"productId": _variant(account)["productId"]}
+
+
+def _variant(account):
+    """A product with an option and two variants (the first one it was made with, and one added)."""
+    product = ProductFactory(account=account)
+    services.product_update(product=product, data={"options": [{"name": "Size", "values": ["S", "M"]}]})
+    variant = services.variant_create(
+        product=product, sku=f"{product.sku}-M", option_values=["M"], price=Decimal("21.00")
+    )
+    return {"productId": product.id, "variantId": variant.id}
+
+
 SWEEP = {
     "category-detail": _category,
     "category-products": _category,
     "product-detail": _product,
+    "product-variant-list": _variants,
+    "product-variant-detail": _variant,
 }

@@ -25,6 +25,9 @@ def test_demo_seed_builds_a_nested_catalog_and_is_idempotent(account):
     assert categories.count() == 8
     assert sorted(products.values_list("sku", "name", "price", "barcode", "updated_at")) == snapshot
     assert "unchanged 50" in lines[-1]
+    tee = products.get(sku=demo.TEE_SKU)
+    assert [option["name"] for option in tee.options] == ["Size", "Colour"]
+    assert tee.variants.count() == 8 and tee.variants.filter(sku="MEN-005-XL-NVY", price=tee.price + 3).exists()
 
 
 def test_demo_barcodes_are_valid_ean13():

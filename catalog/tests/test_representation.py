@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog import services
 from catalog.models import Product, ProductStatus
 from catalog.serializers import ProductSerializer
 from omnisales.api.representation import plan_for
@@ -39,7 +40,31 @@ def varied_products(account, make_category, make_product):
     )
     archived = make_product(name="Old", category=shoes, status=ProductStatus.ARCHIVED, weight=Decimal("12"))
     Product.objects.filter(pk=archived.pk).update(order_count=3)
+    with_variants(account, "TEE", sizes=["S", "M"], colours=["Black", "White \u2028"])
     return shoes
+
+
+def with_variants(account, sku: str, *, sizes: list[str], colours: list[str]) -> Product:
+    """A product with two options and one variant per combination (the first is the one it was made with)."""
+    tee = services.product_create(
+        account=account,
+        sku=sku,
+        name=f"{sku} shirt",
+        price=Decimal("25"),
+        options=[{"name": "Size", "values": sizes}, {"name": "Colour", "values": colours}],
+    )
+    for number, (size, colour) in enumerate((size, colour) for size in sizes for colour in colours):
+        if number:
+            services.variant_create(
+                product=tee,
+                sku=f"{sku}-{number}",
+                option_values=[size, colour],
+                price=Decimal("25") + number,
+                compare_at_price=Decimal("40") if number % 2 else None,
+                weight=Decimal("0.2") if number % 2 else None,
+                image="https://cdn.example.com/v.png" if number % 2 else None,
+            )
+    return tee
 
 
 def drf(products, **kwargs) -> bytes:
@@ -59,7 +84,8 @@ def test_products_render_like_drf(account, varied_products):
 def test_product_rows_render_like_drf_renders_the_instances(account, varied_products):
     from catalog import selectors
 
-    assert list(selectors.PRODUCT_ROW_COLUMNS) == list(ProductSerializer().fields)  # exactly what it shows
+    shown = [name for name in ProductSerializer().fields if name != "variants"]  # completed by the rows' iterable
+    assert list(selectors.PRODUCT_ROW_COLUMNS) == shown  # exactly what it shows
     products = list(Product.objects.filter(account=account).order_by("pk"))
     rows = list(selectors.product_rows().filter(account=account).order_by("pk"))
     assert all(type(row) is dict for row in rows) and [row["id"] for row in rows] == [p.pk for p in products]
@@ -125,8 +151,32 @@ def test_list_statements_are_the_same_for_one_product_and_many(api, account, mak
 
 
 def test_detail_statements_are_fixed(api, account, varied_products):
+    """One statement for a product without options; one more (its variants, however many) with options."""
     api.get("/api/products")
     counts = {
-        len(statements(api, f"/api/products/{product.pk}")) for product in Product.objects.filter(account=account)
+        (bool(product.options), len(statements(api, f"/api/products/{product.pk}")))
+        for product in Product.objects.filter(account=account)
     }
-    assert len(counts) == 1
+    assert counts == {(False, 1), (True, 2)}
+
+
+def test_list_statements_are_the_same_for_one_product_and_fifty_with_ten_variants_each(api, account):
+    account.product_limit = 100
+    account.save()
+    with_variants(account, "V0", sizes=["S", "M"], colours=["A", "B", "C", "D", "E"])
+    api.get("/api/products")
+    one = statements(api, "/api/products?limit=250")
+    for number in range(1, 50):
+        with_variants(account, f"V{number}", sizes=["S", "M"], colours=["A", "B", "C", "D", "E"])
+    many = statements(api, "/api/products?limit=250")
+    assert len(many) == len(one), "\n".join(many)
+    body = api.get("/api/products?limit=250").json()
+    assert len(body) == 50 and {len(product["variants"]) for product in body} == {10}
+    assert body[0]["variants"][0]["title"] == "S / A" and body[0]["variants"][-1]["optionValues"] == ["M", "E"]
+
+
+def test_a_product_without_options_shows_no_variant(api, account, make_product):
+    product = make_product()
+    body = api.get(f"/api/products/{product.pk}").json()
+    assert body["options"] == [] and body["variants"] == []
+    assert api.get(f"/api/products/{product.pk}/variants").json() == []

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import Product
+from catalog.models import Product, default_variant_id
 from omnisales.api.actors import Actor
 from webhooks.services import event_emit_many
 
@@ -81,7 +81,12 @@ def _lock_levels_at(*, account: Account, pairs: Iterable[tuple[str, str]]) -> di
     pairs = set(pairs)
     StockLevel.objects.bulk_create(
         [
-            StockLevel(account=account, product_id=product_id, warehouse_id=warehouse_id)
+            StockLevel(
+                account=account,
+                product_id=product_id,
+                variant_id=default_variant_id(product_id),
+                warehouse_id=warehouse_id,
+            )
             for product_id, warehouse_id in pairs
         ],
         ignore_conflicts=True,
@@ -142,6 +147,7 @@ def movement_for(
         account_id=level.account_id,
         stock_level=level,
         product_id=level.product_id,
+        variant_id=level.variant_id,
         warehouse_id=level.warehouse_id,
         type=type,
         quantity=quantity,

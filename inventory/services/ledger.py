@@ -5,7 +5,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import Product
+from catalog.models import Product, default_variant_id
 from omnisales.api.actors import Actor
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.transactions import atomic_service
@@ -141,6 +141,7 @@ def stock_transfer_create(
     transfer = StockTransfer.objects.create(
         account=account,
         product=product,
+        variant_id=default_variant_id(product.pk),
         from_warehouse=from_warehouse,
         to_warehouse=to_warehouse,
         quantity=quantity,

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import Product
+from catalog.models import Product, default_variant_id
 from omnisales.api.actors import Actor
 from omnisales.api.transactions import atomic_service
 
@@ -131,6 +131,7 @@ def _reservation(
         reference_type=reference_type,
         reference_id=reference_id,
         product_id=product_id,
+        variant_id=default_variant_id(product_id),
         warehouse_id=warehouse_id,
         quantity=quantity,
         status=status,

@@ -4,6 +4,7 @@ After every scenario the ledger must still sum to the stock levels."""
 import pytest
 from django.db import IntegrityError, transaction
 
+from catalog.models import default_variant_id
 from catalog.services import product_delete
 from inventory import selectors, services
 from inventory.exceptions import (
@@ -525,7 +526,10 @@ def test_deleting_warehouses(account, two_warehouses, make_product, receive, ass
 
     empty = services.warehouse_create(account=account, name="Empty", code="EMPTY")
     services.stock_level_update(
-        stock_level=StockLevel.objects.create(account=account, product=product, warehouse=empty), reorder_point=3
+        stock_level=StockLevel.objects.create(
+            account=account, product=product, variant_id=default_variant_id(product.pk), warehouse=empty
+        ),
+        reorder_point=3,
     )
     assert services.warehouse_delete(warehouse=empty) == "deleted"
     assert not Warehouse.objects.filter(pk=empty.pk).exists()

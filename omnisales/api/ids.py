@@ -44,6 +44,7 @@ PREFIXES = {
     "campaign": "cmp",
     "template": "tpl",
     "marketplace_connection": "conn",
+    "product_variant": "var",
 }
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order: sorts by time

@@ -7,7 +7,8 @@ import factory
 
 from accounts.models import Account, Membership, Role, User
 from billing.models import Plan, Subscription, SubscriptionStatus
-from catalog.models import Category, Product, ProductStatus
+from catalog.models import Category, Product, ProductStatus, ProductVariant
+from catalog.services import first_variant
 from customers.models import Customer
 from inventory import services as inventory_services
 from inventory.models import AdjustmentReason, Warehouse
@@ -82,6 +83,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
@@ -89,6 +91,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     price = Decimal("19.99")
     currency = "USD"
     status = ProductStatus.ACTIVE
+
+    @factory.post_generation
+    def variants(product, create, extracted, **kwargs):
+        """Every product has its first variant (the implicit one without options), as the services make it."""
+        if create:
+            ProductVariant.objects.bulk_create([first_variant(product)])
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

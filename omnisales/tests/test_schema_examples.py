@@ -178,9 +178,9 @@ def error_examples(schema, status_code: str):
 
 
 def concrete(path: str, value: dict) -> str:
-    """The path with its id replaced by the one the 404 example names."""
+    """The path with its (last) id replaced by the one the 404 example names."""
     made_up_id = value["details"].rsplit(" ", 1)[-1]
-    head, _, rest = path.partition("{")
+    head, _, rest = path.rpartition("{")
     return head + made_up_id + rest.partition("}")[2]
 
 

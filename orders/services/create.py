@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.models import Account
-from catalog.models import Product, ProductStatus
+from catalog.models import Product, ProductStatus, default_variant_id
 from catalog.services import product_mark_ordered
 from customers.exceptions import CustomerAnonymized
 from customers.models import Customer
@@ -111,6 +111,7 @@ def order_draft(
             account=account,
             order=order,
             product=product,
+            variant_id=default_variant_id(product.pk),
             position=position,
             product_name=product.name,
             sku=product.sku,

@@ -163,6 +163,39 @@ FOLDERS = (
             Step("PATCH", "/api/products/{productId}"),
             Step("GET", "/api/products/export"),
             Step("POST", "/api/products/import"),
+            Step(
+                "POST",
+                "/api/products",
+                name="Create a product with options",
+                body={
+                    "sku": "TEE-ORG",
+                    "name": "Organic T-shirt",
+                    "price": 25.0,
+                    "status": "active",
+                    "options": [
+                        {"name": "Size", "values": ["S", "M", "L"]},
+                        {"name": "Colour", "values": ["Black", "White"]},
+                    ],
+                },
+                captures={"optionProductId": "body.id"},
+                checks=('pm.expect(body.variants[0].title).to.eql("S / Black");',),
+            ),
+            *(
+                Step(method, path, path_variables={"productId": "optionProductId"})
+                for method, path in (
+                    ("GET", "/api/products/{productId}/variants"),
+                    ("POST", "/api/products/{productId}/variants"),
+                    ("GET", "/api/products/{productId}/variants/{variantId}"),
+                    ("PUT", "/api/products/{productId}/variants/{variantId}"),
+                    ("PATCH", "/api/products/{productId}/variants/{variantId}"),
+                )
+            ),
+            Step(
+                "DELETE",
+                "/api/products/{productId}/variants/{variantId}",
+                path_variables={"productId": "optionProductId"},
+                checks=DELETED,
+            ),
             *_create_then_delete("product", "/api/products/{productId}", changes={"categoryId": None}, checks=DELETED),
             *_create_then_delete("category", "/api/categories/{categoryId}"),
         ),
