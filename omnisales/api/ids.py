@@ -43,6 +43,8 @@ PREFIXES = {
     "campaign": "cmp",
     "template": "tpl",
     "marketplace_connection": "conn",
+    "message": "msg",
+    "consent_change": "cons",
 }
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order: sorts by time

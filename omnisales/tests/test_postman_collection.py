@@ -150,6 +150,7 @@ def test_getting_started_runs_first_from_product_to_timeline(collection):
         "Payments",
         "Billing",
         "Webhooks",
+        "Messaging",
     ]
 
 
