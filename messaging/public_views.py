@@ -37,7 +37,7 @@ def unsubscribe(request, token: str):
     try:
         target = services.unsubscribe_target(token)
     except ApplicationError:
-        return _page("Link not valid", format_html("<p>This unsubscribe link is not valid.</p>"), status=400)
+        return _page("Link not valid", format_html("<p>{}</p>", "This unsubscribe link is not valid."), status=400)
     label = CHANNEL_LABEL[target["ch"]]
     if request.method == "GET":
         return _page(

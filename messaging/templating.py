@@ -8,6 +8,7 @@ The sandbox is a parser with a short list of tags (no `load`, `include`, `extend
 """
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -217,8 +218,10 @@ def _check(nodes: Iterable[Node], scope: dict, paths: set[str]) -> None:
             _check(children, inner, paths)
 
 
+@functools.lru_cache(maxsize=256)
 def compile_template(source: str) -> Compiled:
-    """Parses and checks a template; TemplateInvalid with the reason if it cannot be saved."""
+    """Parses and checks a template; TemplateInvalid with the reason if it cannot be saved. Compiled once
+    per source text and process: a campaign renders the same template for every recipient."""
     try:
         template = _SandboxTemplate(source, engine=_ENGINE)
     except TemplateSyntaxError as exc:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from customers import selectors as customer_selectors
@@ -92,7 +93,7 @@ def campaign_create(*, account, name: str, **fields) -> Campaign:
 
 
 def _locked(campaign: Campaign) -> Campaign:
-    return Campaign.objects.select_for_update().select_related("template").get(pk=campaign.pk)
+    return Campaign.objects.select_for_update(of=("self",)).select_related("account", "template").get(pk=campaign.pk)
 
 
 @atomic_service
@@ -240,12 +241,29 @@ def _content(campaign: Campaign) -> _Content:
     )
 
 
-def _claim(recipient_id: int) -> bool:
-    return bool(
-        CampaignRecipient.objects.filter(pk=recipient_id, status=RecipientStatus.PENDING).update(
-            status=RecipientStatus.SENDING, claimed_at=timezone.now()
+def _advance(*, done: tuple[int, str] | None, claim: int | None) -> bool:
+    """One statement, one commit per message: records the row just sent (`done`: id and provider message
+    id) and claims the next (pending -> sending). True when `claim` was claimed."""
+    now = timezone.now()
+    if done is None:
+        return bool(
+            CampaignRecipient.objects.filter(pk=claim, status=RecipientStatus.PENDING).update(
+                status=RecipientStatus.SENDING, claimed_at=now
+            )
         )
+    done_id, provider_id = done
+    if claim is None:
+        _record(done_id, status=RecipientStatus.SENT, sent_at=now, provider_message_id=provider_id)
+        return False
+    updated = CampaignRecipient.objects.filter(
+        Q(pk=done_id, status=RecipientStatus.SENDING) | Q(pk=claim, status=RecipientStatus.PENDING)
+    ).update(
+        status=Case(When(pk=done_id, then=Value(RecipientStatus.SENT)), default=Value(RecipientStatus.SENDING)),
+        sent_at=Case(When(pk=done_id, then=Value(now)), default=F("sent_at")),
+        provider_message_id=Case(When(pk=done_id, then=Value(provider_id)), default=F("provider_message_id")),
+        claimed_at=Case(When(pk=claim, then=Value(now)), default=F("claimed_at")),
     )
+    return updated == 2  # the row just sent is ours (sending); the other one is the claim
 
 
 def _record(recipient_id: int, **fields) -> None:
@@ -275,6 +293,7 @@ class _Sender:
         else:
             self.sender = sender_of(campaign.account_id)
             self.connection = email_provider.connection()
+            self.connection.open()  # one SMTP session for the batch (send_messages would open one per call)
             self.rate, self.provider_name = settings.MESSAGING_EMAIL_RATE_PER_SECOND, "email"
 
     def _context(self, recipient: CampaignRecipient) -> tuple[dict, str]:
@@ -337,11 +356,14 @@ def campaign_batch_send(*, campaign_id: str, batch: int) -> int:
         .order_by("pk")
     )
     sender, sent = _Sender(campaign), 0
+    done = None  # the row sent last, recorded with the next claim
     try:
         for index, recipient in enumerate(recipients):
             if index and index % CANCEL_CHECK_EVERY == 0 and not _still_sending(campaign_id):
                 break
-            if not _claim(recipient.pk):
+            claimed = _advance(done=done, claim=recipient.pk)
+            sent, done = sent + (done is not None), None
+            if not claimed:
                 continue  # another task has it, or had it
             try:
                 provider_id = sender.send(recipient)
@@ -351,9 +373,11 @@ def campaign_batch_send(*, campaign_id: str, batch: int) -> int:
                     raise BatchInterrupted(f"{exc.__class__.__name__}: {exc}") from exc
                 _record(recipient.pk, status=RecipientStatus.FAILED, error=f"{exc.__class__.__name__}: {exc}"[:500])
                 continue
-            _record(recipient.pk, status=RecipientStatus.SENT, sent_at=timezone.now(), provider_message_id=provider_id)
-            sent += 1
+            done = (recipient.pk, provider_id)
     finally:
+        if done is not None:
+            _advance(done=done, claim=None)
+            sent += 1
         sender.close()
     campaign_complete_if_done(campaign_id=campaign_id)
     return sent
