@@ -129,6 +129,8 @@ class Campaign(TenantModel):
     tags = models.JSONField(default=list, blank=True, help_text="Customers with any of these tags.")
     scheduled_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When the audience was frozen into recipient rows; until then the campaign cannot be complete.
+    recipients_ready_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 

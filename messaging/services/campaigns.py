@@ -207,14 +207,25 @@ def _pending_batches(campaign_id: str) -> list[int]:
     )
 
 
+def campaign_recipients_freeze(*, campaign_id: str) -> Campaign | None:
+    """Freezes a sending campaign's audience into recipient rows, once (under the campaign's row lock).
+    None when the campaign is not sending."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update(of=("self",)).select_related("account").filter(pk=campaign_id)
+        campaign = campaign.first()
+        if campaign is None or campaign.status != CampaignStatus.SENDING:
+            return None
+        if campaign.recipients_ready_at is None:
+            _recipients_build(campaign)
+            campaign.recipients_ready_at = timezone.now()
+            campaign.save(update_fields=["recipients_ready_at", "updated_at"])
+    return campaign
+
+
 def campaign_start(*, campaign_id: str) -> int:
     """Freezes the audience (once) and enqueues a task per batch with pending rows; returns how many."""
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-        if campaign is None or campaign.status != CampaignStatus.SENDING:
-            return 0
-        if not CampaignRecipient.objects.filter(campaign=campaign).exists():
-            _recipients_build(campaign)
+    if campaign_recipients_freeze(campaign_id=campaign_id) is None:
+        return 0
     batches = _pending_batches(campaign_id)
     for batch in batches:
         dispatch.enqueue(dispatch.CAMPAIGN_BATCH_SEND, args=[campaign_id, batch])
@@ -263,7 +274,10 @@ def _advance(*, done: tuple[int, str] | None, claim: int | None) -> bool:
         provider_message_id=Case(When(pk=done_id, then=Value(provider_id)), default=F("provider_message_id")),
         claimed_at=Case(When(pk=claim, then=Value(now)), default=F("claimed_at")),
     )
-    return updated == 2  # the row just sent is ours (sending); the other one is the claim
+    if updated == 2:
+        return True
+    # The row just sent was no longer ours (the sweep gave it up): was the claim made? (rare)
+    return CampaignRecipient.objects.filter(pk=claim, status=RecipientStatus.SENDING, claimed_at=now).exists()
 
 
 def _record(recipient_id: int, **fields) -> None:
@@ -388,16 +402,16 @@ def _still_sending(campaign_id: str) -> bool:
 
 
 def campaign_complete_if_done(*, campaign_id: str) -> bool:
-    """Marks a sending campaign sent once no recipient is pending or being sent."""
+    """Marks a sending campaign sent once its recipients are frozen and none is pending or being sent."""
     unfinished = CampaignRecipient.objects.filter(
         campaign_id=campaign_id, status__in=[RecipientStatus.PENDING, RecipientStatus.SENDING]
     )
     if unfinished.exists():
         return False
     return bool(
-        Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).update(
-            status=CampaignStatus.SENT, completed_at=timezone.now(), updated_at=timezone.now()
-        )
+        Campaign.objects.filter(
+            pk=campaign_id, status=CampaignStatus.SENDING, recipients_ready_at__isnull=False
+        ).update(status=CampaignStatus.SENT, completed_at=timezone.now(), updated_at=timezone.now())
     )
 
 
@@ -421,7 +435,8 @@ def campaigns_start_due(*, now=None) -> int:
 def campaigns_resume_stalled(*, stalled_for: timedelta | None = None) -> int:
     """For sending campaigns: rows a dead worker left `sending` are failed (never sent twice), and
     batches with pending rows are enqueued again (a duplicate batch task sends nothing twice)."""
-    stalled_for = stalled_for or timedelta(seconds=settings.MESSAGING_STALLED_SECONDS)
+    if stalled_for is None:
+        stalled_for = timedelta(seconds=settings.MESSAGING_STALLED_SECONDS)
     cutoff = timezone.now() - stalled_for
     resumed = 0
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SENDING, started_at__lte=cutoff).values_list(

@@ -84,8 +84,9 @@ def test_sending_twice_is_a_409_and_repeated_tasks_send_nothing_again(api, audie
     _send(api, campaign["id"], on_commit)
     assert_error(_send(api, campaign["id"], on_commit), 409, "CAMPAIGN_NOT_SENDABLE")
     Campaign.objects.filter(pk=campaign["id"]).update(status=CampaignStatus.SENDING)  # as if still sending
-    assert services.campaign_start(campaign_id=campaign["id"]) == 0
-    assert services.campaign_batch_send(campaign_id=campaign["id"], batch=0) == 0
+    assert services.campaign_batch_send(campaign_id=campaign["id"], batch=0) == 0  # a redelivered batch task
+    assert services.campaign_start(campaign_id=campaign["id"]) == 0  # a redelivered start task
+    assert Campaign.objects.get(pk=campaign["id"]).status == CampaignStatus.SENT
     assert CampaignRecipient.objects.filter(campaign_id=campaign["id"]).count() == 5
     assert sorted(smtp_server.sink.per_recipient.values()) == [1, 1, 1]
 
@@ -157,9 +158,7 @@ def test_drafts_and_scheduled_campaigns_cancel_and_sent_ones_do_not(api, audienc
 def test_cancelling_a_sending_campaign_cancels_its_pending_rows(api, audience, mailoutbox):
     campaign = Campaign.objects.get(pk=_create(api)["id"])
     services.campaign_send(campaign=campaign)
-    from messaging.services.campaigns import _recipients_build
-
-    _recipients_build(Campaign.objects.select_related("account").get(pk=campaign.pk))  # frozen, none sent yet
+    services.campaign_recipients_freeze(campaign_id=campaign.pk)  # frozen, none sent yet
     response = api.post(f"/api/email/campaigns/{campaign.pk}/cancel")
     assert response.json()["stats"]["cancelled"] == 3 and response.json()["stats"]["pending"] == 0
     assert services.campaign_batch_send(campaign_id=campaign.pk, batch=0) == 0
@@ -284,9 +283,7 @@ def test_the_sweep_fails_rows_a_dead_worker_left_and_resends_the_rest_once(api, 
     settings.MESSAGING_BATCH_SIZE = 10
     campaign = Campaign.objects.get(pk=_create(api)["id"])
     services.campaign_send(campaign=campaign)
-    from messaging.services.campaigns import _recipients_build
-
-    _recipients_build(Campaign.objects.select_related("account").get(pk=campaign.pk))
+    services.campaign_recipients_freeze(campaign_id=campaign.pk)
     long_ago = timezone.now() - timedelta(hours=1)
     Campaign.objects.filter(pk=campaign.pk).update(started_at=long_ago)
     rows = list(CampaignRecipient.objects.filter(campaign=campaign, status=RecipientStatus.PENDING).order_by("pk"))
@@ -312,3 +309,12 @@ def test_the_rate_limit_holds_sends_to_the_next_second():
     assert slept == [0.8, 1.0]  # two in second 1000, two in 1001, one in 1002
     ratelimit.wait_for_slot("test-provider", 0, sleep=sleep, clock=lambda: now[0])
     assert len(slept) == 2
+
+
+def test_a_campaign_is_not_complete_before_its_audience_is_frozen(api, audience, mailoutbox):
+    campaign = Campaign.objects.get(pk=_create(api)["id"])
+    services.campaign_send(campaign=campaign)  # the start task is enqueued on commit: not run here
+    assert services.campaign_batch_send(campaign_id=campaign.pk, batch=0) == 0  # a batch task ahead of it
+    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.SENDING
+    assert services.campaign_start(campaign_id=campaign.pk) == 1
+    assert len(mailoutbox) == 3 and Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.SENT

@@ -5,6 +5,7 @@ a transient failure a sender should retry; `"550 ..."` a permanent one), or None
 those addresses at RCPT TO with 550. `keep_content=False` counts messages and recipients only (benchmarks).
 """
 
+import logging
 import socket
 import threading
 from collections import Counter, deque
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 
 @dataclass
