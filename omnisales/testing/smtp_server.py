@@ -1,8 +1,9 @@
 """A local SMTP server (aiosmtpd) for tests and benchmarks: it keeps every message it accepts.
 
-`failures` answers the next DATA commands in order: an SMTP error reply (`"451 4.3.0 Try again later"` is
-a transient failure a sender should retry; `"550 ..."` a permanent one), or None to accept that message; `fail_recipients` refuses
-those addresses at RCPT TO with 550. `keep_content=False` counts messages and recipients only (benchmarks).
+`failures` answers the next DATA commands in order: an SMTP error reply (`"451 4.3.0 Try again later"`
+is a transient failure a sender should retry; `"550 ..."` a permanent one), or None to accept that one.
+`fail_recipients` refuses those addresses at RCPT TO with 550. `keep_content=False` counts messages and
+recipients only (benchmarks).
 """
 
 import logging

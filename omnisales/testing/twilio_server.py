@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import threading
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -151,7 +152,7 @@ class FakeTwilio:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a local test URL
+            with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status
         except urllib.error.HTTPError as exc:
             return exc.code
