@@ -1,23 +1,11 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from omnisales.api.admin import ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
 from . import selectors, services
 from .models import Campaign, CampaignRecipient, ConsentChange, EmailTemplate, Message, MessagingSettings
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the services (sends, callbacks, opt-outs): staff look, never edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MessagingSettings)
@@ -27,37 +15,19 @@ class MessagingSettingsAdmin(admin.ModelAdmin):
     search_fields = ["account__name", "sender_name", "reply_to"]
     list_select_related = ["account"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the account's sender: change it, never leave the account without one
+
 
 @admin.register(EmailTemplate)
-class EmailTemplateAdmin(admin.ModelAdmin):
+class EmailTemplateAdmin(ReadOnlyModelAdmin):
     """Read-only here (the API checks templates in the sandbox when saved); the page shows a preview."""
 
     list_display = ["name", "kind", "is_active", "account", "updated_at"]
     list_filter = ["account", "kind", "is_active"]
     search_fields = ["id", "name", "subject"]
     list_select_related = ["account"]
-    readonly_fields = [
-        "id",
-        "account",
-        "name",
-        "kind",
-        "is_active",
-        "subject",
-        "html_body",
-        "text_body",
-        "preview",
-        "created_at",
-        "updated_at",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    readonly_fields = ["preview"]
 
     @admin.display(description="Preview (sample data)")
     def preview(self, obj):
@@ -71,7 +41,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(ReadOnlyModelAdmin):
     list_display = ["to", "channel", "subject", "status", "source", "sent_at", "account", "created_at"]
     list_filter = ["account", "channel", "status", "source", "created_at"]
     search_fields = ["id", "to", "subject", "provider_message_id"]
@@ -80,38 +50,18 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ReadOnlyAdmin):
+class CampaignAdmin(ReadOnlyModelAdmin):
     """Campaigns with their live counts; the actions send drafts and cancel, as the API does."""
 
     list_display = ["name", "channel", "status", "scheduled_at", "started_at", "completed_at", "account"]
     list_filter = ["account", "channel", "status", "created_at"]
     search_fields = ["id", "name", "subject"]
     list_select_related = ["account"]
-    readonly_fields = [
-        "id",
-        "account",
-        "name",
-        "channel",
-        "status",
-        "template",
-        "subject",
-        "segment_id",
-        "tags",
-        "scheduled_at",
-        "started_at",
-        "completed_at",
-        "cancelled_at",
-        "live_counts",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["live_counts"]
     actions = ["send_now", "cancel"]
 
     def has_change_permission(self, request, obj=None):
         return obj is None and request.user.has_perm("messaging.change_campaign")  # the actions, not the form
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("messaging.view_campaign") or request.user.has_perm("messaging.change_campaign")
 
     @admin.display(description="Recipients")
     def live_counts(self, obj):
@@ -148,7 +98,7 @@ class CampaignAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CampaignRecipient)
-class CampaignRecipientAdmin(ReadOnlyAdmin):
+class CampaignRecipientAdmin(ReadOnlyModelAdmin):
     list_display = ["campaign", "customer", "address", "status", "skip_reason", "sent_at"]
     list_filter = ["campaign__account", "status", "skip_reason"]
     search_fields = ["=campaign__id", "=customer__id", "address"]
@@ -157,7 +107,7 @@ class CampaignRecipientAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsentChange)
-class ConsentChangeAdmin(ReadOnlyAdmin):
+class ConsentChangeAdmin(ReadOnlyModelAdmin):
     list_display = ["customer", "channel", "subscribed", "source", "campaign", "account", "created_at"]
     list_filter = ["account", "channel", "source", "created_at"]
     search_fields = ["id", "=customer__id", "customer__email"]

@@ -26,7 +26,7 @@ class MessagingSettings(models.Model):
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="+", primary_key=True)
     sender_name = models.CharField(max_length=100, blank=True, default="")
-    reply_to = models.CharField(max_length=254, blank=True, default="")
+    reply_to = models.EmailField(max_length=254, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

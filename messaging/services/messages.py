@@ -45,24 +45,15 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("Validation failed", details={field: [message]})
 
 
-def _email_address(raw: str, field: str = "to") -> str:
+def _normalized(raw: str, normalize, field: str = "to") -> str:
+    """An address in its stored form (customers.normalize), or a 422 on `field`."""
     try:
-        address = normalize_email(raw)
+        value = normalize(raw)
     except InvalidValue as exc:
         raise _invalid(field, str(exc)) from None
-    if address is None:
+    if value is None:
         raise _invalid(field, "This field may not be blank.")
-    return address
-
-
-def phone_number(raw: str, field: str = "to") -> str:
-    try:
-        number = normalize_phone(raw)
-    except InvalidValue as exc:
-        raise _invalid(field, str(exc)) from None
-    if number is None:
-        raise _invalid(field, "This field may not be blank.")
-    return number
+    return value
 
 
 def _template_context(*, account, customer, variables: dict, paths) -> dict:
@@ -90,7 +81,7 @@ def email_send(
 ) -> Message:
     """Checks and renders the email now (so every error is a 422 before anything is queued), records it
     as `queued`, and delivers it from a task once the request commits."""
-    address = _email_address(to)
+    address = _normalized(to, normalize_email)
     customer = Customer.objects.filter(account=account, email=address, is_anonymized=False).first()
     variables = variables or {}
     if template is None:
@@ -124,7 +115,7 @@ def email_send(
 
 @atomic_service
 def sms_send(*, account, to: str, message: str) -> Message:
-    number = phone_number(to)
+    number = _normalized(to, normalize_phone)
     if not message.strip():
         raise _invalid("message", "This field may not be blank.")
     customer = Customer.objects.filter(account=account, phone=number, is_anonymized=False).first()
