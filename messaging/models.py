@@ -183,7 +183,6 @@ class CampaignRecipient(models.Model):
 class ConsentSource(models.TextChoices):
     ONE_CLICK = "one_click", "One-click unsubscribe (List-Unsubscribe-Post)"
     UNSUBSCRIBE_PAGE = "unsubscribe_page", "Unsubscribe page"
-    SMS_STOP = "sms_stop", "SMS STOP reply"
 
 
 class ConsentChange(TenantModel):

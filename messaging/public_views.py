@@ -57,7 +57,7 @@ def unsubscribe(request, token: str):
 @require_http_methods(["POST"])
 def sms_status(request):
     """Twilio's StatusCallback: form fields MessageSid, MessageStatus, ErrorCode, signed over this URL."""
-    url = settings.MESSAGING_PUBLIC_URL.rstrip("/") + request.get_full_path()
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + request.get_full_path()
     params = {key: request.POST.get(key) for key in request.POST}
     if not sms_provider.signature_valid(
         url=url, params=params, signature=request.headers.get("X-Twilio-Signature", "")

@@ -5,8 +5,6 @@ from django.conf import settings
 
 from . import dispatch, services
 
-BATCH_RETRY_DELAYS = (5, 15, 60, 300, 900)
-
 
 @shared_task(name=dispatch.MESSAGE_DELIVER, acks_late=True)
 def message_deliver_task(message_id: str) -> str | None:
@@ -27,7 +25,7 @@ def campaign_start_task(campaign_id: str) -> int:
     name=dispatch.CAMPAIGN_BATCH_SEND,
     bind=True,
     acks_late=True,
-    max_retries=len(BATCH_RETRY_DELAYS),
+    max_retries=len(settings.MESSAGING_BATCH_RETRY_DELAYS_SECONDS),
     time_limit=1800,
     soft_time_limit=1740,
 )
@@ -35,7 +33,8 @@ def campaign_batch_send_task(self, campaign_id: str, batch: int) -> int:
     try:
         return services.campaign_batch_send(campaign_id=campaign_id, batch=batch)
     except services.BatchInterrupted as exc:
-        delays = settings.MESSAGING_BATCH_RETRY_DELAYS_SECONDS or BATCH_RETRY_DELAYS
+        # Out of retries, the rows stay pending for the stalled-campaign sweep.
+        delays = settings.MESSAGING_BATCH_RETRY_DELAYS_SECONDS
         raise self.retry(exc=exc, countdown=delays[min(self.request.retries, len(delays) - 1)]) from exc
 
 

@@ -475,8 +475,7 @@ SMS_BACKEND = env.str(
     if TESTING
     else "messaging.providers.sms.ConsoleBackend",
 )
-# Where recipients and Twilio reach this service: unsubscribe links and SMS status callbacks.
-MESSAGING_PUBLIC_URL = env.str("MESSAGING_PUBLIC_URL", default="http://localhost:3000")
+# Unsubscribe links and Twilio's status callbacks are PUBLIC_BASE_URL + /messaging/...
 # Campaign recipients per batch task, and each provider's send rate (messages per second, all
 # workers together when REDIS_URL is set; 0 = no limit).
 MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=500)

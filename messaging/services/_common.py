@@ -54,11 +54,11 @@ def unsubscribe_token_read(token: str) -> dict | None:
 
 
 def unsubscribe_url(token: str) -> str:
-    return settings.MESSAGING_PUBLIC_URL.rstrip("/") + reverse("messaging-unsubscribe", kwargs={"token": token})
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("messaging-unsubscribe", kwargs={"token": token})
 
 
 def sms_status_callback_url() -> str:
-    return settings.MESSAGING_PUBLIC_URL.rstrip("/") + reverse("messaging-sms-status")
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("messaging-sms-status")
 
 
 def render_email(*, subject: str, html: str, text: str, context: dict) -> tuple[str, str, str]:

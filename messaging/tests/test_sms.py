@@ -16,7 +16,7 @@ SEED_BODY = {"to": "+1234567890", "message": "Your order #12345 has been shipped
 @pytest.fixture
 def public_url(settings, live_server, transactional_db):
     """Twilio calls back this server: the test's rows are committed so its thread sees them."""
-    settings.MESSAGING_PUBLIC_URL = live_server.url
+    settings.PUBLIC_BASE_URL = live_server.url
     return live_server.url
 
 
