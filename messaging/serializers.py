@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -5,6 +7,11 @@ from omnisales.api.serializers import StrictCharField, StrictChoiceField
 
 from . import examples
 from .models import Campaign, CampaignStatus, Channel, EmailTemplate, Message, MessagingSettings, TemplateKind
+
+# Bodies stay under API_MAX_BODY_BYTES (1 MiB) however their characters are escaped (Gmail clips
+# messages past ~100 KB anyway).
+HTML_MAX = 50_000
+TEXT_MAX = 20_000
 
 
 class TemplateIdField(StrictCharField):
@@ -27,9 +34,9 @@ class EmailSendSerializer(serializers.Serializer):
     to = StrictCharField(max_length=254, help_text="The recipient's email address.")
     subject = StrictCharField(max_length=500, required=False, help_text="Required without templateId.")
     content = StrictCharField(
-        max_length=100_000, required=False, help_text="The text body; required without templateId."
+        max_length=TEXT_MAX, required=False, help_text="The text body; required without templateId."
     )
-    html = StrictCharField(max_length=200_000, required=False, allow_blank=True, help_text="An HTML body.")
+    html = StrictCharField(max_length=HTML_MAX, required=False, allow_blank=True, help_text="An HTML body.")
     template_id = TemplateIdField(required=False, source="template", help_text="Render this template instead.")
     variables = serializers.DictField(
         required=False,
@@ -84,8 +91,8 @@ class TemplateSerializer(serializers.ModelSerializer):
     )
     active = serializers.BooleanField(source="is_active", required=False, default=True)
     subject = StrictCharField(max_length=500, help_text="Django template language; see the variables in the docs.")
-    html_body = StrictCharField(max_length=200_000, required=False, allow_blank=True, default="")
-    text_body = StrictCharField(max_length=100_000, required=False, allow_blank=True, default="")
+    html_body = StrictCharField(max_length=HTML_MAX, required=False, allow_blank=True, default="")
+    text_body = StrictCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
     class Meta:
         model = EmailTemplate
@@ -118,9 +125,9 @@ class CampaignSerializer(serializers.ModelSerializer):
         source="template", required=False, allow_null=True, default=None, help_text="The email's template."
     )
     subject = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
-    html_body = StrictCharField(max_length=200_000, required=False, allow_blank=True, default="")
+    html_body = StrictCharField(max_length=HTML_MAX, required=False, allow_blank=True, default="")
     text_body = StrictCharField(
-        max_length=100_000, required=False, allow_blank=True, default="", help_text="Text part, or the SMS text."
+        max_length=TEXT_MAX, required=False, allow_blank=True, default="", help_text="Text part, or the SMS text."
     )
     segment_id = StrictCharField(
         max_length=40, required=False, allow_null=True, default=None, help_text="An RFM segment name or a seg_… id."
@@ -173,8 +180,16 @@ class CampaignSendSerializer(serializers.Serializer):
 @extend_schema_serializer(examples=examples.SETTINGS)
 class MessagingSettingsSerializer(serializers.ModelSerializer):
     sender_name = StrictCharField(max_length=100, required=False, allow_blank=True)
-    reply_to = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    reply_to = StrictCharField(max_length=254, required=False, allow_blank=True, help_text="An email address.")
 
     class Meta:
         model = MessagingSettings
         fields = ["sender_name", "reply_to"]
+
+    def validate_reply_to(self, value: str) -> str:
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError("Enter a valid email address.") from exc
+        return value

@@ -139,3 +139,9 @@ def test_scopes(account, make_client):
     outsider = make_client(account, scopes=["read:orders"])
     assert_error(outsider.get("/api/email/messages"), 403, "INSUFFICIENT_SCOPE")
     assert Message.objects.count() == 0
+
+
+def test_the_reply_to_must_be_an_address(api):
+    response = api.patch("/api/email/settings", {"replyTo": "not an address"}, format="json")
+    assert assert_error(response, 422, "VALIDATION_ERROR")["details"] == {"replyTo": ["Enter a valid email address."]}
+    assert api.get("/api/email/settings").json() == {"senderName": "", "replyTo": ""}
