@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         # pending/succeeded/failed: webhook deliveries and order payment records share the choices
         "ResultStatusEnum": "webhooks.models.DeliveryStatus",
         "StripePaymentStatusEnum": "billing.models.PaymentStatus",
+        "MessageChannelEnum": "messaging.models.Channel",
+        "OrderChannelEnum": "orders.models.Channel",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }

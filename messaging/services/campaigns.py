@@ -86,7 +86,6 @@ def _check(campaign: Campaign) -> None:
 @atomic_service
 def campaign_create(*, account, name: str, **fields) -> Campaign:
     campaign = Campaign(account=account, name=name, **fields)
-    campaign.account = account
     _check(campaign)
     campaign.save(force_insert=True)
     return campaign
@@ -113,7 +112,7 @@ def campaign_delete(*, campaign: Campaign) -> None:
     locked = _locked(campaign)
     if locked.status not in (CampaignStatus.DRAFT, CampaignStatus.CANCELLED) or locked.started_at:
         raise CampaignNotEditable(
-            f"A {locked.status} campaign cannot be deleted; cancel it instead", details={"status": locked.status}
+            "Only drafts and campaigns cancelled before sending can be deleted", details={"status": locked.status}
         )
     locked.delete()
 

@@ -220,7 +220,9 @@ def _deliver_sms(message: Message) -> None:
 def sms_status_record(*, provider_message_id: str, status: str, error_code: str = "") -> bool:
     """A provider's status callback (verified by the caller). Unknown messages and stale statuses change nothing."""
     new_status = SMS_STATUSES.get(status)
-    message = Message.objects.select_for_update().filter(provider_message_id=provider_message_id).first()
+    message = (
+        Message.objects.select_for_update().filter(channel=Channel.SMS, provider_message_id=provider_message_id).first()
+    )
     if message is None or new_status is None:
         return False
     if SMS_STATUS_RANK.get(new_status, 0) < SMS_STATUS_RANK.get(message.status, 0):
