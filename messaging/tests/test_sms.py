@@ -13,13 +13,18 @@ pytestmark = pytest.mark.django_db
 SEED_BODY = {"to": "+1234567890", "message": "Your order #12345 has been shipped!"}
 
 
+# Twilio calls back a live server: the test's rows are committed so its thread sees them (and the
+# database is restored afterwards, content types included, for the tests that follow).
+CALLBACKS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
-def public_url(settings, live_server, transactional_db):
-    """Twilio calls back this server: the test's rows are committed so its thread sees them."""
+def public_url(settings, live_server):
     settings.PUBLIC_BASE_URL = live_server.url
     return live_server.url
 
 
+@CALLBACKS
 def test_the_seed_body_goes_through_the_sdk_with_basic_auth_and_form_fields(api, twilio_fake, on_commit, public_url):
     with on_commit():
         response = api.post("/api/sms/send", SEED_BODY, format="json")
@@ -37,6 +42,7 @@ def test_the_seed_body_goes_through_the_sdk_with_basic_auth_and_form_fields(api,
     assert api.get("/api/email/messages").json() == []
 
 
+@CALLBACKS
 def test_signed_status_callbacks_move_the_status_forward_only(api, twilio_fake, on_commit, public_url):
     with on_commit():
         message_id = api.post("/api/sms/send", SEED_BODY, format="json").json()["id"]
@@ -47,6 +53,7 @@ def test_signed_status_callbacks_move_the_status_forward_only(api, twilio_fake, 
     assert Message.objects.get(pk=message_id).status == MessageStatus.DELIVERED
 
 
+@CALLBACKS
 def test_a_failed_status_records_the_providers_error_code(api, twilio_fake, on_commit, public_url):
     with on_commit():
         message_id = api.post("/api/sms/send", SEED_BODY, format="json").json()["id"]
@@ -55,6 +62,7 @@ def test_a_failed_status_records_the_providers_error_code(api, twilio_fake, on_c
     assert detail["status"] == "undelivered" and detail["error"] == "Provider error 30003"
 
 
+@CALLBACKS
 def test_a_callback_with_a_wrong_signature_changes_nothing(api, twilio_fake, on_commit, public_url, client):
     with on_commit():
         message_id = api.post("/api/sms/send", SEED_BODY, format="json").json()["id"]
@@ -76,6 +84,7 @@ def test_the_sdk_signature_check_accepts_what_twilio_signs(settings):
     assert RequestValidator("token").validate(url, params, signature("token", url, params))
 
 
+@CALLBACKS
 def test_wrong_credentials_fail_the_message_with_twilios_error(api, twilio_fake, settings, on_commit, public_url):
     settings.TWILIO_AUTH_TOKEN = "wrong"
     with on_commit():

@@ -18,7 +18,7 @@ from omnisales.testing.assertions import assert_error
 from omnisales.testing.celery_worker import WorkerProcess, database_url
 from omnisales.testing.smtp_server import SmtpServer
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CUSTOMERS = 10_000
 OPTED_OUT_EVERY = 10  # customers 0, 10, 20, ... declined marketing email
