@@ -44,6 +44,7 @@ LOCAL_APPS = [
     "orders",
     "billing",
     "crm",
+    "messaging",
 ]
 
 INSTALLED_APPS = [
@@ -310,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "WritableLeadStatusEnum": "crm.serializers.WRITABLE_LEAD_STATUSES",
         "ActivityTypeEnum": "crm.models.ActivityType",
         "DuplicateTypeEnum": "crm.serializers.DUPLICATE_TYPES",
+        "MessageChannelEnum": "messaging.models.Channel",
+        "OrderChannelEnum": "orders.models.Channel",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
@@ -462,3 +465,45 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_SECURE_BY_DEFAULT)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE_BY_DEFAULT)
+
+# --- Messaging: email, SMS and campaigns (docs/messaging.md) ---------------------------------------
+# Email goes through Django's email framework: EMAIL_URL above (smtp://user:pass@host:587 with
+# ?ssl or ?tls, console in development), or an ESP through django-anymail by setting EMAIL_BACKEND.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# SMS: messaging.providers.sms.{Console,Locmem,Twilio}Backend; Twilio when its account SID is set.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=15.0)
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="messaging.providers.sms.TwilioBackend"
+    if TWILIO_ACCOUNT_SID
+    else "messaging.providers.sms.LocmemBackend"
+    if TESTING
+    else "messaging.providers.sms.ConsoleBackend",
+)
+# Unsubscribe links and Twilio's status callbacks are PUBLIC_BASE_URL + /messaging/...
+# Campaign recipients per batch task, and each provider's send rate (messages per second, all
+# workers together when REDIS_URL is set; 0 = no limit).
+MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=500)
+MESSAGING_EMAIL_RATE_PER_SECOND = env.int("MESSAGING_EMAIL_RATE_PER_SECOND", default=50)
+MESSAGING_SMS_RATE_PER_SECOND = env.int("MESSAGING_SMS_RATE_PER_SECOND", default=10)
+# A campaign batch with no progress for this long is enqueued again by the sweep (its worker died).
+MESSAGING_STALLED_SECONDS = env.int("MESSAGING_STALLED_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["messaging-start-due-campaigns"] = {
+    "task": "messaging.tasks.campaigns_start_due_task",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["messaging-resume-stalled-campaigns"] = {
+    "task": "messaging.tasks.campaigns_resume_stalled_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+# Waits before each retry of a campaign batch after a transient provider error (seconds).
+MESSAGING_BATCH_RETRY_DELAYS_SECONDS = env.list(
+    "MESSAGING_BATCH_RETRY_DELAYS_SECONDS", cast=int, default=[5, 15, 60, 300, 900]
+)

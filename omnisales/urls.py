@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include("accounts.oauth_urls", namespace="oauth2_provider")),
     *[path("api/", include(f"{app}.urls")) for app in API_APPS],
+    path("messaging/", include("messaging.public_urls")),  # unsubscribe links, SMS status callbacks
 ]
 
 handler400 = exception_handler.handler400

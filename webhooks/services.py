@@ -22,7 +22,7 @@ from djangorestframework_camel_case.util import camelize
 from accounts.models import Account, Membership, Role
 from omnisales.api.transactions import atomic_service
 
-from . import dispatch, events, signing, transport
+from . import dispatch, events, signing, subscribers, transport
 from .exceptions import DeliveryInProgress, DuplicateWebhookUrl, WebhookDisabled, WebhookLimitReached
 from .models import DeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent
 
@@ -113,6 +113,7 @@ def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
     _check_known(event)
     webhook_event = WebhookEvent.objects.create(account=account, event_type=event, payload=_payload(event, data))
     _deliveries_create(account=account, webhook_events=[webhook_event])
+    _subscribers_notify([webhook_event])
     return webhook_event
 
 
@@ -131,7 +132,20 @@ def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int 
     with transaction.atomic():
         WebhookEvent.objects.bulk_create(rows, batch_size=batch_size)
         _deliveries_create(account=account, webhook_events=rows, batch_size=batch_size)
+        _subscribers_notify(rows)
     return len(rows)
+
+
+def _subscribers_notify(webhook_events: list[WebhookEvent]) -> None:
+    """The in-process subscribers of these events (webhooks.subscribers), called after the commit."""
+    for webhook_event in webhook_events:
+        if subscribers.has_subscribers(webhook_event.event_type):
+            subscribers.notify_on_commit(
+                account_id=webhook_event.account_id,
+                event=webhook_event.event_type,
+                event_id=webhook_event.pk,
+                data=webhook_event.payload["data"],
+            )
 
 
 def _deliveries_create(*, account, webhook_events: list[WebhookEvent], batch_size: int = BULK_BATCH) -> None:

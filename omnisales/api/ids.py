@@ -45,6 +45,8 @@ PREFIXES = {
     "template": "tpl",
     "marketplace_connection": "conn",
     "product_variant": "var",
+    "message": "msg",
+    "consent_change": "cons",
 }
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order: sorts by time

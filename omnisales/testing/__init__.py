@@ -6,7 +6,7 @@
 - `assertions`: `assert_error`, the JSON error envelope check.
 - `concurrency`: `run_together` and `race`, threads released at one barrier, each on its own connection.
 - `stripe_server`, `webhook_receiver`, `celery_worker`: real local servers and processes for tests
-  and benchmarks.
+  and benchmarks; `smtp_server` (an SMTP server) and `twilio_server` (Twilio's Messages API) too.
 - `representations`: checks of compiled representations against DRF's rendering.
 - `openapi`: reading the served OpenAPI document (`parameters`).
 

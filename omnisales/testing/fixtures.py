@@ -10,7 +10,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from .factories import AccountFactory, CustomerFactory, ProductFactory, for_account
+from .smtp_server import SmtpServer
 from .stripe_server import FakeStripe
+from .twilio_server import FakeTwilio
 from .webhook_receiver import Receiver, serve
 
 
@@ -187,3 +189,19 @@ def make_webhook(account, private_urls_allowed):
         return endpoint, secret
 
     return build
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A local SMTP server (smtp_server.SmtpServer); Django's SMTP backend points at it for the test."""
+    with SmtpServer() as server:
+        server.configure(settings)
+        yield server
+
+
+@pytest.fixture
+def twilio_fake(settings):
+    """A local Twilio Messages API (twilio_server.FakeTwilio); the Twilio SMS backend points at it."""
+    with FakeTwilio() as fake:
+        fake.configure(settings)
+        yield fake

@@ -41,7 +41,7 @@ from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # omnisales.testing.factories.UserFactory's
-OUR_APPS = {"accounts", "webhooks", "catalog", "customers", "inventory", "orders", "billing", "api"}
+OUR_APPS = {"accounts", "webhooks", "catalog", "customers", "inventory", "orders", "billing", "api", "messaging"}
 
 
 @pytest.fixture

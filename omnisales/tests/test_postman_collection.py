@@ -151,6 +151,7 @@ def test_getting_started_runs_first_from_product_to_timeline(collection):
         "Billing",
         "Webhooks",
         "CRM",
+        "Messaging",
     ]
 
 
