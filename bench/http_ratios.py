@@ -24,7 +24,9 @@ What it does:
 
 Gunicorn and the seeded account are always cleaned up (--keep leaves the account). Needs wrk on PATH
 or at /usr/bin/wrk (`apt-get install wrk`), PostgreSQL and Redis (the rate-limit counters live in the
-cache; REDIS_URL, default redis://127.0.0.1:6379/0):
+cache; REDIS_URL, default redis://127.0.0.1:6379/0). Tasks are enqueued as in production, to
+CELERY_BROKER_URL (default: REDIS_URL) under the key prefix `omnisales-http-bench:`, so a placed order pays
+the enqueue of its confirmation email, not the sending; no worker runs, and those keys are deleted at the end:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/omnisales_http_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/http_ratios.py --duration 10
@@ -53,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDER_COUNT_DEFAULT = 10_000
 WRK_THREADS, WRK_CONNECTIONS, GUNICORN_WORKERS = 2, 16, 2
 HUGE_RATE = "1000000000/hour"
+BROKER_KEY_PREFIX = "omnisales-http-bench:"
 
 
 def parse_args() -> argparse.Namespace:
@@ -96,6 +99,21 @@ def configure_environment() -> None:
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + Fernet.generate_key().decode())
     os.environ.setdefault("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # Tasks go to a broker as in production (a placed order enqueues its confirmation email), so a request
+    # pays the enqueue, not the task. No worker consumes them here; purge_queued_tasks() deletes them.
+    os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+    os.environ.setdefault("CELERY_BROKER_KEY_PREFIX", BROKER_KEY_PREFIX)
+
+
+def purge_queued_tasks() -> None:
+    """Deletes what the run enqueued: the broker keys under the benchmark's own prefix."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    prefix = os.environ["CELERY_BROKER_KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
 
 
 def create_database() -> None:
@@ -344,6 +362,7 @@ def main() -> None:
     try:
         measure(args, wrk, store)
     finally:
+        purge_queued_tasks()
         if not args.keep:
             drop_account(store["account"])
 
