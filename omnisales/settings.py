@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         "DuplicateTypeEnum": "crm.serializers.DUPLICATE_TYPES",
         "MessageChannelEnum": "messaging.models.Channel",
         "OrderChannelEnum": "orders.models.Channel",
+        "LeadSourceEnum": "crm.models.LeadSource",
+        "MessageSourceEnum": "messaging.models.MessageSource",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
