@@ -487,7 +487,7 @@ def test_redeliver_restarts_the_retry_schedule_of_a_failed_delivery(
 def test_redeliver_refuses_while_an_attempt_is_in_flight(api, webhook_with_log):
     delivery = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).get()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    assert services._attempt_claim(delivery.pk) is not None  # a worker is sending it right now
+    assert services.deliveries._attempt_claim(delivery.pk) is not None  # a worker is sending it right now
     before = WebhookDelivery.objects.get(pk=delivery.pk)
     _assert_error(api.post(f"/api/webhooks/deliveries/{delivery.pk}/redeliver"), 409, "DELIVERY_IN_PROGRESS")
     assert WebhookDelivery.objects.get(pk=delivery.pk).next_attempt_at == before.next_attempt_at

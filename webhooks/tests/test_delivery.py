@@ -395,7 +395,7 @@ def test_sweep_recovers_an_attempt_abandoned_by_a_dead_worker(account, make_webh
     make_webhook(receiver.url)
     event = services.event_emit(account=account, event="order.created", data={})
     delivery = _delivery(event)
-    assert services._attempt_claim(delivery.id) is not None  # a worker claims it, then dies before sending
+    assert services.deliveries._attempt_claim(delivery.id) is not None  # a worker claims it, then dies before sending
 
     assert deliveries_enqueue_due_task(grace_seconds=0) == 0  # its lease still holds
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
