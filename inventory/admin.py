@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from catalog.admin import ProductAdmin, ProductVariantInline
-from catalog.models import Product
+from catalog.models import Product, VariantStatus
 from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
@@ -188,9 +188,15 @@ class StockReservationAdmin(ReadOnlyModelAdmin):
 class StockTransferForm(forms.ModelForm):
     """Checks what it can before the service runs (which checks again under the row locks)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "variant" in self.fields:  # a product without options needs none: the service finds its one variant
+            self.fields["variant"].required = False
+            self.fields["variant"].help_text = "Required for a product with several variants."
+
     class Meta:
         model = StockTransfer
-        fields = ["product", "from_warehouse", "to_warehouse", "quantity", "note"]
+        fields = ["product", "variant", "from_warehouse", "to_warehouse", "quantity", "note"]
 
     def clean(self):
         cleaned = super().clean()
@@ -201,7 +207,15 @@ class StockTransferForm(forms.ModelForm):
             raise forms.ValidationError("The product and both warehouses must belong to the same account.")
         if source == destination:
             raise forms.ValidationError({"to_warehouse": "Must differ from the source warehouse."})
-        level = StockLevel.objects.filter(product=product, warehouse=source).first()
+        variant = cleaned.get("variant")
+        if variant is not None and variant.product_id != product.pk:
+            raise forms.ValidationError({"variant": "Must be a variant of the product."})
+        levels = StockLevel.objects.filter(product=product, warehouse=source)
+        if variant is not None:
+            levels = levels.filter(variant=variant)
+        elif product.variants.exclude(status=VariantStatus.ARCHIVED).count() > 1:
+            raise forms.ValidationError({"variant": "This product has several variants: choose one."})
+        level = levels.first()
         available = level.available if level else 0
         if cleaned.get("quantity") and cleaned["quantity"] > available:
             raise forms.ValidationError({"quantity": f"Only {available} available in {source.code}."})
@@ -213,7 +227,7 @@ class StockTransferAdmin(admin.ModelAdmin):
     """Transfers are added through the service (movements and all) and never changed or deleted."""
 
     form = StockTransferForm
-    autocomplete_fields = ["product", "from_warehouse", "to_warehouse"]
+    autocomplete_fields = ["product", "variant", "from_warehouse", "to_warehouse"]
     list_display = ["created_at", "product", "variant", "from_warehouse", "to_warehouse", "quantity", "actor"]
     list_filter = [("from_warehouse", admin.RelatedOnlyFieldListFilter), "account"]
     list_select_related = ["product", "variant", "from_warehouse", "to_warehouse"]
@@ -230,6 +244,7 @@ class StockTransferAdmin(admin.ModelAdmin):
         transfer = services.stock_transfer_create(
             account=data["product"].account,
             product=data["product"],
+            variant=data.get("variant"),
             from_warehouse=data["from_warehouse"],
             to_warehouse=data["to_warehouse"],
             quantity=data["quantity"],

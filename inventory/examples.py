@@ -3,7 +3,7 @@ stocked in a Springfield warehouse."""
 
 from drf_spectacular.utils import OpenApiExample
 
-from catalog.examples import FIRST_VARIANT, PRODUCT_ID, TEE_ID, VARIANT, VARIANT_ID
+from catalog.examples import PRODUCT_ID, TEE_ID, VARIANT, VARIANT_CHOICES, VARIANT_ID
 
 WAREHOUSE_ID = "wh_0355rTz6PqW1nLk8Vb3yXd"
 OTHER_WAREHOUSE_ID = "wh_0355rUa9DmC4sJh2Qx7tNf"
@@ -197,9 +197,6 @@ VARIANT_REQUIRED = (
     f"{TEE_ID} has several variants: name one with variantId",
     {
         "productId": [f"{TEE_ID} has several variants: send variantId instead."],
-        "variants": [
-            {"id": variant["id"], "sku": variant["sku"], "title": variant["title"]}
-            for variant in (FIRST_VARIANT, VARIANT)
-        ],
+        "variants": VARIANT_CHOICES,
     },
 )

@@ -3,7 +3,7 @@ the create body are the public API document's own examples, with the fields it l
 
 from drf_spectacular.utils import OpenApiExample
 
-from catalog.examples import FIRST_VARIANT, PRODUCT_ID, TEE_ID, VARIANT, VARIANT_ID
+from catalog.examples import PRODUCT_ID, TEE_ID, VARIANT, VARIANT_CHOICES, VARIANT_ID
 
 ORDER_ID = "ord_123456"
 ACTOR = {"type": "user", "id": "usr_0355cgFiZNY3hNakRm1s5Q", "label": "jane@example.com"}
@@ -102,7 +102,7 @@ VARIANT_REQUIRED = (
     f"{TEE_ID} has several variants: name one with variantId",
     {
         "items": [f"Line 0: {TEE_ID} has several variants: send variantId instead."],
-        "variants": [{"id": v["id"], "sku": v["sku"], "title": v["title"]} for v in (FIRST_VARIANT, VARIANT)],
+        "variants": VARIANT_CHOICES,
     },
 )
 STATUS_UPDATE = [
