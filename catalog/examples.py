@@ -96,6 +96,10 @@ FIRST_VARIANT = {
     "image": None,
     "position": 0,
 }
+# What a 422 VARIANT_REQUIRED lists (details.variants) for the T-shirt.
+VARIANT_CHOICES = [
+    {"id": variant["id"], "sku": variant["sku"], "title": variant["title"]} for variant in (FIRST_VARIANT, VARIANT)
+]
 TEE = {
     "id": TEE_ID,
     **PRODUCT_WRITE,

@@ -61,6 +61,13 @@ class VariantLimitReached(ValidationFailed):
     code = "VARIANT_LIMIT_REACHED"
 
 
+class VariantRequired(ValidationFailed):
+    """A product with several variants named without one of them (stock, order lines). `details.variants`
+    lists them: [{id, sku, title}]."""
+
+    code = "VARIANT_REQUIRED"
+
+
 __all__ = [
     "ApplicationError",
     "CategoryCycle",
@@ -77,4 +84,5 @@ __all__ = [
     "ProductHasNoOptions",
     "ValidationFailed",
     "VariantLimitReached",
+    "VariantRequired",
 ]

@@ -336,6 +336,20 @@ class ProductVariant(TenantModel):
     def option_values(self) -> list[str]:
         return [value for value in (self.option1, self.option2, self.option3) if value]
 
+    # What stock, order lines and their events show of the variant: nothing (None) for the implicit variant
+    # of a product without options, so such a product looks the same as before it could have variants.
+    @property
+    def shown_id(self) -> str | None:
+        return None if self.is_default else self.pk
+
+    @property
+    def shown_sku(self) -> str | None:
+        return None if self.is_default else self.sku
+
+    @property
+    def shown_title(self) -> str | None:
+        return None if self.is_default else self.title
+
     def clean(self):
         prices = (self.price, self.compare_at_price)
         if all(isinstance(value, Decimal) for value in prices) and self.compare_at_price < self.price:

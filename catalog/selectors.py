@@ -2,16 +2,28 @@
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.query import ValuesIterable
 
 from accounts.models import Account
 from omnisales.api.compiled import CompiledRead
+from omnisales.api.errors import ValidationFailed, not_found
 
-from .models import OPTION_COLUMNS, PRODUCT_FIELDS, VARIANT_FIELDS, Category, Product, ProductStatus, ProductVariant
+from .exceptions import VariantRequired
+from .models import (
+    OPTION_COLUMNS,
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    Category,
+    Product,
+    ProductStatus,
+    ProductVariant,
+    VariantStatus,
+)
 
 DEFAULT_PRODUCT_LIMIT = 100
 
@@ -88,6 +100,92 @@ def product_rows() -> QuerySet:
 def variants_shown(queryset: QuerySet[ProductVariant], *, product_id: str) -> QuerySet[ProductVariant]:
     """The variants a product shows (none for a product without options: its one variant is implicit)."""
     return queryset.filter(product_id=product_id, is_default=False).order_by("position", "id")
+
+
+def _variant_order(variant: ProductVariant) -> tuple[int, str]:
+    return variant.position, variant.pk
+
+
+def _line(index: int | None) -> str:
+    return "" if index is None else f"Line {index}: "
+
+
+def variant_required(
+    product: Product, variants: Iterable[ProductVariant], *, field: str, index: int | None = None
+) -> VariantRequired:
+    """The 422 for a product with several variants named without one: `details.variants` lists them."""
+    return VariantRequired(
+        f"{product.pk} has several variants: name one with variantId",
+        details={
+            field: [f"{_line(index)}{product.pk} has several variants: send variantId instead."],
+            "variants": [
+                {"id": variant.pk, "sku": variant.sku, "title": variant.title}
+                for variant in sorted(variants, key=_variant_order)
+            ],
+        },
+    )
+
+
+def _not_its_variant(
+    variant: ProductVariant, product_id: str, field: str, index: int | None = None
+) -> ValidationFailed:
+    message = f"{_line(index)}{variant.pk} is a variant of {variant.product_id}, not of {product_id}."
+    return ValidationFailed("Validation failed", details={field: [message]})
+
+
+def line_variant(
+    *, product: Product | None, variant: ProductVariant | None, product_field="product_id", variant_field="variant_id"
+) -> ProductVariant:
+    """The variant a stock operation means (its `product` loaded): `variant` (which must be `product`'s when
+    both are given), else the one variant that is not archived of `product` (a product without options);
+    a product with several is a 422 VARIANT_REQUIRED listing them."""
+    if variant is not None:
+        if product is not None and variant.product_id != product.pk:
+            raise _not_its_variant(variant, product.pk, variant_field)
+        return variant
+    if product is None:
+        raise ValidationFailed("Validation failed", details={product_field: ["Give productId or variantId."]})
+    live = list(ProductVariant.objects.filter(product=product).exclude(status=VariantStatus.ARCHIVED))
+    if len(live) != 1:
+        raise variant_required(product, live, field=product_field)
+    live[0].product = product
+    return live[0]
+
+
+def line_variants(
+    *, account: Account, lines: Sequence[tuple[str | None, str | None]], field: str = "items"
+) -> list[ProductVariant | None]:
+    """The variant of each (product id, variant id) line of an order, with its product, in one query: the
+    variant named (of the account, else 404 PRODUCT_VARIANT_NOT_FOUND; of the product when both are given,
+    else 422), or the one variant that is not archived of a product named alone (422 VARIANT_REQUIRED when
+    it has several). None for a product id the account does not have: the caller answers its 404."""
+    variant_ids = {variant_id for _, variant_id in lines if variant_id}
+    product_ids = {product_id for product_id, variant_id in lines if product_id and not variant_id}
+    found = (
+        ProductVariant.objects.filter(account=account)
+        .filter(Q(pk__in=variant_ids) | (Q(product_id__in=product_ids) & ~Q(status=VariantStatus.ARCHIVED)))
+        .select_related("product")
+    )
+    by_id, by_product = {}, defaultdict(list)
+    for variant in found:
+        by_id[variant.pk] = variant
+        if variant.status != VariantStatus.ARCHIVED:
+            by_product[variant.product_id].append(variant)
+    result = []
+    for index, (product_id, variant_id) in enumerate(lines):
+        if variant_id:
+            variant = by_id.get(variant_id)
+            if variant is None:
+                raise not_found(ProductVariant, variant_id)
+            if product_id and variant.product_id != product_id:
+                raise _not_its_variant(variant, product_id, field, index)
+            result.append(variant)
+            continue
+        live = by_product.get(product_id, [])
+        if len(live) > 1:
+            raise variant_required(live[0].product, live, field=field, index=index)
+        result.append(live[0] if live else None)
+    return result
 
 
 def categories_with_product_counts(queryset: QuerySet[Category]) -> QuerySet[Category]:

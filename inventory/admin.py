@@ -4,12 +4,12 @@ Products' pages get their stock per warehouse from here (catalog cannot import i
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from catalog.admin import ProductAdmin
-from catalog.models import Product
+from catalog.admin import ProductAdmin, ProductVariantInline
+from catalog.models import Product, VariantStatus
 from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
@@ -110,14 +110,15 @@ class StockLevelAdmin(admin.ModelAdmin):
     """Reorder settings are editable; quantities change only through adjustments, transfers and orders."""
 
     form = StockLevelForm
-    list_display = ["product", "warehouse", *STOCK_COLUMNS]
+    list_display = ["product", "variant", "warehouse", *STOCK_COLUMNS]
     list_filter = [LowStockFilter, ("warehouse", admin.RelatedOnlyFieldListFilter), "account"]
-    list_select_related = ["product", "warehouse"]
-    search_fields = ["product__name", "product__sku", "warehouse__code", "warehouse__name"]
+    list_select_related = ["product", "variant", "warehouse"]
+    search_fields = ["product__name", "product__sku", "variant__sku", "warehouse__code", "warehouse__name"]
     fields = [
         "id",
         "account",
         "product",
+        "variant",
         "warehouse",
         "on_hand",
         "reserved",
@@ -152,6 +153,7 @@ class StockMovementAdmin(ReadOnlyModelAdmin):
         "created_at",
         "type",
         "product",
+        "variant",
         "warehouse",
         "quantity",
         "on_hand_after",
@@ -161,25 +163,40 @@ class StockMovementAdmin(ReadOnlyModelAdmin):
         "actor",
     ]
     list_filter = ["type", "reference_type", ("warehouse", admin.RelatedOnlyFieldListFilter), "account"]
-    list_select_related = ["product", "warehouse"]
-    search_fields = ["product__sku", "product__name", "reference_id", "actor", "id"]
+    list_select_related = ["product", "variant", "warehouse"]
+    search_fields = ["product__sku", "product__name", "variant__sku", "reference_id", "actor", "id"]
     date_hierarchy = "created_at"
 
 
 @admin.register(StockReservation)
 class StockReservationAdmin(ReadOnlyModelAdmin):
-    list_display = ["reference_id", "reference_type", "product", "warehouse", "quantity", "status", "created_at"]
+    list_display = [
+        "reference_id",
+        "reference_type",
+        "product",
+        "variant",
+        "warehouse",
+        "quantity",
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "reference_type", "account"]
-    list_select_related = ["product", "warehouse"]
-    search_fields = ["reference_id", "product__sku", "product__name"]
+    list_select_related = ["product", "variant", "warehouse"]
+    search_fields = ["reference_id", "product__sku", "product__name", "variant__sku"]
 
 
 class StockTransferForm(forms.ModelForm):
     """Checks what it can before the service runs (which checks again under the row locks)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "variant" in self.fields:  # a product without options needs none: the service finds its one variant
+            self.fields["variant"].required = False
+            self.fields["variant"].help_text = "Required for a product with several variants."
+
     class Meta:
         model = StockTransfer
-        fields = ["product", "from_warehouse", "to_warehouse", "quantity", "note"]
+        fields = ["product", "variant", "from_warehouse", "to_warehouse", "quantity", "note"]
 
     def clean(self):
         cleaned = super().clean()
@@ -190,7 +207,15 @@ class StockTransferForm(forms.ModelForm):
             raise forms.ValidationError("The product and both warehouses must belong to the same account.")
         if source == destination:
             raise forms.ValidationError({"to_warehouse": "Must differ from the source warehouse."})
-        level = StockLevel.objects.filter(product=product, warehouse=source).first()
+        variant = cleaned.get("variant")
+        if variant is not None and variant.product_id != product.pk:
+            raise forms.ValidationError({"variant": "Must be a variant of the product."})
+        levels = StockLevel.objects.filter(product=product, warehouse=source)
+        if variant is not None:
+            levels = levels.filter(variant=variant)
+        elif product.variants.exclude(status=VariantStatus.ARCHIVED).count() > 1:
+            raise forms.ValidationError({"variant": "This product has several variants: choose one."})
+        level = levels.first()
         available = level.available if level else 0
         if cleaned.get("quantity") and cleaned["quantity"] > available:
             raise forms.ValidationError({"quantity": f"Only {available} available in {source.code}."})
@@ -202,11 +227,11 @@ class StockTransferAdmin(admin.ModelAdmin):
     """Transfers are added through the service (movements and all) and never changed or deleted."""
 
     form = StockTransferForm
-    autocomplete_fields = ["product", "from_warehouse", "to_warehouse"]
-    list_display = ["created_at", "product", "from_warehouse", "to_warehouse", "quantity", "actor"]
+    autocomplete_fields = ["product", "variant", "from_warehouse", "to_warehouse"]
+    list_display = ["created_at", "product", "variant", "from_warehouse", "to_warehouse", "quantity", "actor"]
     list_filter = [("from_warehouse", admin.RelatedOnlyFieldListFilter), "account"]
-    list_select_related = ["product", "from_warehouse", "to_warehouse"]
-    search_fields = ["product__sku", "product__name", "id", "note"]
+    list_select_related = ["product", "variant", "from_warehouse", "to_warehouse"]
+    search_fields = ["product__sku", "product__name", "variant__sku", "id", "note"]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -219,6 +244,7 @@ class StockTransferAdmin(admin.ModelAdmin):
         transfer = services.stock_transfer_create(
             account=data["product"].account,
             product=data["product"],
+            variant=data.get("variant"),
             from_warehouse=data["from_warehouse"],
             to_warehouse=data["to_warehouse"],
             quantity=data["quantity"],
@@ -247,9 +273,27 @@ class ProductStockInline(ReadOnlyInline):
         return obj.available
 
 
+class VariantWithStockInline(ProductVariantInline):
+    """The product's variants with their stock per warehouse, read with one prefetch for all of them."""
+
+    fields = readonly_fields = [*ProductVariantInline.fields, "stock"]
+
+    def get_queryset(self, request):
+        levels = StockLevel.objects.select_related("warehouse").order_by("warehouse__priority", "warehouse__code")
+        return super().get_queryset(request).prefetch_related(Prefetch("stock_levels", queryset=levels))
+
+    @admin.display(description="Stock (available / on hand per warehouse)")
+    def stock(self, variant):
+        levels = variant.stock_levels.all()
+        return ", ".join(f"{level.warehouse.code}: {level.available}/{level.on_hand}" for level in levels) or "—"
+
+
 class ProductWithStockAdmin(ProductAdmin):
     def get_inlines(self, request, obj):
-        inlines = super().get_inlines(request, obj)
+        inlines = [
+            VariantWithStockInline if inline is ProductVariantInline else inline
+            for inline in super().get_inlines(request, obj)
+        ]
         return [*inlines, ProductStockInline] if obj is not None else inlines  # nothing in stock before it exists
 
 

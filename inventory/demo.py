@@ -1,4 +1,5 @@
-"""Demo inventory: three warehouses and stock of every tracked demo product in them, some of it below the reorder
+"""Demo inventory: three warehouses and stock of every variant of every tracked demo product in them (one
+variant for a product without options, one per size and colour for MEN-005), some of it below the reorder
 point, each stock level opened by a receipt movement so the ledger sums to the stock.
 
 Deterministic and idempotent: warehouses are matched by code, and only stock levels that do not exist yet are
@@ -9,7 +10,7 @@ import random
 
 from django.db import transaction
 
-from catalog.models import Product, default_variant_id
+from catalog.models import ProductVariant, VariantStatus
 
 from . import services
 from .models import AdjustmentReason, MovementType, ReferenceType, StockLevel, StockMovement, Warehouse
@@ -45,21 +46,26 @@ def _warehouses(account, log) -> dict[str, Warehouse]:
 def _levels(account, warehouses: dict[str, Warehouse]) -> tuple[list[StockLevel], list[StockMovement]]:
     """New stock levels and their opening receipts. Roughly one in six is at or below its reorder point."""
     rng = random.Random(20240201)  # noqa: S311 - reproducible demo data, not security
-    products = Product.objects.filter(account=account, track_inventory=True).order_by("sku")
-    have = set(StockLevel.objects.filter(account=account).values_list("product_id", "warehouse_id"))
+    variants = (
+        ProductVariant.objects.filter(account=account, product__track_inventory=True)
+        .exclude(status=VariantStatus.ARCHIVED)
+        .select_related("product")
+        .order_by("product__sku", "position", "id")
+    )
+    have = set(StockLevel.objects.filter(account=account).values_list("variant_id", "warehouse_id"))
     levels, receipts = [], []
-    for product in products:
+    for variant in variants:
         for code, *_ in WAREHOUSES:
             warehouse = warehouses[code]
             reorder_point = rng.choice([5, 10, 15, 20])
             low = rng.random() < 0.17
             on_hand = rng.randint(0, reorder_point) if low else rng.randint(reorder_point + 5, reorder_point + 120)
-            if (product.pk, warehouse.pk) in have:
+            if (variant.pk, warehouse.pk) in have:
                 continue
             level = StockLevel(
                 account=account,
-                product=product,
-                variant_id=default_variant_id(product.pk),
+                product=variant.product,
+                variant=variant,
                 warehouse=warehouse,
                 on_hand=on_hand,
                 reorder_point=reorder_point,
@@ -100,7 +106,7 @@ def seed(account, *, user, log) -> None:
         if level.warehouse.code == "MAIN" and level.on_hand >= 40 and moved < 2:
             services.stock_transfer_create(
                 account=account,
-                product=level.product,
+                variant=level.variant,
                 from_warehouse=warehouses["MAIN"],
                 to_warehouse=warehouses["WEST"],
                 quantity=10,

@@ -3,12 +3,13 @@ stocked in a Springfield warehouse."""
 
 from drf_spectacular.utils import OpenApiExample
 
-from catalog.examples import PRODUCT_ID
+from catalog.examples import PRODUCT_ID, TEE_ID, VARIANT, VARIANT_CHOICES, VARIANT_ID
 
 WAREHOUSE_ID = "wh_0355rTz6PqW1nLk8Vb3yXd"
 OTHER_WAREHOUSE_ID = "wh_0355rUa9DmC4sJh2Qx7tNf"
 STOCK_LEVEL_ID = "stk_0355sVc1GhR7kWm4Tz9pLb"
 SKU = "LAPTOP-14-SLV"
+NO_VARIANT = {"variantId": None, "variantSku": None, "variantTitle": None}  # a product without options
 
 WAREHOUSE_WRITE = {
     "name": "Main Distribution Center",
@@ -49,6 +50,7 @@ STOCK_LEVEL = {
     "productId": PRODUCT_ID,
     "productName": "Laptop",
     "sku": SKU,
+    **NO_VARIANT,
     "warehouseId": WAREHOUSE_ID,
     "warehouseCode": "MAIN",
     "warehouseIsActive": True,
@@ -61,7 +63,25 @@ STOCK_LEVEL = {
     "productTotals": PRODUCT_TOTALS,
     "updatedAt": "2024-01-15T10:30:00Z",
 }
-STOCK_LEVELS = [OpenApiExample("Laptops in the main warehouse", value=STOCK_LEVEL, response_only=True)]
+VARIANT_STOCK_LEVEL = {
+    **STOCK_LEVEL,
+    "id": "stk_0355sVd2HjS8kXn5Ua1qMc",
+    "productId": TEE_ID,
+    "productName": "Organic T-shirt",
+    "sku": "TEE-ORG",
+    "variantId": VARIANT_ID,
+    "variantSku": VARIANT["sku"],
+    "variantTitle": VARIANT["title"],
+    "onHand": 12,
+    "reserved": 2,
+    "available": 10,
+    "reorderPoint": 5,
+    "productTotals": {"onHand": 30, "reserved": 2, "available": 28},
+}
+STOCK_LEVELS = [
+    OpenApiExample("Laptops in the main warehouse", value=STOCK_LEVEL, response_only=True),
+    OpenApiExample("One variant of a T-shirt", value=VARIANT_STOCK_LEVEL, response_only=True),
+]
 STOCK_LEVEL_SETTINGS = [
     OpenApiExample("Reorder at 10, 25 at a time", value={"reorderPoint": 10, "reorderQuantity": 25}, request_only=True)
 ]
@@ -71,6 +91,7 @@ MOVEMENT = {
     "stockLevelId": STOCK_LEVEL_ID,
     "productId": PRODUCT_ID,
     "sku": SKU,
+    **NO_VARIANT,
     "warehouseId": WAREHOUSE_ID,
     "warehouseCode": "MAIN",
     "type": "receipt",
@@ -99,6 +120,11 @@ ADJUST = [
         },
         request_only=True,
     ),
+    OpenApiExample(
+        "Receive 10 medium black T-shirts",
+        value={"variantId": VARIANT_ID, "warehouseId": WAREHOUSE_ID, "quantity": 10, "reason": "received"},
+        request_only=True,
+    ),
 ]
 ADJUST_RESULT = [
     OpenApiExample("Received", value={"movement": MOVEMENT, "stockLevel": STOCK_LEVEL}, response_only=True)
@@ -108,6 +134,7 @@ TRANSFER = {
     "id": "trf_0355sXe7LmV2pZq5Wd8tRb",
     "productId": PRODUCT_ID,
     "sku": SKU,
+    **NO_VARIANT,
     "fromWarehouseId": WAREHOUSE_ID,
     "fromWarehouseCode": "MAIN",
     "toWarehouseId": OTHER_WAREHOUSE_ID,
@@ -140,6 +167,7 @@ ALERTS = [
             "productId": PRODUCT_ID,
             "productName": "Laptop",
             "sku": SKU,
+            **NO_VARIANT,
             "warehouseId": WAREHOUSE_ID,
             "warehouseCode": "MAIN",
             "onHand": 9,
@@ -161,6 +189,14 @@ INSUFFICIENT_STOCK = (
     "Not enough stock available",
     {
         "productIds": [PRODUCT_ID],
-        "products": [{"productId": PRODUCT_ID, "sku": SKU, "requested": 50, "available": 37}],
+        "products": [{"productId": PRODUCT_ID, "variantId": None, "sku": SKU, "requested": 50, "available": 37}],
+    },
+)
+VARIANT_REQUIRED = (
+    "VARIANT_REQUIRED",
+    f"{TEE_ID} has several variants: name one with variantId",
+    {
+        "productId": [f"{TEE_ID} has several variants: send variantId instead."],
+        "variants": VARIANT_CHOICES,
     },
 )

@@ -49,12 +49,15 @@ class WarehouseFilter(FilterSet):
 
 class StockLevelFilter(FilterSet):
     productId = filters.CharFilter(field_name="product_id", **_id)
+    variantId = filters.CharFilter(field_name="variant_id", **_id)
     warehouseId = filters.CharFilter(field_name="warehouse_id", **_id)
     lowStock = BooleanChoiceFilter(
         method="filter_low_stock",
         help_text="true: available at or below the reorder point in an active warehouse; false: the others.",
     )
-    search = filters.CharFilter(method="filter_search", max_length=200, help_text="Part of the product name or SKU.")
+    search = filters.CharFilter(
+        method="filter_search", max_length=200, help_text="Part of the product name, its SKU or its variant's SKU."
+    )
     ordering = OrderingFilter(
         fields=(
             ("available_quantity", "available"),
@@ -76,11 +79,14 @@ class StockLevelFilter(FilterSet):
         return queryset.filter(condition) if value == "true" else queryset.exclude(condition)
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(product__name__icontains=value) | Q(product__sku__icontains=value))
+        return queryset.filter(
+            Q(product__name__icontains=value) | Q(product__sku__icontains=value) | Q(variant__sku__icontains=value)
+        )
 
 
 class MovementFilter(FilterSet):
     productId = filters.CharFilter(field_name="product_id", **_id)
+    variantId = filters.CharFilter(field_name="variant_id", **_id)
     warehouseId = filters.CharFilter(field_name="warehouse_id", **_id)
     stockLevelId = filters.CharFilter(field_name="stock_level_id", **_id)
     type = filters.ChoiceFilter(choices=MovementType.choices)
@@ -96,6 +102,7 @@ class MovementFilter(FilterSet):
 
 class TransferFilter(FilterSet):
     productId = filters.CharFilter(field_name="product_id", **_id)
+    variantId = filters.CharFilter(field_name="variant_id", **_id)
     warehouseId = filters.CharFilter(method="filter_warehouse", help_text="Either side of the transfer.", **_id)
     fromWarehouseId = filters.CharFilter(field_name="from_warehouse_id", **_id)
     toWarehouseId = filters.CharFilter(field_name="to_warehouse_id", **_id)
@@ -112,6 +119,7 @@ class TransferFilter(FilterSet):
 
 class AlertFilter(FilterSet):
     productId = filters.CharFilter(field_name="product_id", **_id)
+    variantId = filters.CharFilter(field_name="variant_id", **_id)
     warehouseId = filters.CharFilter(field_name="warehouse_id", **_id)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Inventory: warehouses, a stock level per product per warehouse, reservations, transfers and the ledger.
+"""Inventory: warehouses, a stock level per variant per warehouse, reservations, transfers and the ledger.
 
 Invariants (checked by `selectors.ledger_discrepancies`, enforced by CHECK constraints where a row can
 hold them on its own):
@@ -7,7 +7,7 @@ hold them on its own):
   part of a stock level; they are reservation rows without a warehouse (see `StockReservation`).
 - For every stock level, the sum of its movements' `on_hand_change` is `on_hand`, and the sum of their
   `reserved_change` is `reserved`. Movements are only ever inserted.
-- `reserved` is the sum of the active, allocated reservations of that product in that warehouse.
+- `reserved` is the sum of the active, allocated reservations of that variant in that warehouse.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -88,7 +88,8 @@ class StockLevelQuerySet(models.QuerySet):
 
 
 class StockLevel(TenantModel):
-    """How many units of one product one warehouse holds, and how many of those are promised to orders.
+    """How many units of one variant one warehouse holds, and how many of those are promised to orders.
+    (`product` is the variant's product, kept on the row for per-product totals and filters.)
 
     `on_hand` and `reserved` change only through `inventory.services`, each change with its movement.
     """
@@ -119,18 +120,19 @@ class StockLevel(TenantModel):
     class Meta:
         ordering = ["product_id", "warehouse_id"]
         constraints = [
-            models.UniqueConstraint(fields=["warehouse", "product"], name="stock_level_unique_warehouse_product"),
+            models.UniqueConstraint(fields=["warehouse", "variant"], name="stock_level_unique_warehouse_variant"),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_level_on_hand_not_negative"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stock_level_reserved_not_negative"),
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="stock_level_reserved_within_on_hand"),
         ]
         indexes = [
             models.Index(fields=["account", "product"]),
+            models.Index(fields=["account", "variant"]),
             models.Index(fields=["account", "below_reorder_point"]),
         ]
 
     def __str__(self):
-        return f"{self.product_id} @ {self.warehouse_id}: {self.on_hand} on hand, {self.reserved} reserved"
+        return f"{self.variant_id} @ {self.warehouse_id}: {self.on_hand} on hand, {self.reserved} reserved"
 
     @property
     def available(self) -> int:
@@ -202,6 +204,7 @@ class StockMovement(TenantModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["account", "product", "created_at"]),
+            models.Index(fields=["account", "variant", "created_at"]),
             models.Index(fields=["account", "warehouse", "created_at"]),
             models.Index(fields=["stock_level", "type", "created_at"]),
             models.Index(fields=["account", "type", "created_at"]),
@@ -226,9 +229,9 @@ class ReservationStatus(models.TextChoices):
 
 
 class StockReservation(TenantModel):
-    """Units of a product promised to a reference (an order), from one warehouse.
+    """Units of a variant promised to a reference (an order), from one warehouse.
 
-    A row without a warehouse is a backorder: units of a product that allows backorders, promised while no
+    A row without a warehouse is a backorder: units of a variant whose product allows backorders, promised while no
     stock was available. They are allocated from stock when the reference is fulfilled.
     """
 
@@ -246,19 +249,20 @@ class StockReservation(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="stock_reservation_quantity_positive"),
             models.UniqueConstraint(
-                fields=["account", "reference_type", "reference_id", "product", "warehouse"],
+                fields=["account", "reference_type", "reference_id", "variant", "warehouse"],
                 condition=Q(status="active"),
-                name="stock_reservation_unique_active_allocation",
+                name="stock_reservation_unique_active_variant_allocation",
             ),
         ]
         indexes = [
             models.Index(fields=["account", "reference_type", "reference_id", "status"]),
             models.Index(fields=["account", "product", "warehouse", "status"]),
+            models.Index(fields=["account", "variant", "warehouse", "status"]),
         ]
 
     def __str__(self):
         where = self.warehouse_id or "backorder"
-        return f"{self.reference_id}: {self.quantity} × {self.product_id} @ {where} ({self.status})"
+        return f"{self.reference_id}: {self.quantity} × {self.variant_id} @ {where} ({self.status})"
 
     @property
     def is_backorder(self) -> bool:
@@ -285,7 +289,10 @@ class StockTransfer(TenantModel):
                 condition=~Q(from_warehouse=F("to_warehouse")), name="stock_transfer_distinct_warehouses"
             ),
         ]
-        indexes = [models.Index(fields=["account", "product", "created_at"])]
+        indexes = [
+            models.Index(fields=["account", "product", "created_at"]),
+            models.Index(fields=["account", "variant", "created_at"]),
+        ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product_id}: {self.from_warehouse_id} → {self.to_warehouse_id}"
+        return f"{self.quantity} × {self.variant_id}: {self.from_warehouse_id} → {self.to_warehouse_id}"

@@ -1,4 +1,5 @@
-"""Inventory reads: stock levels with per-product totals, alerts with days of cover, and the ledger check.
+"""Inventory reads: stock levels (one per variant per warehouse) with per-product totals, alerts with days of
+cover, and the ledger check.
 Every figure is computed in SQL (annotations and correlated subqueries), one query per page."""
 
 from datetime import datetime, timedelta
@@ -53,17 +54,25 @@ def low_stock_condition() -> Q:
 
 
 def stock_levels(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
-    """Stock levels (an account's: the caller scopes `queryset`) with product and warehouse,
+    """Stock levels (an account's: the caller scopes `queryset`) with product, variant and warehouse,
     `available_quantity`, and the product's totals across active warehouses (`total_on_hand`,
     `total_reserved`), whatever the filters."""
     return (
-        queryset.select_related("product", "warehouse")
+        queryset.select_related("product", "variant", "warehouse")
         .with_available()
         .annotate(
             total_on_hand=_product_total("on_hand"),
             total_reserved=_product_total("reserved"),
         )
-        .order_by("product__name", "product_id", "warehouse__priority", "warehouse__code", "pk")
+        .order_by(
+            "product__name",
+            "product_id",
+            "variant__position",
+            "variant_id",
+            "warehouse__priority",
+            "warehouse__code",
+            "pk",
+        )
     )
 
 
@@ -102,11 +111,13 @@ def stock_alerts(queryset: QuerySet[StockLevel], *, now: datetime | None = None)
 
 
 def movements(queryset: QuerySet[StockMovement]) -> QuerySet[StockMovement]:
-    return queryset.select_related("product", "warehouse").order_by("-created_at", "-id")
+    return queryset.select_related("product", "variant", "warehouse").order_by("-created_at", "-id")
 
 
 def transfers(queryset: QuerySet[StockTransfer]) -> QuerySet[StockTransfer]:
-    return queryset.select_related("product", "from_warehouse", "to_warehouse").order_by("-created_at", "-id")
+    return queryset.select_related("product", "variant", "from_warehouse", "to_warehouse").order_by(
+        "-created_at", "-id"
+    )
 
 
 def warehouses(queryset: QuerySet[Warehouse]) -> QuerySet[Warehouse]:
@@ -122,7 +133,7 @@ def ledger_discrepancies(account: Account) -> list[dict]:
     """
     level_movements = StockMovement.objects.filter(stock_level_id=OuterRef("pk"))
     active = StockReservation.objects.filter(
-        product_id=OuterRef("product_id"), warehouse_id=OuterRef("warehouse_id"), status=ReservationStatus.ACTIVE
+        variant_id=OuterRef("variant_id"), warehouse_id=OuterRef("warehouse_id"), status=ReservationStatus.ACTIVE
     )
     flag_wrong = Q(below_reorder_point=True, available_quantity__gt=F("reorder_point")) | Q(
         below_reorder_point=False, available_quantity__lte=F("reorder_point")
@@ -133,7 +144,7 @@ def ledger_discrepancies(account: Account) -> list[dict]:
         .annotate(
             ledger_on_hand=_sum_of(level_movements, "stock_level_id", "on_hand_change"),
             ledger_reserved=_sum_of(level_movements, "stock_level_id", "reserved_change"),
-            reservations_reserved=_sum_of(active, "product_id", "quantity"),
+            reservations_reserved=_sum_of(active, "variant_id", "quantity"),
         )
         .filter(
             ~Q(on_hand=F("ledger_on_hand"))
@@ -145,6 +156,7 @@ def ledger_discrepancies(account: Account) -> list[dict]:
         .values(
             "id",
             "product_id",
+            "variant_id",
             "warehouse_id",
             "on_hand",
             "ledger_on_hand",

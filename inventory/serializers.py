@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from omnisales.api.serializers import StrictCharField, StrictChoiceField, StrictRegexField, TenantRelatedField
 
 from . import examples
@@ -66,6 +66,44 @@ class WarehouseDeleteResultSerializer(serializers.Serializer):
     )
 
 
+class VariantFieldsSerializer(serializers.Serializer):
+    """variantId, variantSku and variantTitle of a stock row: null for the implicit variant of a product
+    without options, which therefore looks as it did before products had variants."""
+
+    variant_id = serializers.CharField(
+        source="variant.shown_id", read_only=True, allow_null=True, help_text="Null for a product without options."
+    )
+    variant_sku = serializers.CharField(source="variant.shown_sku", read_only=True, allow_null=True)
+    variant_title = serializers.CharField(
+        source="variant.shown_title", read_only=True, allow_null=True, help_text='e.g. "M / Black".'
+    )
+
+
+VARIANT_FIELDS = ["variant_id", "variant_sku", "variant_title"]
+_variant_input = {
+    "queryset": ProductVariant.objects.select_related("product"),
+    "required": False,
+    "help_text": "The variant; required for a product with options (422 VARIANT_REQUIRED lists them).",
+}
+_product_input = {
+    "queryset": Product.objects.all(),
+    "required": False,
+    "help_text": "Enough alone for a product without options; else send variantId.",
+}
+
+
+class VariantInputSerializer(serializers.Serializer):
+    """productId and/or variantId: at least one."""
+
+    product_id = TenantRelatedField(source="product", **_product_input)
+    variant_id = TenantRelatedField(source="variant", **_variant_input)
+
+    def validate(self, attrs):
+        if attrs.get("product") is None and attrs.get("variant") is None:
+            raise serializers.ValidationError({"product_id": ["Give productId or variantId."]})
+        return super().validate(attrs)
+
+
 class ProductTotalsSerializer(serializers.Serializer):
     on_hand = serializers.IntegerField(source="total_on_hand")
     reserved = serializers.IntegerField(source="total_reserved")
@@ -76,7 +114,7 @@ class ProductTotalsSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.STOCK_LEVELS)
-class StockLevelSerializer(serializers.ModelSerializer):
+class StockLevelSerializer(VariantFieldsSerializer, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
@@ -100,6 +138,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
             "product_id",
             "product_name",
             "sku",
+            *VARIANT_FIELDS,
             "warehouse_id",
             "warehouse_code",
             "warehouse_is_active",
@@ -130,7 +169,7 @@ class StockLevelSettingsSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.MOVEMENTS)
-class MovementSerializer(serializers.ModelSerializer):
+class MovementSerializer(VariantFieldsSerializer, serializers.ModelSerializer):
     stock_level_id = serializers.CharField(read_only=True)
     product_id = serializers.CharField(read_only=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
@@ -151,6 +190,7 @@ class MovementSerializer(serializers.ModelSerializer):
             "stock_level_id",
             "product_id",
             "sku",
+            *VARIANT_FIELDS,
             "warehouse_id",
             "warehouse_code",
             "type",
@@ -179,8 +219,7 @@ class MovementSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.ADJUST)
-class StockAdjustSerializer(serializers.Serializer):
-    product_id = TenantRelatedField(source="product", queryset=Product.objects.all())
+class StockAdjustSerializer(VariantInputSerializer):
     warehouse_id = TenantRelatedField(source="warehouse", queryset=Warehouse.objects.all())
     quantity = serializers.IntegerField(
         **_quantity, help_text="Signed, not zero: positive adds units, negative removes them."
@@ -204,8 +243,7 @@ class StockAdjustResultSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.TRANSFERS)
-class TransferCreateSerializer(serializers.Serializer):
-    product_id = TenantRelatedField(source="product", queryset=Product.objects.all())
+class TransferCreateSerializer(VariantInputSerializer):
     from_warehouse_id = TenantRelatedField(source="from_warehouse", queryset=Warehouse.objects.all())
     to_warehouse_id = TenantRelatedField(source="to_warehouse", queryset=Warehouse.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
@@ -213,7 +251,7 @@ class TransferCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.TRANSFERS)
-class TransferSerializer(serializers.ModelSerializer):
+class TransferSerializer(VariantFieldsSerializer, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
     from_warehouse_id = serializers.CharField(read_only=True)
@@ -227,6 +265,7 @@ class TransferSerializer(serializers.ModelSerializer):
             "id",
             "product_id",
             "sku",
+            *VARIANT_FIELDS,
             "from_warehouse_id",
             "from_warehouse_code",
             "to_warehouse_id",
@@ -240,7 +279,7 @@ class TransferSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.ALERTS)
-class AlertSerializer(serializers.Serializer):
+class AlertSerializer(VariantFieldsSerializer):
     stock_level_id = serializers.CharField(source="pk")
     product_id = serializers.CharField()
     product_name = serializers.CharField(source="product.name")

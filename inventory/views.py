@@ -29,6 +29,7 @@ TAGS = ["inventory"]
 
 ERRORS = ErrorCatalog(
     error_example(*examples.INSUFFICIENT_STOCK),
+    error_example(*examples.VARIANT_REQUIRED),
     error_example(
         "DUPLICATE_WAREHOUSE_CODE", "A warehouse with this code already exists", {"code": ["'MAIN' is already used."]}
     ),
@@ -137,7 +138,8 @@ class WarehouseViewSet(ServiceCreateMixin, ServiceUpdateMixin, ListMixin, Retrie
 @extend_schema_view(
     list=extend_schema(
         summary="List stock levels",
-        description="One row per product per warehouse, with the product's totals over its active warehouses "
+        description="One row per variant per warehouse (a product without options has one variant, shown as "
+        "`variantId: null`), with the product's totals over all its variants and active warehouses "
         "(`productTotals`, the same on every row of a product, whatever the filters).",
     ),
     retrieve=extend_schema(summary="Get a stock level"),
@@ -162,14 +164,15 @@ class StockLevelViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
 
     @extend_schema(
         summary="Adjust stock",
-        description="Adds or removes units of a product in a warehouse and records the movement (receipt for "
+        description="Adds or removes units of a variant in a warehouse and records the movement (receipt for "
         "`received`, return for `returned`, adjustment otherwise). On hand never goes below zero or below "
-        "what is reserved: 409 INSUFFICIENT_STOCK.",
+        "what is reserved: 409 INSUFFICIENT_STOCK. Send `variantId`; `productId` alone names a product without "
+        "options (a product with several variants is a 422 VARIANT_REQUIRED listing them).",
         request=StockAdjustSerializer,
         responses={
             201: StockAdjustResultSerializer,
             409: ERRORS.response("INSUFFICIENT_STOCK", "WAREHOUSE_ARCHIVED"),
-            422: ERRORS.response("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED"),
+            422: ERRORS.response("VALIDATION_ERROR", "PRODUCT_NOT_TRACKED", "VARIANT_REQUIRED"),
         },
     )
     @action(detail=False, methods=["post"], url_path="adjust", url_name="adjust")
@@ -210,13 +213,14 @@ class TransferViewSet(ListMixin, RetrieveMixin, SelectorViewSet):
 
     @extend_schema(
         summary="Transfer stock between warehouses",
-        description="Moves available (unreserved) units in one transaction: a transfer_out and a transfer_in "
-        "movement. 409 INSUFFICIENT_STOCK when the source is short; 422 SAME_WAREHOUSE.",
+        description="Moves available (unreserved) units of a variant in one transaction: a transfer_out and a "
+        "transfer_in movement. 409 INSUFFICIENT_STOCK when the source is short; 422 SAME_WAREHOUSE; 422 "
+        "VARIANT_REQUIRED for `productId` alone of a product with several variants.",
         request=TransferCreateSerializer,
         responses={
             201: TransferSerializer,
             409: ERRORS.response("INSUFFICIENT_STOCK", "WAREHOUSE_INACTIVE", "WAREHOUSE_ARCHIVED"),
-            422: ERRORS.response("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED"),
+            422: ERRORS.response("VALIDATION_ERROR", "SAME_WAREHOUSE", "PRODUCT_NOT_TRACKED", "VARIANT_REQUIRED"),
         },
     )
     def create(self, request):

@@ -3,7 +3,7 @@ the create body are the public API document's own examples, with the fields it l
 
 from drf_spectacular.utils import OpenApiExample
 
-from catalog.examples import PRODUCT_ID
+from catalog.examples import PRODUCT_ID, TEE_ID, VARIANT, VARIANT_CHOICES, VARIANT_ID
 
 ORDER_ID = "ord_123456"
 ACTOR = {"type": "user", "id": "usr_0355cgFiZNY3hNakRm1s5Q", "label": "jane@example.com"}
@@ -13,9 +13,24 @@ ITEM = {
     "productId": PRODUCT_ID,
     "productName": "Laptop",
     "sku": "LAPTOP-14-SLV",
+    "variantId": None,
+    "variantSku": None,
+    "variantTitle": None,
     "quantity": 1,
     "price": 999.99,
     "lineTotal": 999.99,
+}
+VARIANT_ITEM = {
+    "id": "item_2",
+    "productId": TEE_ID,
+    "productName": "Organic T-shirt",
+    "sku": VARIANT["sku"],
+    "variantId": VARIANT_ID,
+    "variantSku": VARIANT["sku"],
+    "variantTitle": VARIANT["title"],
+    "quantity": 2,
+    "price": 25.0,
+    "lineTotal": 50.0,
 }
 ADDRESS = {
     "name": "John Doe",
@@ -51,7 +66,10 @@ ORDER = {
     "updatedAt": "2024-01-15T11:00:00Z",
 }
 ORDERS = [OpenApiExample("Order", value=ORDER, response_only=True)]
-ITEMS = [OpenApiExample("Laptop", value=ITEM, response_only=True)]
+ITEMS = [
+    OpenApiExample("Laptop", value=ITEM, response_only=True),
+    OpenApiExample("A variant of a T-shirt", value=VARIANT_ITEM, response_only=True),
+]
 CREATE = [
     OpenApiExample(
         "Two units at a quoted price",
@@ -72,6 +90,21 @@ CREATE = [
         request_only=True,
     ),
 ]
+CREATE.append(
+    OpenApiExample(
+        "A variant of a product with options",
+        value={"customerId": "cus_789", "items": [{"variantId": VARIANT_ID, "quantity": 2}]},
+        request_only=True,
+    )
+)
+VARIANT_REQUIRED = (
+    "VARIANT_REQUIRED",
+    f"{TEE_ID} has several variants: name one with variantId",
+    {
+        "items": [f"Line 0: {TEE_ID} has several variants: send variantId instead."],
+        "variants": VARIANT_CHOICES,
+    },
+)
 STATUS_UPDATE = [
     OpenApiExample("Ship it", value={"status": "shipped"}, request_only=True),
     OpenApiExample(

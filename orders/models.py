@@ -132,7 +132,9 @@ class Order(TenantModel):
 
 
 class OrderItem(TenantModel):
-    """One line: the product as it was when ordered (name, SKU, unit price) and the quantity."""
+    """One line: the variant as it was when ordered (the product's name, the variant's SKU and title, the unit
+    price) and the quantity. `variant_title` is empty for the implicit variant of a product without options,
+    which the API does not show (see the `shown_*` properties)."""
 
     id = PrefixedIdField(kind="order_item")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
@@ -140,7 +142,10 @@ class OrderItem(TenantModel):
     variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="order_items")
     position = models.PositiveSmallIntegerField(default=0, help_text="Line order, as sent.")
     product_name = models.CharField(max_length=255)
-    sku = models.CharField(max_length=64)
+    sku = models.CharField(max_length=64, help_text="The variant's SKU (a product without options: its own).")
+    variant_title = models.CharField(
+        max_length=800, blank=True, default="", help_text='e.g. "M / Black"; empty for a product without options.'
+    )
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(**MONEY)
     line_total = models.DecimalField(**MONEY)
@@ -155,7 +160,21 @@ class OrderItem(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product_name}"
+        variant = f" ({self.variant_title})" if self.variant_title else ""
+        return f"{self.quantity} × {self.product_name}{variant}"
+
+    # What the API and events show of the variant: nothing (None) for a product without options.
+    @property
+    def shown_variant_id(self) -> str | None:
+        return self.variant_id if self.variant_title else None
+
+    @property
+    def shown_variant_sku(self) -> str | None:
+        return self.sku if self.variant_title else None
+
+    @property
+    def shown_variant_title(self) -> str | None:
+        return self.variant_title or None
 
 
 class PaymentKind(models.TextChoices):

@@ -28,9 +28,11 @@ ITEM_COLUMNS = (
     "id",
     "order_id",
     "product_id",
+    "variant_id",
     "position",
     "product_name",
     "sku",
+    "variant_title",
     "quantity",
     "unit_price",
     "line_total",
@@ -75,6 +77,10 @@ class OrderRowIterable(ValuesIterable):
         lines = {row["id"]: [] for row in rows}
         if lines:
             for line in ORDER_LINES.rows(order_ids=list(lines), using=using):
+                shown = bool(line["variant_title"])  # as OrderItem.shown_variant_* give them
+                line["shown_variant_id"] = line["variant_id"] if shown else None
+                line["shown_variant_sku"] = line["sku"] if shown else None
+                line["shown_variant_title"] = line["variant_title"] if shown else None
                 lines[line["order_id"]].append(line)
         for row in rows:
             row["customer"] = {"name": row.pop("customer_name")}

@@ -66,12 +66,31 @@ class OrderAddressSerializer(serializers.Serializer):
 @extend_schema_serializer(examples=examples.ITEMS)
 class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
+    sku = serializers.CharField(read_only=True, help_text="The variant's SKU (a product without options: its own).")
+    variant_id = serializers.CharField(
+        source="shown_variant_id", read_only=True, allow_null=True, help_text="Null for a product without options."
+    )
+    variant_sku = serializers.CharField(source="shown_variant_sku", read_only=True, allow_null=True)
+    variant_title = serializers.CharField(
+        source="shown_variant_title", read_only=True, allow_null=True, help_text='e.g. "M / Black".'
+    )
     price = MoneyField(source="unit_price", read_only=True, help_text="Unit price charged.")
     line_total = MoneyField(read_only=True, help_text="quantity × price.")
 
     class Meta:
         model = OrderItem
-        fields = ["id", "product_id", "product_name", "sku", "quantity", "price", "line_total"]
+        fields = [
+            "id",
+            "product_id",
+            "product_name",
+            "sku",
+            "variant_id",
+            "variant_sku",
+            "variant_title",
+            "quantity",
+            "price",
+            "line_total",
+        ]
         read_only_fields = fields
 
 
@@ -119,20 +138,34 @@ class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
 
 
 class OrderLineSerializer(serializers.Serializer):
-    product_id = StrictCharField(max_length=40)
+    """productId and/or variantId: a product without options is named by its productId alone."""
+
+    product_id = StrictCharField(
+        max_length=40, required=False, help_text="Enough alone for a product without options; else send variantId."
+    )
+    variant_id = StrictCharField(
+        max_length=40,
+        required=False,
+        help_text="The variant ordered; required for a product with several variants (422 VARIANT_REQUIRED).",
+    )
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     price = MoneyField(
         min_value=0,
         required=False,
         allow_null=True,
         default=None,
-        help_text="Unit price; the catalog price if left out.",
+        help_text="Unit price; the variant's catalog price if left out.",
     )
+
+    def validate(self, attrs):
+        if not attrs.get("product_id") and not attrs.get("variant_id"):
+            raise serializers.ValidationError({"product_id": ["Give productId or variantId."]})
+        return attrs
 
 
 @extend_schema_serializer(examples=examples.CREATE)
 class OrderCreateSerializer(serializers.Serializer):
-    """One line per product (a product on two lines is a 422: send the total quantity on one)."""
+    """One line per variant (a variant on two lines is a 422: send the total quantity on one)."""
 
     customer_id = TenantRelatedField(source="customer", queryset=Customer.objects.all())
     items = OrderLineSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)

@@ -44,6 +44,7 @@ ERRORS = ErrorCatalog(
         {"amount": 1200.0, "balance": 1099.98},
     ),
     error_example("ORDER_NOT_PAYABLE", "A cancelled order cannot take payments", {"status": "cancelled"}),
+    error_example(*examples.VARIANT_REQUIRED),
 )
 
 
@@ -87,12 +88,18 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
 
     @extend_schema(
         summary="Create an order",
-        description="Prices default to the catalog's; name and SKU are copied onto each line; subtotal, tax, "
-        "shipping and total are computed with the store's tax settings (docs/orders.md). Only active products "
-        "can be ordered (422 PRODUCT_NOT_AVAILABLE); one line per product. Send an Idempotency-Key to retry "
-        "safely.",
+        description="Each line names a `variantId`, or a `productId` alone for a product without options (a "
+        "product with several variants is a 422 VARIANT_REQUIRED listing them). Prices default to the "
+        "variant's; the product's name and the variant's SKU and title are copied onto each line; subtotal, "
+        "tax, shipping and total are computed with the store's tax settings (docs/orders.md). Only active "
+        "products and variants that are not archived can be ordered (422 PRODUCT_NOT_AVAILABLE); one line per "
+        "variant. Send an Idempotency-Key to retry safely.",
         request=OrderCreateSerializer,
-        responses={201: OrderSerializer, 409: ERRORS.response("CUSTOMER_ANONYMIZED", "INSUFFICIENT_STOCK")},
+        responses={
+            201: OrderSerializer,
+            409: ERRORS.response("CUSTOMER_ANONYMIZED", "INSUFFICIENT_STOCK"),
+            422: ERRORS.response("VARIANT_REQUIRED"),
+        },
         tags=TAGS,
     )
     def create(self, request):

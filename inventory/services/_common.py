@@ -5,11 +5,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import Product, default_variant_id
+from catalog.models import Product, ProductVariant
+from catalog.selectors import line_variant
 from omnisales.api.actors import Actor
 from webhooks.services import event_emit_many
 
@@ -43,10 +44,16 @@ class _Changes:
         return self.movements
 
 
+def variant_data(variant: ProductVariant) -> dict[str, str | None]:
+    """The variant as stock payloads and shortages name it (all None for a product without options)."""
+    return {"variant_id": variant.shown_id, "variant_sku": variant.shown_sku, "variant_title": variant.shown_title}
+
+
 def low_stock_data(level: StockLevel) -> dict[str, Any]:
     return {
         "stock_level_id": level.pk,
         "product_id": level.product_id,
+        **variant_data(level.variant),
         "sku": level.product.sku,
         "product_name": level.product.name,
         "warehouse_id": level.warehouse_id,
@@ -59,43 +66,48 @@ def low_stock_data(level: StockLevel) -> dict[str, Any]:
     }
 
 
-def _locked(queryset, *, products: dict[str, Product] | None = None) -> list[StockLevel]:
-    """The levels, locked in primary-key order, with their warehouses (and products: joined, or the given
-    `products` by id when the caller already holds them)."""
-    related = ("warehouse",) if products is not None else ("warehouse", "product")
+def _locked(queryset, *, variants: dict[str, ProductVariant] | None = None) -> list[StockLevel]:
+    """The levels, locked in primary-key order, with their warehouses (and variants and products: joined,
+    or the given `variants`, products loaded, by id when the caller already holds them)."""
+    related = ("warehouse",) if variants is not None else ("warehouse", "product", "variant")
     levels = list(queryset.select_for_update(of=("self",)).select_related(*related).order_by("pk"))
-    if products is not None:
+    if variants is not None:
         for level in levels:
-            level.product = products[level.product_id]
+            level.variant = variants[level.variant_id]
+            level.product = level.variant.product
     return levels
 
 
-def _lock_levels_of_products(
-    *, account: Account, product_ids: Iterable[str], products: dict[str, Product] | None = None
+def _lock_levels_of_variants(
+    *, account: Account, variant_ids: Iterable[str], variants: dict[str, ProductVariant] | None = None
 ) -> list[StockLevel]:
-    return _locked(StockLevel.objects.filter(account=account, product_id__in=set(product_ids)), products=products)
+    return _locked(StockLevel.objects.filter(account=account, variant_id__in=set(variant_ids)), variants=variants)
 
 
-def _lock_levels_at(*, account: Account, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
-    """Creates the missing (product id, warehouse id) stock levels, then locks them all in key order."""
-    pairs = set(pairs)
+def _lock_levels_at(
+    *, account: Account, variant: ProductVariant, warehouse_ids: Iterable[str]
+) -> dict[str, StockLevel]:
+    """Creates the variant's missing stock levels in the warehouses, then locks them all in key order.
+    Returns them by warehouse id."""
+    warehouse_ids = set(warehouse_ids)
     StockLevel.objects.bulk_create(
         [
-            StockLevel(
-                account=account,
-                product_id=product_id,
-                variant_id=default_variant_id(product_id),
-                warehouse_id=warehouse_id,
-            )
-            for product_id, warehouse_id in pairs
+            StockLevel(account=account, product_id=variant.product_id, variant=variant, warehouse_id=warehouse_id)
+            for warehouse_id in warehouse_ids
         ],
         ignore_conflicts=True,
     )
-    condition = Q()
-    for product_id, warehouse_id in pairs:
-        condition |= Q(product_id=product_id, warehouse_id=warehouse_id)
-    levels = _locked(StockLevel.objects.filter(condition, account=account))
-    return {(level.product_id, level.warehouse_id): level for level in levels}
+    levels = _locked(
+        StockLevel.objects.filter(account=account, variant=variant, warehouse_id__in=warehouse_ids),
+        variants={variant.pk: variant},
+    )
+    return {level.warehouse_id: level for level in levels}
+
+
+def _stock_variant(account: Account, product: Product | None, variant: ProductVariant | None) -> ProductVariant:
+    """The variant a stock operation names (see `catalog.selectors.line_variant`), checked to be the account's."""
+    _check_owned(account, product, variant)
+    return line_variant(product=product, variant=variant)
 
 
 def _apply(
@@ -186,8 +198,15 @@ def _allocate(
     return allocations, remaining
 
 
-def _shortage(product: Product, requested: int, available: int, **extra) -> dict[str, Any]:
-    return {"product_id": product.pk, "sku": product.sku, "requested": requested, "available": available, **extra}
+def _shortage(variant: ProductVariant, requested: int, available: int, **extra) -> dict[str, Any]:
+    return {
+        "product_id": variant.product_id,
+        "variant_id": variant.shown_id,
+        "sku": variant.sku,
+        "requested": requested,
+        "available": available,
+        **extra,
+    }
 
 
 def _insufficient(message: str, shortages: list[dict[str, Any]]) -> InsufficientStock:

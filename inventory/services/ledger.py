@@ -5,7 +5,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import Product, default_variant_id
+from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.transactions import atomic_service
@@ -24,6 +24,7 @@ from ._common import (
     _lock_levels_at,
     _locked,
     _shortage,
+    _stock_variant,
     ledger_actor,
 )
 
@@ -45,20 +46,22 @@ REASON_SIGN = {
 def stock_adjust(
     *,
     account: Account,
-    product: Product,
     warehouse: Warehouse,
     quantity: int,
     reason: str,
+    product: Product | None = None,
+    variant: ProductVariant | None = None,
     note: str = "",
     actor: Actor | str = SYSTEM,
 ) -> StockMovement:
-    """Adds (quantity > 0) or removes (quantity < 0) units of a product in a warehouse.
+    """Adds (quantity > 0) or removes (quantity < 0) units of a variant in a warehouse. `variant`, or
+    `product` alone for a product without options (else 422 VARIANT_REQUIRED).
 
     `received` records a receipt and `returned` a return (both must add); `damaged` and `lost` must remove;
     `count_correction` and `other` go either way and record an adjustment. On hand never drops below zero
     or below what is reserved (409 INSUFFICIENT_STOCK).
     """
-    _check_owned(account, product, warehouse)
+    _check_owned(account, warehouse)
     _check_quantity(quantity, allow_negative=True)
     if reason not in AdjustmentReason.values:
         raise ValidationFailed("Validation failed", details={"reason": [f"'{reason}' is not a valid reason."]})
@@ -68,15 +71,16 @@ def stock_adjust(
         raise ValidationFailed(
             "Validation failed", details={"quantity": [f"Must be {word} when the reason is {reason}."]}
         )
-    _check_tracked(product)
+    variant = _stock_variant(account, product, variant)
+    _check_tracked(variant.product)
     _check_not_archived(warehouse, name="warehouse_id")
-    level = _lock_levels_at(account=account, pairs=[(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    level = _lock_levels_at(account=account, variant=variant, warehouse_ids=[warehouse.pk])[warehouse.pk]
     if level.on_hand + quantity < level.reserved:
         raise _insufficient(
             "Not enough unreserved stock to remove",
             [
                 _shortage(
-                    product,
+                    variant,
                     -quantity,
                     level.available,
                     warehouse_id=warehouse.pk,
@@ -107,23 +111,26 @@ def stock_adjust(
 def stock_transfer_create(
     *,
     account: Account,
-    product: Product,
     from_warehouse: Warehouse,
     to_warehouse: Warehouse,
     quantity: int,
+    product: Product | None = None,
+    variant: ProductVariant | None = None,
     note: str = "",
     actor: Actor | str = SYSTEM,
 ) -> StockTransfer:
-    """Moves available (unreserved) units between two warehouses: one transfer_out and one transfer_in
-    movement, both referencing the transfer. Short stock is a 409 INSUFFICIENT_STOCK; nothing is written."""
-    _check_owned(account, product, from_warehouse, to_warehouse)
+    """Moves available (unreserved) units of a variant (or of a product without options) between two
+    warehouses: one transfer_out and one transfer_in movement, both referencing the transfer. Short stock
+    is a 409 INSUFFICIENT_STOCK; nothing is written."""
+    _check_owned(account, from_warehouse, to_warehouse)
     _check_quantity(quantity)
     if from_warehouse.pk == to_warehouse.pk:
         raise SameWarehouse(
             "Source and destination are the same warehouse",
             details={"to_warehouse_id": ["Must differ from fromWarehouseId."]},
         )
-    _check_tracked(product)
+    variant = _stock_variant(account, product, variant)
+    _check_tracked(variant.product)
     _check_not_archived(from_warehouse, name="from_warehouse_id")
     _check_not_archived(to_warehouse, name="to_warehouse_id")
     if not to_warehouse.is_active:
@@ -131,17 +138,17 @@ def stock_transfer_create(
             "Stock cannot be moved into an inactive warehouse",
             details={"to_warehouse_id": [f"{to_warehouse.pk} is inactive."]},
         )
-    levels = _lock_levels_at(account=account, pairs=[(product.pk, from_warehouse.pk), (product.pk, to_warehouse.pk)])
-    source, destination = levels[(product.pk, from_warehouse.pk)], levels[(product.pk, to_warehouse.pk)]
+    levels = _lock_levels_at(account=account, variant=variant, warehouse_ids=[from_warehouse.pk, to_warehouse.pk])
+    source, destination = levels[from_warehouse.pk], levels[to_warehouse.pk]
     if source.available < quantity:
         raise _insufficient(
             "Not enough available stock in the source warehouse",
-            [_shortage(product, quantity, source.available, warehouse_id=from_warehouse.pk)],
+            [_shortage(variant, quantity, source.available, warehouse_id=from_warehouse.pk)],
         )
     transfer = StockTransfer.objects.create(
         account=account,
-        product=product,
-        variant_id=default_variant_id(product.pk),
+        product_id=variant.product_id,
+        variant=variant,
         from_warehouse=from_warehouse,
         to_warehouse=to_warehouse,
         quantity=quantity,

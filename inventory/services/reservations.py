@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import Product, default_variant_id
+from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
 from omnisales.api.transactions import atomic_service
 
@@ -33,9 +33,10 @@ from ._common import (
     _check_quantity,
     _insufficient,
     _lock_levels_at,
-    _lock_levels_of_products,
+    _lock_levels_of_variants,
     _locked,
     _shortage,
+    _stock_variant,
 )
 
 
@@ -51,55 +52,58 @@ def stock_reserve(
     *,
     account: Account,
     reference_id: str,
-    lines: Sequence[tuple[Product, int]],
+    lines: Sequence[tuple[ProductVariant | Product, int]],
     actor: Actor | str = SYSTEM,
     reference_type: str = ReferenceType.ORDER,
     new_reference: bool = False,
 ) -> list[StockReservation]:
     """Reserves stock for the lines of a reference (an order): all of it, or none (409 INSUFFICIENT_STOCK).
 
-    Products with `track_inventory` off are skipped; lines of the same product are added together. Each
-    product is allocated from active warehouses by ascending priority, split across warehouses when one is
-    short. When the total available is short, a product that allows backorders reserves what exists and
-    records the rest as a backorder reservation (no warehouse); any other short product fails the call.
+    A line is (variant, quantity), the variant's product loaded; (product, quantity) names a product
+    without options (its one variant; several are a 422 VARIANT_REQUIRED). Variants of products with
+    `track_inventory` off are skipped; lines of the same variant are added together. Each variant is
+    allocated from active warehouses by ascending priority, split across warehouses when one is short.
+    When the total available is short, a variant whose product allows backorders reserves what exists and
+    records the rest as a backorder reservation (no warehouse); any other short variant fails the call.
 
     Idempotent: a reference that already has active reservations gets them back and nothing changes
     (new_reference=True: the caller created the reference in this transaction, so it has none and they are
-    not looked for). The stock levels of every product in the lines are locked (by primary key) before
+    not looked for). The stock levels of every variant in the lines are locked (by primary key) before
     anything is read.
     """
     wanted: dict[str, list] = {}
-    for product, quantity in lines:
-        _check_owned(account, product)
+    for item, quantity in lines:
+        variant = item if isinstance(item, ProductVariant) else _stock_variant(account, item, None)
+        _check_owned(account, variant)
         _check_quantity(quantity)
-        if product.track_inventory:
-            wanted.setdefault(product.pk, [product, 0])[1] += quantity
+        if variant.product.track_inventory:
+            wanted.setdefault(variant.pk, [variant, 0])[1] += quantity
     if not wanted:
         return []
-    levels = _lock_levels_of_products(
-        account=account, product_ids=wanted, products={pk: product for pk, (product, _) in wanted.items()}
+    levels = _lock_levels_of_variants(
+        account=account, variant_ids=wanted, variants={pk: variant for pk, (variant, _) in wanted.items()}
     )
     if not new_reference:
         existing = _active_reservations(account=account, reference_type=reference_type, reference_id=reference_id)
         if existing:
             return existing
 
-    by_product = defaultdict(list)
+    by_variant = defaultdict(list)
     for level in _allocation_order(levels):
-        by_product[level.product_id].append(level)
+        by_variant[level.variant_id].append(level)
     taken: dict[str, int] = {}
     allocations, backorders, shortages = [], [], []
-    for product_id, (product, quantity) in wanted.items():
-        allocated, missing = _allocate(by_product[product_id], quantity, taken)
+    for variant_id, (variant, quantity) in wanted.items():
+        allocated, missing = _allocate(by_variant[variant_id], quantity, taken)
         allocations.extend(allocated)
-        if missing and product.allow_backorder:
-            backorders.append((product, missing))
+        if missing and variant.product.allow_backorder:
+            backorders.append((variant, missing))
         elif missing:
-            shortages.append(_shortage(product, quantity, quantity - missing))
+            shortages.append(_shortage(variant, quantity, quantity - missing))
     if shortages:
         raise _insufficient(
             "Not enough stock for this order: add stock with POST /api/inventory/stock/adjust "
-            '({"productId", "warehouseId", "quantity", "reason": "received"}), or allow backorders on the product',
+            '({"variantId", "warehouseId", "quantity", "reason": "received"}), or allow backorders on the product',
             shortages,
         )
 
@@ -108,10 +112,10 @@ def stock_reserve(
     for level, quantity in allocations:
         _apply(level, changes, type=MovementType.RESERVATION, reserved_change=quantity, **reference)
         reservations.append(
-            _reservation(account, reference_type, reference_id, level.product_id, level.warehouse_id, quantity)
+            _reservation(account, reference_type, reference_id, level.variant, level.warehouse_id, quantity)
         )
-    for product, quantity in backorders:
-        reservations.append(_reservation(account, reference_type, reference_id, product.pk, None, quantity))
+    for variant, quantity in backorders:
+        reservations.append(_reservation(account, reference_type, reference_id, variant, None, quantity))
     StockReservation.objects.bulk_create(reservations)
     changes.save(account)
     return reservations
@@ -121,7 +125,7 @@ def _reservation(
     account: Account,
     reference_type: str,
     reference_id: str,
-    product_id: str,
+    variant: ProductVariant,
     warehouse_id: str | None,
     quantity: int,
     status: str = ReservationStatus.ACTIVE,
@@ -130,8 +134,8 @@ def _reservation(
         account=account,
         reference_type=reference_type,
         reference_id=reference_id,
-        product_id=product_id,
-        variant_id=default_variant_id(product_id),
+        product_id=variant.product_id,
+        variant_id=variant.pk,
         warehouse_id=warehouse_id,
         quantity=quantity,
         status=status,
@@ -144,11 +148,11 @@ def _lock_reserved_levels(
     condition = Q()
     for reservation in reservations:
         if not reservation.is_backorder:
-            condition |= Q(product_id=reservation.product_id, warehouse_id=reservation.warehouse_id)
+            condition |= Q(variant_id=reservation.variant_id, warehouse_id=reservation.warehouse_id)
     if not condition:
         return {}
     return {
-        (level.product_id, level.warehouse_id): level
+        (level.variant_id, level.warehouse_id): level
         for level in _locked(StockLevel.objects.filter(condition, account=account))
     }
 
@@ -179,7 +183,7 @@ def stock_release(
     reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
     for reservation in reservations:
         if not reservation.is_backorder:
-            level = levels[(reservation.product_id, reservation.warehouse_id)]
+            level = levels[(reservation.variant_id, reservation.warehouse_id)]
             _apply(level, changes, type=MovementType.RELEASE, reserved_change=-reservation.quantity, **reference)
     _set_status(reservations, ReservationStatus.RELEASED)
     changes.save(account)
@@ -205,22 +209,22 @@ def stock_fulfil(
         return []
     backorders = [reservation for reservation in reservations if reservation.is_backorder]
     if backorders:
-        all_levels = _lock_levels_of_products(account=account, product_ids={r.product_id for r in reservations})
-        levels = {(level.product_id, level.warehouse_id): level for level in all_levels}
+        all_levels = _lock_levels_of_variants(account=account, variant_ids={r.variant_id for r in reservations})
+        levels = {(level.variant_id, level.warehouse_id): level for level in all_levels}
     else:
         levels = _lock_reserved_levels(account=account, reservations=reservations)
 
-    by_product = defaultdict(list)
+    by_variant = defaultdict(list)
     for level in _allocation_order(levels.values()):
-        by_product[level.product_id].append(level)
+        by_variant[level.variant_id].append(level)
     taken: dict[str, int] = {}
     backorder_allocations, shortages = [], []
-    products = {p.pk: p for p in Product.objects.filter(pk__in={r.product_id for r in backorders})}
+    variants = {v.pk: v for v in ProductVariant.objects.filter(pk__in={r.variant_id for r in backorders})}
     for reservation in backorders:
-        allocated, missing = _allocate(by_product[reservation.product_id], reservation.quantity, taken)
+        allocated, missing = _allocate(by_variant[reservation.variant_id], reservation.quantity, taken)
         if missing:
-            product = products[reservation.product_id]
-            shortages.append(_shortage(product, reservation.quantity, reservation.quantity - missing, backordered=True))
+            variant = variants[reservation.variant_id]
+            shortages.append(_shortage(variant, reservation.quantity, reservation.quantity - missing, backordered=True))
         backorder_allocations.append((reservation, allocated))
     if shortages:
         raise _insufficient("Backordered units are not in stock yet", shortages)
@@ -230,7 +234,7 @@ def stock_fulfil(
     fulfilled = []
     for reservation in reservations:
         if not reservation.is_backorder:
-            level = levels[(reservation.product_id, reservation.warehouse_id)]
+            level = levels[(reservation.variant_id, reservation.warehouse_id)]
             quantity = reservation.quantity
             _apply(
                 level, changes, type=MovementType.SALE, on_hand_change=-quantity, reserved_change=-quantity, **reference
@@ -252,7 +256,7 @@ def stock_fulfil(
                         account,
                         reference_type,
                         reference_id,
-                        level.product_id,
+                        level.variant,
                         level.warehouse_id,
                         quantity,
                         status=ReservationStatus.FULFILLED,
@@ -269,20 +273,23 @@ def stock_return(
     *,
     account: Account,
     reference_id: str,
-    product: Product,
     quantity: int,
+    product: Product | None = None,
+    variant: ProductVariant | None = None,
     warehouse: Warehouse | None = None,
     actor: Actor | str = SYSTEM,
     reference_type: str = ReferenceType.RETURN,
 ) -> StockMovement | None:
-    """Puts returned units back on hand (a return movement). Without `warehouse`, the highest-priority active
-    warehouse takes them (409 NO_ACTIVE_WAREHOUSE when there is none). Untracked products are skipped.
+    """Puts returned units of a variant (or of a product without options) back on hand (a return movement).
+    Without `warehouse`, the highest-priority active warehouse takes them (409 NO_ACTIVE_WAREHOUSE when
+    there is none). Variants of untracked products are skipped.
 
-    Idempotent per (reference, product): a second call for the same pair does nothing and returns None. The
+    Idempotent per (reference, variant): a second call for the same pair does nothing and returns None. The
     caller serializes calls for one reference (it holds the return's row lock)."""
-    _check_owned(account, product, warehouse)
+    _check_owned(account, warehouse)
     _check_quantity(quantity)
-    if not product.track_inventory:
+    variant = _stock_variant(account, product, variant)
+    if not variant.product.track_inventory:
         return None
     if warehouse is None:
         warehouse = (
@@ -293,13 +300,13 @@ def stock_return(
         if warehouse is None:
             raise NoActiveWarehouse("There is no active warehouse to return stock to")
     _check_not_archived(warehouse, name="warehouse_id")
-    level = _lock_levels_at(account=account, pairs=[(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    level = _lock_levels_at(account=account, variant=variant, warehouse_ids=[warehouse.pk])[warehouse.pk]
     already = StockMovement.objects.filter(
         account=account,
         type=MovementType.RETURN,
         reference_type=reference_type,
         reference_id=reference_id,
-        product=product,
+        variant=variant,
     )
     if already.exists():
         return None

@@ -176,3 +176,31 @@ def place_order(account, *, customer=None, products=None, quantities=None, price
         for product, quantity, price in zip(products, quantities, prices, strict=True)
     ]
     return order_services.order_create(account=account, customer=customer, items=items, **options)
+
+
+_variant_products = iter(range(1, 1_000_000))
+
+
+def product_with_variants(account, *, sizes=("S", "M", "L"), price: str = "20.00", **fields):
+    """(product, [variant per size]): an active product with a Size option and one variant per size, made
+    through the catalog services; variant i costs `price` + i."""
+    from catalog import services as catalog_services
+
+    number = next(_variant_products)
+    product = catalog_services.product_create(
+        account=account,
+        sku=f"VAR-{number:05d}",
+        name=f"Variant product {number}",
+        price=Decimal(price),
+        status=ProductStatus.ACTIVE,
+        options=[{"name": "Size", "values": list(sizes)}],
+        **fields,
+    )
+    variants = [ProductVariant.objects.get(product=product)]
+    for index, size in enumerate(sizes[1:], start=1):
+        variants.append(
+            catalog_services.variant_create(
+                product=product, sku=f"VAR-{number:05d}-{size}", option_values=[size], price=Decimal(price) + index
+            )
+        )
+    return product, variants

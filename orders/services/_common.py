@@ -17,11 +17,12 @@ from ..models import Order, OrderEvent, OrderItem
 
 def _reserve_stock(*, order: Order, lines: list[OrderItem], actor: Actor = SYSTEM) -> None:
     """Reserves stock for the new order's lines; short stock is 409 INSUFFICIENT_STOCK and the whole order
-    rolls back. Products that do not track inventory are skipped; backorderable ones may reserve less."""
+    rolls back. Products that do not track inventory are skipped; backorderable ones may reserve less.
+    Each line's variant is loaded, with its product."""
     stock_reserve(
         account=order.account,
         reference_id=order.pk,
-        lines=[(line.product, line.quantity) for line in lines],
+        lines=[(line.variant, line.quantity) for line in lines],
         actor=actor,
         new_reference=True,  # the order was inserted in this transaction: it cannot hold reservations yet
     )
@@ -64,6 +65,9 @@ def order_event_data(order: Order) -> dict[str, Any]:
                 "product_id": item.product_id,
                 "product_name": item.product_name,
                 "sku": item.sku,
+                "variant_id": item.shown_variant_id,
+                "variant_sku": item.shown_variant_sku,
+                "variant_title": item.shown_variant_title,
                 "quantity": item.quantity,
                 "price": _money(item.unit_price),
                 "line_total": _money(item.line_total),

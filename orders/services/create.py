@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.models import Account
-from catalog.models import Product, ProductStatus, default_variant_id
+from catalog.models import Product, ProductStatus, ProductVariant, VariantStatus, default_variant_id
+from catalog.selectors import line_variants
 from catalog.services import product_mark_ordered
 from customers.exceptions import CustomerAnonymized
 from customers.models import Customer
@@ -39,33 +40,64 @@ from ._common import (
 )
 
 
-def _check_lines(items: list[Mapping[str, Any]]) -> list[str]:
+def _check_lines(items: list[Mapping[str, Any]]) -> None:
     """Shape rules the serializer also enforces, kept here for callers that are not the API."""
     if not items:
         raise _invalid({"items": ["At least one item is required."]})
     if len(items) > MAX_ITEMS:
         raise _invalid({"items": [f"At most {MAX_ITEMS} items per order."]})
-    product_ids, first_line = [], {}
     for index, line in enumerate(items):
-        product_id, quantity, price = line["product_id"], line["quantity"], line.get("price")
-        if product_id in first_line:
-            raise _invalid(
-                {"items": [f"Product {product_id} is on lines {first_line[product_id]} and {index}: use one line."]}
-            )
-        first_line[product_id] = index
+        quantity, price = line["quantity"], line.get("price")
+        if not line.get("product_id") and not line.get("variant_id"):
+            raise _invalid({"items": [f"Line {index}: give productId or variantId."]})
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
             raise _invalid({"items": [f"Line {index}: quantity must be 1 to {MAX_QUANTITY}."]})
         if price is not None and (not isinstance(price, Decimal) or price < 0):
             raise _invalid({"items": [f"Line {index}: price must be a decimal of at least 0."]})
-        product_ids.append(product_id)
-    return product_ids
 
 
-def _orderable_products(*, account: Account, product_ids: list[str]) -> dict[str, Product]:
-    """The products, read without a lock (`_mark_products_ordered` checks them again on their locked rows)."""
-    products = {product.pk: product for product in Product.objects.filter(account=account, pk__in=product_ids)}
-    _check_orderable(product_ids, {pk: product.status for pk, product in products.items()})
-    return products
+def _orderable_variants(*, account: Account, items: list[Mapping[str, Any]]) -> list[ProductVariant]:
+    """The variant of each line with its product, read in one statement without a lock
+    (`_mark_products_ordered` checks the products again on their locked rows): one variant per line, of an
+    active product, not archived."""
+    variants = line_variants(
+        account=account, lines=[(line.get("product_id"), line.get("variant_id")) for line in items]
+    )
+    missing = [line["product_id"] for line, variant in zip(items, variants, strict=True) if variant is None]
+    statuses = {variant.product_id: variant.product.status for variant in variants if variant is not None}
+    _check_orderable([*missing, *statuses], statuses)
+    first_line = {}
+    for index, variant in enumerate(variants):
+        if variant.pk in first_line:
+            raise _invalid(
+                {"items": [f"Variant {variant.pk} is on lines {first_line[variant.pk]} and {index}: use one line."]}
+            )
+        first_line[variant.pk] = index
+    _check_not_archived([variant.pk for variant in variants if variant.status == VariantStatus.ARCHIVED])
+    return variants
+
+
+def _check_not_archived(archived_ids: list[str]) -> None:
+    if archived_ids:
+        raise ProductNotAvailable(
+            "Archived variants cannot be ordered: set the variant's status to active first",
+            details={
+                "variantIds": sorted(archived_ids),
+                "items": [f"Not available: {', '.join(sorted(archived_ids))}"],
+            },
+        )
+
+
+def _check_variants_still_sellable(variants: list[ProductVariant]) -> None:
+    """Variants a product with options shows, checked again once their products are locked: a variant write
+    locks its product first, so an archive committed since the variants were read is seen here. (The one
+    variant of a product without options is never archived on its own.)"""
+    shown = [variant.pk for variant in variants if not variant.is_default]
+    if shown:
+        archived = ProductVariant.objects.filter(pk__in=shown, status=VariantStatus.ARCHIVED).values_list(
+            "pk", flat=True
+        )
+        _check_not_archived(list(archived))
 
 
 def _mark_products_ordered(*, account: Account, product_ids: list[str]) -> None:
@@ -91,12 +123,41 @@ def _check_orderable(product_ids: list[str], statuses: dict[str, str]) -> None:
         )
 
 
+def _line_item(account: Account, order: Order, position: int, item: ProductVariant | Product, quantity, price):
+    """An unsaved line of `item`: a variant (its product loaded), or a product created without options (its
+    implicit variant)."""
+    if isinstance(item, ProductVariant):
+        product, variant_fields = (
+            item.product,
+            {"variant": item, "sku": item.sku, "variant_title": item.shown_title or ""},
+        )
+    else:
+        product, variant_fields = item, {"variant_id": default_variant_id(item.pk), "sku": item.sku}
+    return OrderItem(
+        account=account,
+        order=order,
+        product=product,
+        position=position,
+        product_name=product.name,
+        quantity=quantity,
+        unit_price=price,
+        line_total=pricing.line_total(quantity=quantity, unit_price=price),
+        **variant_fields,
+    )
+
+
 def order_draft(
-    *, account: Account, customer: Customer, lines: Iterable[tuple[Product, int, Decimal]], shipping: Decimal, **fields
+    *,
+    account: Account,
+    customer: Customer,
+    lines: Iterable[tuple[ProductVariant | Product, int, Decimal]],
+    shipping: Decimal,
+    **fields,
 ) -> tuple[Order, list[OrderItem]]:
-    """An unsaved order and its unsaved lines [(product, quantity, unit price)], priced with the account's
+    """An unsaved order and its unsaved lines [(variant, quantity, unit price)], priced with the account's
     tax settings: the one place an order's figures are put together (`order_create`, bulk imports, demo
-    data). `fields` are further Order fields. Raises pricing.AmountTooLarge."""
+    data). A line may name a product created without options instead of a variant. `fields` are further
+    Order fields. Raises pricing.AmountTooLarge."""
     order = Order(
         account=account,
         customer=customer,
@@ -107,19 +168,8 @@ def order_draft(
         **fields,
     )
     items = [
-        OrderItem(
-            account=account,
-            order=order,
-            product=product,
-            variant_id=default_variant_id(product.pk),
-            position=position,
-            product_name=product.name,
-            sku=product.sku,
-            quantity=quantity,
-            unit_price=price,
-            line_total=pricing.line_total(quantity=quantity, unit_price=price),
-        )
-        for position, (product, quantity, price) in enumerate(lines)
+        _line_item(account, order, position, item, quantity, price)
+        for position, (item, quantity, price) in enumerate(lines)
     ]
     totals = pricing.order_totals(
         line_totals=[item.line_total for item in items],
@@ -154,9 +204,11 @@ def order_create(
     placed_at: datetime.datetime | None = None,
     actor: Actor = SYSTEM,
 ) -> Order:
-    """Places an order. `items`: [{product_id, quantity, price?}] — one line per product; `price`
-    defaults to the catalog price. Name and SKU are copied onto each line; tax follows the account's
-    settings (see `orders.pricing`). `placed_at` is for imported orders (default: now).
+    """Places an order. `items`: [{variant_id and/or product_id, quantity, price?}] — one line per variant
+    (`product_id` alone: a product without options; one with several variants is a 422 VARIANT_REQUIRED);
+    `price` defaults to the variant's price. The product's name and the variant's SKU and title are copied
+    onto each line; tax follows the account's settings (see `orders.pricing`). `placed_at` is for imported
+    orders (default: now).
 
     Counts the order in the customer's stats, marks the products as ordered, reserves stock and
     emits `order.created`. Errors: CUSTOMER_NOT_FOUND / PRODUCT_NOT_FOUND (404), PRODUCT_NOT_AVAILABLE
@@ -172,16 +224,15 @@ def order_create(
         raise _invalid({"payment_method": [f"Not one of {', '.join(PaymentMethod.values)}."]})
     if not isinstance(shipping, Decimal) or shipping < 0:
         raise _invalid({"shipping": ["Must be a decimal of at least 0."]})
-    product_ids = _check_lines(items)
-    products = _orderable_products(account=account, product_ids=product_ids)
+    _check_lines(items)
+    variants = _orderable_variants(account=account, items=items)
 
     priced = []
-    for position, line in enumerate(items):
-        product = products[line["product_id"]]
-        price = line.get("price")
+    for position, (line, variant) in enumerate(zip(items, variants, strict=True)):
+        product, price = variant.product, line.get("price")
         if price is None and product.currency != account.currency:
             raise _invalid({"items": [f"Line {position}: {product.pk} is priced in {product.currency}; send a price."]})
-        priced.append((product, line["quantity"], product.price if price is None else price))
+        priced.append((variant, line["quantity"], variant.price if price is None else price))
     try:
         order, lines = order_draft(
             account=account,
@@ -209,7 +260,8 @@ def order_create(
     # The rows every order of these products, or of this customer, must update come last, so their locks
     # are held from here to the commit only: concurrent orders of one product queue for these few
     # statements, not for the whole placement. Lock order: products, then stock levels, then the customer.
-    _mark_products_ordered(account=account, product_ids=product_ids)
+    _mark_products_ordered(account=account, product_ids=list({variant.product_id: None for variant in variants}))
+    _check_variants_still_sellable(variants)
     _reserve_stock(order=order, lines=lines, actor=actor)
     customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
     return order

@@ -12,7 +12,7 @@ from inventory.models import StockLevel, StockReservation
 from inventory.selectors import ledger_discrepancies
 from inventory.services import stock_adjust
 from omnisales.testing.concurrency import run_together
-from omnisales.testing.factories import CustomerFactory, WarehouseFactory, product_in_stock
+from omnisales.testing.factories import CustomerFactory, WarehouseFactory, product_in_stock, product_with_variants
 from orders import services
 from orders.exceptions import ProductNotAvailable, ProductsNotFound
 from orders.models import Order, OrderPayment
@@ -122,6 +122,39 @@ def test_fifty_orders_for_ten_units_exactly_ten_are_placed(make_client, account)
     assert set(StockReservation.objects.values_list("reference_id", flat=True)) == placed
     assert ledger_discrepancies(account) == []
     assert sum(customer_stats(customer)[0] for customer in customers) == 10, "refused orders are not counted"
+
+
+def test_fifty_orders_for_ten_units_of_one_variant_exactly_ten_are_placed(make_client, account):
+    """The same race on one variant of a product with options: 10 orders, 40 × 409, nothing oversold, and
+    the product's other variant untouched."""
+    _, (wanted, other) = product_with_variants(account, sizes=("S", "M"))
+    warehouse = WarehouseFactory(account=account)
+    stock_adjust(account=account, variant=wanted, warehouse=warehouse, quantity=10, reason="received")
+    stock_adjust(account=account, variant=other, warehouse=warehouse, quantity=10, reason="received")
+    customers = [CustomerFactory(account=account) for _ in range(50)]
+    clients = [make_client(account) for _ in range(50)]
+    body = {"items": [{"variantId": wanted.pk, "quantity": 1}]}
+
+    responses = run_together(
+        *[
+            lambda c=client, who=customer: c.post("/api/orders", {**body, "customerId": who.pk}, format="json")
+            for client, customer in zip(clients, customers, strict=True)
+        ]
+    )
+
+    codes = [getattr(response, "status_code", response) for response in responses]
+    assert sorted(codes) == [201] * 10 + [409] * 40, codes
+    assert {response.json()["code"] for response in responses if response.status_code == 409} == {"INSUFFICIENT_STOCK"}
+    assert Order.objects.filter(account=account).count() == 10
+    level = StockLevel.objects.get(variant=wanted)
+    assert (level.on_hand, level.reserved, level.available) == (10, 10, 0)
+    untouched = StockLevel.objects.get(variant=other)
+    assert (untouched.on_hand, untouched.reserved) == (10, 0)
+    placed = {response.json()["id"] for response in responses if response.status_code == 201}
+    reservations = StockReservation.objects.filter(account=account)
+    assert set(reservations.values_list("reference_id", flat=True)) == placed
+    assert set(reservations.values_list("variant_id", flat=True)) == {wanted.pk}
+    assert ledger_discrepancies(account) == []
 
 
 @pytest.mark.parametrize("change", ["archive", "delete"])

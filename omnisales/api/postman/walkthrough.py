@@ -177,7 +177,7 @@ FOLDERS = (
                         {"name": "Colour", "values": ["Black", "White"]},
                     ],
                 },
-                captures={"optionProductId": "body.id"},
+                captures={"optionProductId": "body.id", "firstVariantId": "body.variants[0].id"},
                 checks=('pm.expect(body.variants[0].title).to.eql("S / Black");',),
             ),
             *(
@@ -274,6 +274,30 @@ FOLDERS = (
             Step("GET", "/api/orders/{orderId}/events"),
             Step("PUT", "/api/orders/{orderId}/status", name="Start processing the order", body=_status("processing")),
             Step("PUT", "/api/orders/{orderId}/status"),
+            Step(
+                "POST",
+                "/api/inventory/stock/adjust",
+                name="Receive stock of one variant (S / Black)",
+                body={
+                    "variantId": "{{firstVariantId}}",
+                    "warehouseId": "{{warehouseId}}",
+                    "quantity": 5,
+                    "reason": "received",
+                },
+                captures={},
+                checks=('pm.expect(body.stockLevel.variantId).to.eql(pm.collectionVariables.get("firstVariantId"));',),
+            ),
+            Step(
+                "POST",
+                "/api/orders",
+                name="Place an order of a variant by variantId",
+                body={"customerId": "{{customerId}}", "items": [{"variantId": "{{firstVariantId}}", "quantity": 1}]},
+                captures={},
+                checks=(
+                    'pm.expect(body.items[0].variantId).to.eql(pm.collectionVariables.get("firstVariantId"));',
+                    'pm.expect(body.items[0].variantTitle).to.eql("S / Black");',
+                ),
+            ),
         ),
     ),
     (
