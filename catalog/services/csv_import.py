@@ -361,6 +361,7 @@ class _Planner:
                 continue
             self.first_row_of_sku.setdefault(fields["sku"], row.number)
             outcomes.append((row, outcome))
+        own_changes = bool(changed)  # the first row's product columns (options are the rows' doing)
         options_problem = variants.finish()
         if options_problem:
             for row, _ in outcomes:
@@ -381,7 +382,7 @@ class _Planner:
         for row, outcome in outcomes:
             if row is first and existing is None:
                 outcome = "created"
-            elif row is first and changed and outcome == "unchanged":
+            elif row is first and own_changes and outcome == "unchanged":
                 outcome = "updated"
             setattr(self.report, outcome, getattr(self.report, outcome) + 1)
 
@@ -407,7 +408,7 @@ class _Planner:
         return {
             csv_format.field_for(column) if column in csv_format.FIELD_BY_COLUMN else _snake(column): message
             for column in (*csv_format.PRODUCT_COLUMNS, *csv_format.OPTION_NAME_COLUMNS)
-            if row.cells.get(column, "").strip() not in ("", first.cells[column].strip())
+            if row.cells.get(column, "").strip() not in ("", first.cells.get(column, "").strip())
         }
 
     def _values(self, row: _Row, names: list[str]) -> tuple[list[str], Errors]:
