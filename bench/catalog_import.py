@@ -1,7 +1,9 @@
 """Benchmark: CSV product import through the real service (catalog.services.product_import).
 
 Imports N generated rows (default 10,000) into a fresh account three times — all new, all changed,
-all unchanged — and prints rows/second for each pass. Migrates the database first.
+all unchanged — and prints rows/second for each pass. Rows are variant rows (one row per variant,
+--variants per product, 4 by default: 2,500 products with a Size option); --variants 1 gives products
+without options (one row each). Uses the database DATABASE_URL names; migrates it first.
 
     .venv/bin/python bench/catalog_import.py                 # SQLite in a temporary file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/omnisales_catalog_bench \\
@@ -34,39 +36,57 @@ from django.db import connection  # noqa: E402
 from accounts.models import Account  # noqa: E402
 from catalog import services  # noqa: E402
 from catalog.csv_format import COLUMNS  # noqa: E402
-from catalog.models import Category, Product  # noqa: E402
+from catalog.models import Category, Product, ProductVariant  # noqa: E402
 from webhooks.models import WebhookEvent  # noqa: E402
 
 CATEGORY_SLUGS = ["apparel", "footwear", "electronics", "audio", "home-kitchen", "outdoor"]
 TAGS = ["cotton", "wool", "sale", "new", "bestseller", "outdoor", "waterproof", "gift"]
 
 
-def generate_csv(rows: int, price_offset: int) -> bytes:
+SIZES = ["XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL"]
+
+
+def generate_csv(rows: int, price_offset: int, variants: int = 1) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
-    for i in range(rows):
+    for i in range(0, rows, variants):
         price = 5 + (i * 7 + price_offset) % 495
-        writer.writerow(
-            {
-                "sku": f"BENCH-{i:06d}",
-                "name": f"Benchmark product {i}",
-                "description": f"Generated product number {i}, used to measure the CSV import.",
-                "price": f"{price}.99",
-                "compareAtPrice": f"{price + 10}.99" if i % 4 == 0 else "",
-                "cost": f"{price // 2}.25",
-                "currency": "USD",
-                "status": "active" if i % 10 else "draft",
-                "category": CATEGORY_SLUGS[i % len(CATEGORY_SLUGS)],
-                "tags": ", ".join({TAGS[i % len(TAGS)], TAGS[(i // 3) % len(TAGS)]}),
-                "images": f"https://cdn.example.com/products/{i}.jpg",
-                "barcode": f"200{i:09d}",
-                "weight": f"{(i % 50) / 10:.3f}",
-                "attributes": '{"size": "M"}' if i % 2 else "",
-                "trackInventory": "true",
-                "allowBackorder": "false",
-            }
-        )
+        product = {
+            "sku": f"BENCH-{i:06d}",
+            "name": f"Benchmark product {i}",
+            "description": f"Generated product number {i}, used to measure the CSV import.",
+            "price": f"{price}.99",
+            "compareAtPrice": f"{price + 10}.99" if i % 4 == 0 else "",
+            "cost": f"{price // 2}.25",
+            "currency": "USD",
+            "status": "active" if i % 10 else "draft",
+            "category": CATEGORY_SLUGS[i % len(CATEGORY_SLUGS)],
+            "tags": ", ".join(sorted({TAGS[i % len(TAGS)], TAGS[(i // 3) % len(TAGS)]})),
+            "images": f"https://cdn.example.com/products/{i}.jpg",
+            "barcode": f"200{i:09d}",
+            "weight": f"{(i % 50) / 10:.3f}",
+            "attributes": '{"size": "M"}' if i % 2 else "",
+            "trackInventory": "true",
+            "allowBackorder": "false",
+        }
+        if variants == 1:
+            writer.writerow(product)
+            continue
+        for v in range(min(variants, rows - i)):
+            cells = product if v == 0 else {"sku": product["sku"]}
+            writer.writerow(
+                {
+                    **cells,
+                    "option1Name": "Size" if v == 0 else "",
+                    "option1Value": SIZES[v % len(SIZES)] + ("" if v < len(SIZES) else str(v)),
+                    "variantSku": product["sku"] if v == 0 else f"{product['sku']}-{v}",
+                    "variantPrice": f"{price + v}.99",
+                    "variantBarcode": f"300{i + v:09d}",
+                    "variantWeight": f"{(i % 50) / 10:.3f}",
+                    "variantPosition": str(v),
+                }
+            )
     return out.getvalue().encode()
 
 
@@ -80,6 +100,7 @@ def timed_import(account: Account, payload: bytes) -> tuple[float, float, servic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--variants", type=int, default=4, help="Variant rows per product (1: no options).")
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark account and its products.")
     args = parser.parse_args()
 
@@ -91,12 +112,13 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"database: {connection.vendor} ({connection.settings_dict['NAME']}), rows: {args.rows}, "
+        f"variants per product: {args.variants}, "
         f"cores: {os.cpu_count()}, load average: {load:.1f}"
     )
     passes = [("create", 0), ("update", 1), ("unchanged", 1)]
     try:
         for label, price_offset in passes:
-            payload = generate_csv(args.rows, price_offset)
+            payload = generate_csv(args.rows, price_offset, args.variants)
             seconds, cpu_seconds, report = timed_import(account, payload)
             assert report.failed == 0, report.errors[:3]
             print(
@@ -106,6 +128,7 @@ def main() -> None:
             )
         print(
             f"products: {Product.objects.filter(account=account).count()}, "
+            f"variants: {ProductVariant.objects.filter(account=account).count()}, "
             f"events: {WebhookEvent.objects.filter(account=account).count()}"
         )
     finally:

@@ -11,7 +11,15 @@ from django.utils.html import format_html
 from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 
 from . import csv_format, selectors, services
-from .models import CATEGORY_FIELDS, PRODUCT_FIELDS, Category, Product, ProductStatus, ProductVariant
+from .models import (
+    CATEGORY_FIELDS,
+    PRODUCT_FIELDS,
+    Category,
+    Product,
+    ProductImportJob,
+    ProductStatus,
+    ProductVariant,
+)
 
 VARIANT_COLUMNS = ["sku", "title", "price", "compare_at_price", "barcode", "weight", "status", "position"]
 
@@ -221,3 +229,31 @@ class CategoryAdmin(ServiceAdmin):
     def delete_queryset(self, request, queryset):
         for category in queryset:
             services.category_delete(category=category)
+
+
+@admin.register(ProductImportJob)
+class ProductImportJobAdmin(ReadOnlyModelAdmin):
+    """Large CSV imports run by a worker: what each did, and why a failed one failed."""
+
+    list_display = [
+        "id",
+        "account",
+        "status",
+        "file_name",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "failed_count",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "account"]
+    list_select_related = ["account"]
+    search_fields = ["id", "file_name"]
+    exclude = ["content"]  # the file itself (emptied once the job ends)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name != "content"]

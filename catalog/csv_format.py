@@ -1,10 +1,13 @@
 """The product CSV format, shared by import and export so the two always agree.
 
-Columns (header names are matched ignoring case, spaces, `_` and `-`, so `compare_at_price` works too):
-sku, name, description, price, compareAtPrice, cost, currency, status, category (a category *slug*),
-tags (comma-separated), images (space-separated URLs), barcode, weight, attributes (a JSON object),
-trackInventory, allowBackorder. Only `sku` is required in the header; see docs/catalog.md for what an
-empty cell means.
+One row per variant, as Shopify lays it out: rows are grouped into products by the product `sku` column.
+Columns (header names are matched ignoring case, spaces, `_` and `-`, so `compare_at_price` and
+`Option1 Name` work too): the product's own (sku, name, description, price, compareAtPrice, cost,
+currency, status, category (a category *slug*), tags (comma-separated), images (space-separated URLs),
+barcode, weight, attributes (a JSON object), trackInventory, allowBackorder), its options
+(option1Name, option1Value … option3Name, option3Value) and the variant's (variantSku, variantPrice,
+variantCompareAtPrice, variantBarcode, variantWeight, variantStatus, variantImage, variantPosition).
+Only `sku` is required in the header; see docs/catalog.md for the layout and what an empty cell means.
 """
 
 import csv
@@ -18,17 +21,46 @@ from django.conf import settings
 from omnisales.api.parsers import JsonTooDeep, free_form_problem, load_json
 
 from .exceptions import InvalidCsv
-from .models import PRODUCT_FIELDS, Product
+from .models import PRODUCT_FIELDS, Product, ProductVariant
 
 # One column per writable field, named like the API (camelCase); `category` holds the category's slug.
 FIELD_BY_COLUMN = {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name): name for name in PRODUCT_FIELDS}
-COLUMNS = tuple(FIELD_BY_COLUMN)
-DECIMAL_COLUMNS = frozenset({"price", "compareAtPrice", "cost", "weight"})
+PRODUCT_COLUMNS = tuple(FIELD_BY_COLUMN)
+OPTION_NAME_COLUMNS = ("option1Name", "option2Name", "option3Name")
+OPTION_VALUE_COLUMNS = ("option1Value", "option2Value", "option3Value")
+# A variant's columns -> its fields (ProductVariant); the option values are the option columns.
+VARIANT_FIELD_BY_COLUMN = {
+    "variantSku": "sku",
+    "variantPrice": "price",
+    "variantCompareAtPrice": "compare_at_price",
+    "variantBarcode": "barcode",
+    "variantWeight": "weight",
+    "variantStatus": "status",
+    "variantImage": "image",
+    "variantPosition": "position",
+}
+VARIANT_COLUMNS = tuple(VARIANT_FIELD_BY_COLUMN)
+COLUMNS = (
+    *PRODUCT_COLUMNS,
+    *(column for pair in zip(OPTION_NAME_COLUMNS, OPTION_VALUE_COLUMNS, strict=True) for column in pair),
+    *VARIANT_COLUMNS,
+)
+# The cells that make a row a variant row.
+VARIANT_ROW_COLUMNS = frozenset({*OPTION_NAME_COLUMNS, *OPTION_VALUE_COLUMNS, *VARIANT_COLUMNS})
+DECIMAL_COLUMNS = frozenset(
+    {"price", "compareAtPrice", "cost", "weight", "variantPrice", "variantCompareAtPrice", "variantWeight"}
+)
 BOOLEAN_COLUMNS = frozenset({"trackInventory", "allowBackorder"})
-# An empty cell in these keeps the product's current value (on create: the default, or "required").
-KEEP_WHEN_EMPTY = frozenset({"name", "price", "currency", "status", "trackInventory", "allowBackorder"})
+# An empty cell in these keeps the current value (on create: the default, or "required").
+KEEP_WHEN_EMPTY = frozenset(
+    {"name", "price", "currency", "status", "trackInventory", "allowBackorder", "variantPrice", "variantStatus"}
+    | {"variantPosition"}
+)
 REQUIRED_ON_CREATE = ("name", "price")
-TEXT_COLUMNS = frozenset({"sku", "name", "description", "barcode", "category"})
+TEXT_COLUMNS = frozenset(
+    {"sku", "name", "description", "barcode", "category", "variantSku", "variantBarcode"}
+    | {*OPTION_NAME_COLUMNS, *OPTION_VALUE_COLUMNS}
+)
 
 MAX_ROWS = 50_000
 _TRUE = frozenset({"true", "yes", "1", "y"})
@@ -39,6 +71,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def field_for(column: str) -> str:
     return FIELD_BY_COLUMN[column]
+
+
+def variant_field_for(column: str) -> str:
+    return VARIANT_FIELD_BY_COLUMN[column]
 
 
 def _key(header: str) -> str:
@@ -137,6 +173,12 @@ def parse_cell(column: str, cell: str):
         if not value.is_finite():
             raise CellError("A valid number is required.")
         return value
+    if column == "variantPosition":
+        if not text.isascii() or not text.isdigit() or int(text) > 2_147_483_647:
+            raise CellError("A whole number of zero or more is required.")
+        return int(text)
+    if column == "variantImage":
+        return text or None
     if column in BOOLEAN_COLUMNS:
         lowered = text.lower()
         if lowered in _TRUE:
@@ -163,7 +205,7 @@ def parse_cell(column: str, cell: str):
         return value
     if column == "currency":
         return text.upper()
-    if column == "status":
+    if column in ("status", "variantStatus"):
         return text.lower()
     return text
 
@@ -185,9 +227,34 @@ def _format(column: str, value) -> str:
 
 
 def product_cells(product: Product) -> list[str]:
-    values = {field_for(column): getattr(product, field_for(column)) for column in COLUMNS if column != "category"}
+    values = {name: getattr(product, name) for name in PRODUCT_FIELDS if name != "category"}
     values["category"] = product.category.slug if product.category_id else None
-    return [_format(column, values[field_for(column)]) for column in COLUMNS]
+    return [_format(column, values[field_for(column)]) for column in PRODUCT_COLUMNS]
+
+
+def _variant_cells(variant: ProductVariant, names: list[str], *, first: bool) -> list[str]:
+    cells = []
+    for index, (name_column, value_column) in enumerate(zip(OPTION_NAME_COLUMNS, OPTION_VALUE_COLUMNS, strict=True)):
+        has_option = index < len(names)
+        cells.append(_format(name_column, names[index]) if has_option and first else "")
+        cells.append(_format(value_column, variant.option_values[index]) if has_option else "")
+    return cells + [_format(column, getattr(variant, variant_field_for(column))) for column in VARIANT_COLUMNS]
+
+
+def product_rows(product: Product) -> Iterator[list[str]]:
+    """The rows of one product: one without options is one row; one with options is a row per variant
+    (`product.variants` prefetched, by position), the first carrying the product's columns and option
+    names, the following ones only the product's SKU (the key grouping them) and the variant."""
+    cells = product_cells(product)
+    if not product.options:
+        yield cells + [""] * (len(COLUMNS) - len(cells))
+        return
+    names = [option["name"] for option in product.options]
+    blank = [""] * len(PRODUCT_COLUMNS)
+    blank[PRODUCT_COLUMNS.index("sku")] = cells[PRODUCT_COLUMNS.index("sku")]
+    for index, variant in enumerate(product.variants.all()):
+        variant_cells = _variant_cells(variant, names, first=index == 0)
+        yield (cells if index == 0 else blank) + variant_cells
 
 
 class _Echo:
@@ -200,4 +267,11 @@ def write_rows(products: Iterable[Product]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS)
     for product in products:
-        yield writer.writerow(product_cells(product))
+        for cells in product_rows(product):
+            yield writer.writerow(cells)
+
+
+def count_rows(binary_file) -> int:
+    """The data rows of a file (blank lines aside), reading it whole: InvalidCsv as read_rows raises it."""
+    _, rows = read_rows(binary_file)
+    return sum(1 for _ in rows)

@@ -161,9 +161,57 @@ IMPORT_REPORT = [
 ]
 EXPORT_CSV = (
     "sku,name,description,price,compareAtPrice,cost,currency,status,category,tags,images,barcode,weight,attributes,"
-    "trackInventory,allowBackorder\r\n"
+    "trackInventory,allowBackorder,option1Name,option1Value,option2Name,option2Value,option3Name,option3Value,"
+    "variantSku,variantPrice,variantCompareAtPrice,variantBarcode,variantWeight,variantStatus,variantImage,"
+    "variantPosition\r\n"
     'LAPTOP-14-SLV,Laptop,"14-inch ultrabook, 16 GB RAM, 512 GB SSD.",999.99,1199.99,720.00,USD,active,laptops,'
     '"electronics, laptops",https://cdn.example.com/products/laptop-14-silver.jpg,0885909950805,1.290,'
-    '"{""color"": ""silver""}",true,false\r\n'
+    '"{""color"": ""silver""}",true,false,,,,,,,,,,,,,,\r\n'
+    "TEE-POCKET,Pocket tee,,25.00,,,USD,active,tops,,,,,,true,false,Size,S,Colour,Black,,,TEE-POCKET,25.00,,,,"
+    "active,,0\r\n"
+    "TEE-POCKET,,,,,,,,,,,,,,,,,M,,Black,,,TEE-POCKET-M-BLK,25.00,,,,active,,1\r\n"
 )
 EXPORT = [OpenApiExample("One product", value=EXPORT_CSV, media_type="text/csv", response_only=True)]
+
+IMPORT_JOBS = [
+    OpenApiExample(
+        "Running",
+        value={
+            "id": "pimp_0355sQ3aLp5Wc8Nd2Xk7Hf",
+            "status": "running",
+            "fileName": "products.csv",
+            "allOrNothing": False,
+            "dryRun": False,
+            "totalRows": 10000,
+            "processedRows": 4000,
+            "progress": 40,
+            "counts": {"created": 0, "updated": 0, "unchanged": 0, "failed": 0},
+            "errors": [],
+            "failure": None,
+            "createdAt": "2026-03-02T10:15:00Z",
+            "startedAt": "2026-03-02T10:15:01Z",
+            "finishedAt": None,
+        },
+        response_only=True,
+    ),
+    OpenApiExample(
+        "Succeeded",
+        value={
+            "id": "pimp_0355sQ3aLp5Wc8Nd2Xk7Hf",
+            "status": "succeeded",
+            "fileName": "products.csv",
+            "allOrNothing": False,
+            "dryRun": False,
+            "totalRows": 10000,
+            "processedRows": 10000,
+            "progress": 100,
+            "counts": {"created": 9000, "updated": 990, "unchanged": 9, "failed": 1},
+            "errors": [{"row": 7, "sku": "MUG-002", "errors": {"variantPrice": ["A valid number is required."]}}],
+            "failure": None,
+            "createdAt": "2026-03-02T10:15:00Z",
+            "startedAt": "2026-03-02T10:15:01Z",
+            "finishedAt": "2026-03-02T10:15:04Z",
+        },
+        response_only=True,
+    ),
+]

@@ -354,3 +354,47 @@ class ProductVariant(TenantModel):
         prices = (self.price, self.compare_at_price)
         if all(isinstance(value, Decimal) for value in prices) and self.compare_at_price < self.price:
             raise ValidationError({"compare_at_price": "Must not be below the price."})
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ProductImportJob(TenantModel):
+    """A CSV import too large to answer in the request (more than PRODUCT_IMPORT_SYNC_ROWS rows), run by
+    a Celery task. The uploaded file is kept as text in `content` until the job finishes, then emptied;
+    the report (counts and per-row errors) stays. While it runs, the rows done so far are in the cache
+    (catalog.selectors.import_job_processed_rows), since the import itself is one transaction."""
+
+    id = PrefixedIdField(kind="product_import")
+    status = models.CharField(max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    file_name = models.CharField(max_length=255, blank=True)
+    content = models.TextField(blank=True, editable=False, help_text="The CSV file; emptied when the job ends.")
+    all_or_nothing = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(help_text="Rows of the file, the header and blank lines aside.")
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The rows that failed, with their errors.")
+    failure = models.JSONField(
+        null=True, blank=True, help_text='Why a failed job failed: {"error", "code", "details"}.'
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "status"])]
+
+    def __str__(self):
+        return f"{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.query import ValuesIterable
 
@@ -19,6 +20,7 @@ from .models import (
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
     Category,
+    ImportJobStatus,
     Product,
     ProductStatus,
     ProductVariant,
@@ -279,3 +281,15 @@ def product_usage(*, account: Account) -> ProductUsage:
     """Products counting against the plan: every product that is not archived."""
     current = Product.objects.filter(account=account).exclude(status=ProductStatus.ARCHIVED).count()
     return ProductUsage(limit=product_limit_for(account), current=current)
+
+
+def import_progress_key(job_id: str) -> str:
+    return f"catalog:product-import:{job_id}:rows"
+
+
+def import_job_processed_rows(job) -> int:
+    """Rows an import job has done: while it runs, the count its task keeps in the cache after each batch
+    (its writes are one transaction, invisible until the end); otherwise the stored count."""
+    if job.status == ImportJobStatus.RUNNING:
+        return cache.get(import_progress_key(job.pk), job.processed_rows)
+    return job.processed_rows

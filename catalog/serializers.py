@@ -4,7 +4,7 @@ services, so the CSV import and the admin enforce exactly the same ones.
 Defaults declared here are what PUT resets an omitted field to (DRF skips defaults on PATCH).
 """
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from omnisales.api.representation import CompiledRepresentation
@@ -17,7 +17,7 @@ from omnisales.api.serializers import (
     TenantRelatedField,
 )
 
-from . import examples
+from . import examples, selectors
 from .csv_format import MAX_ROWS
 from .models import (
     IMAGE_URL_MAX_LENGTH,
@@ -28,7 +28,9 @@ from .models import (
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
     Category,
+    ImportJobStatus,
     Product,
+    ProductImportJob,
     ProductStatus,
     ProductVariant,
     VariantStatus,
@@ -217,3 +219,67 @@ class ProductImportReportSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     errors = ImportRowErrorSerializer(many=True)
     dry_run = serializers.BooleanField()
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class ImportFailureSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    code = serializers.CharField()
+    details = serializers.JSONField(allow_null=True)
+
+
+@extend_schema_serializer(examples=examples.IMPORT_JOBS)
+class ProductImportJobSerializer(serializers.ModelSerializer):
+    """An import of more than PRODUCT_IMPORT_SYNC_ROWS rows, run in the background."""
+
+    status = serializers.ChoiceField(choices=ImportJobStatus.choices, read_only=True)
+    processed_rows = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField(help_text="Percent of the rows done, 0 to 100.")
+    counts = serializers.SerializerMethodField()
+    errors = ImportRowErrorSerializer(many=True, read_only=True, help_text="The rows that failed, once done.")
+    failure = ImportFailureSerializer(
+        read_only=True, allow_null=True, help_text="Why the job failed (an error envelope); null otherwise."
+    )
+
+    class Meta:
+        model = ProductImportJob
+        fields = [
+            "id",
+            "status",
+            "file_name",
+            "all_or_nothing",
+            "dry_run",
+            "total_rows",
+            "processed_rows",
+            "progress",
+            "counts",
+            "errors",
+            "failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_processed_rows(self, job) -> int:
+        return selectors.import_job_processed_rows(job)
+
+    def get_progress(self, job) -> int:
+        if job.is_finished:
+            return 100
+        return min(100, selectors.import_job_processed_rows(job) * 100 // max(job.total_rows, 1))
+
+    @extend_schema_field(ImportCountsSerializer)
+    def get_counts(self, job) -> dict:
+        return {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "failed": job.failed_count,
+        }

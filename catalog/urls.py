@@ -8,7 +8,10 @@ router.register("categories", views.CategoryViewSet, basename="category")
 router.register("products", views.ProductViewSet, basename="product")
 
 variants = views.ProductVariantViewSet
+imports = views.ProductImportJobViewSet
 urlpatterns = [
+    path("products/imports", imports.as_view({"get": "list"}), name="product-import-list"),
+    path("products/imports/<str:importId>", imports.as_view({"get": "retrieve"}), name="product-import-detail"),
     path(
         "products/<str:productId>/variants",
         variants.as_view({"get": "list", "post": "create"}),

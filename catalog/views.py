@@ -2,7 +2,9 @@
 
 import functools
 
+from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from djangorestframework_camel_case.parser import CamelCaseFormParser, CamelCaseMultiPartParser
 from drf_spectacular.types import OpenApiTypes
@@ -23,10 +25,11 @@ from omnisales.api.views import (
 
 from . import csv_format, examples, selectors, services
 from .filters import CategoryFilter, ProductFilter
-from .models import Category, Product, ProductVariant
+from .models import Category, Product, ProductImportJob, ProductVariant
 from .serializers import (
     CategorySerializer,
     ProductDeleteResultSerializer,
+    ProductImportJobSerializer,
     ProductImportReportSerializer,
     ProductImportSerializer,
     ProductSerializer,
@@ -238,12 +241,15 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
 
     @extend_schema(
         summary="Import products from CSV",
-        description="Upserts by SKU. Rows that fail are reported with their errors; the others are written, "
-        "unless allOrNothing (then any bad row is a 422 IMPORT_ROWS_INVALID and nothing is written). "
-        "See docs/catalog.md for the columns.",
+        description="Upserts products and their variants by SKU (one row per variant; see docs/catalog.md for "
+        "the columns). Rows that fail are reported with their errors; the others are written, unless "
+        "allOrNothing (then any bad row is a 422 IMPORT_ROWS_INVALID and nothing is written). A file of more "
+        "than PRODUCT_IMPORT_SYNC_ROWS rows (1,000) answers 202 with an import job (Location: its URL), "
+        "imported in the background; GET /api/products/imports/{importId} follows it.",
         request={"multipart/form-data": ProductImportSerializer},
         responses={
             200: ProductImportReportSerializer,
+            202: ProductImportJobSerializer,
             409: ERRORS.response(
                 "DUPLICATE_SKU", description="DUPLICATE_SKU (a concurrent import or create took a SKU of the file)"
             ),
@@ -261,10 +267,18 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
     )
     def import_csv(self, request):
         data = self.payload(ProductImportSerializer)
-        report = services.product_import(
-            account=self.account, file=data["file"], all_or_nothing=data["all_or_nothing"], dry_run=data["dry_run"]
+        result = services.product_import_submit(
+            account=self.account,
+            file=data["file"],
+            file_name=data["file"].name or "",
+            all_or_nothing=data["all_or_nothing"],
+            dry_run=data["dry_run"],
         )
-        return self.respond(ProductImportReportSerializer, report.as_dict())
+        if isinstance(result, ProductImportJob):
+            response = self.respond(ProductImportJobSerializer, result, status.HTTP_202_ACCEPTED)
+            response["Location"] = reverse("product-import-detail", kwargs={"importId": result.pk})
+            return response
+        return self.respond(ProductImportReportSerializer, result.as_dict())
 
     @extend_schema(
         summary="Export products as CSV",
@@ -276,7 +290,13 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
     )
     @action(detail=False, methods=["get"], url_path="export", url_name="export", pagination_class=None)
     def export_csv(self, request):
-        products = self.filter_queryset(self.get_queryset()).select_related("category")
+        # Chunks of 2,000 products, each with one more statement for the variants of those with options.
+        variants = ProductVariant.objects.filter(is_default=False).order_by("position", "id")
+        products = (
+            self.filter_queryset(self.get_queryset())
+            .select_related("category")
+            .prefetch_related(Prefetch("variants", queryset=variants))
+        )
         response = StreamingHttpResponse(
             csv_format.write_rows(products.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
         )
@@ -362,3 +382,21 @@ class ProductVariantViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixi
         variant = self.get_object()
         result = services.variant_delete(variant=variant)
         return self.respond(VariantDeleteResultSerializer, {"id": variant.pk, "result": result})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List product import jobs", tags=PRODUCTS),
+    retrieve=extend_schema(
+        summary="Get a product import job",
+        description="Status, progress (processedRows of totalRows, as a percentage) and, once done, the counts "
+        "and the rows that failed; a failed job carries the error that stopped it (nothing was imported).",
+        tags=PRODUCTS,
+    ),
+)
+class ProductImportJobViewSet(RetrieveMixin, ListMixin, TenantViewSet):
+    """CSV imports too large for one request (POST /api/products/import answers 202 with one)."""
+
+    queryset = ProductImportJob.objects.defer("content").order_by("-created_at", "-id")
+    serializer_class = ProductImportJobSerializer
+    scope_area = "products"
+    lookup_url_kwarg = "importId"

@@ -226,6 +226,8 @@ API_MAX_FREE_FORM_JSON_DEPTH = env.int("API_MAX_FREE_FORM_JSON_DEPTH", default=1
 API_MAX_FREE_FORM_JSON_BYTES = env.int("API_MAX_FREE_FORM_JSON_BYTES", default=64 * 1024)
 DEFAULT_PRODUCT_LIMIT = env.int("DEFAULT_PRODUCT_LIMIT", default=100)  # accounts without a plan
 PRODUCT_VARIANT_LIMIT = env.int("PRODUCT_VARIANT_LIMIT", default=100)  # variants per product, not archived
+# CSV imports with more rows than this answer 202 with an import job run by a worker (docs/catalog.md).
+PRODUCT_IMPORT_SYNC_ROWS = env.int("PRODUCT_IMPORT_SYNC_ROWS", default=1000)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

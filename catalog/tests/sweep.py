@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from catalog import services
+from catalog.models import ImportJobStatus, ProductImportJob
 from omnisales.testing.factories import CategoryFactory, ProductFactory
 
 
@@ -30,10 +31,16 @@ def _variant(account):
     return {"productId": product.id, "variantId": variant.id}
 
 
+def _import_job(account):
+    job = ProductImportJob.objects.create(account=account, total_rows=2000, status=ImportJobStatus.SUCCEEDED)
+    return {"importId": job.id}
+
+
 SWEEP = {
     "category-detail": _category,
     "category-products": _category,
     "product-detail": _product,
     "product-variant-list": _variants,
     "product-variant-detail": _variant,
+    "product-import-detail": _import_job,
 }

@@ -47,6 +47,7 @@ PREFIXES = {
     "product_variant": "var",
     "message": "msg",
     "consent_change": "cons",
+    "product_import": "pimp",
 }
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order: sorts by time

@@ -1,4 +1,5 @@
-"""`manage.py import_products --account acc_… products.csv`: the API's CSV import, from a file."""
+"""`manage.py import_products --account acc_… products.csv`: the API's CSV import, from a file, with a
+progress line on stderr (rows done of the file's rows, after each batch)."""
 
 import json
 
@@ -6,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from djangorestframework_camel_case.util import camelize
 
 from accounts.models import Account
-from catalog import services
+from catalog import csv_format, services
 from omnisales.api.errors import ApplicationError
 
 
@@ -25,12 +26,16 @@ class Command(BaseCommand):
             raise CommandError(f"No account with id {options['account']!r}.")
         try:
             with open(options["file"], "rb") as file:
+                total = csv_format.count_rows(file)
+                file.seek(0)
                 report = services.product_import(
                     account=account,
                     file=file,
                     all_or_nothing=options["all_or_nothing"],
                     dry_run=options["dry_run"],
+                    on_progress=lambda rows: self._progress(rows, total),
                 )
+            self.stderr.write("")
         except OSError as exc:
             raise CommandError(f"Cannot read {options['file']}: {exc.strerror}") from exc
         except ApplicationError as exc:
@@ -42,6 +47,12 @@ class Command(BaseCommand):
         if report.failed:
             raise CommandError(f"Some rows failed: {summary}.")
         self.stdout.write(self.style.SUCCESS(f"Imported: {summary}."))
+
+    def _progress(self, rows: int, total: int) -> None:
+        percent = rows * 100 // max(total, 1)
+        bar = "#" * (percent // 5)
+        self.stderr.write(f"\r[{bar:<20}] {percent:3d}% {rows}/{total} rows", ending="")
+        self.stderr.flush()
 
     @staticmethod
     def _json(value) -> str:

@@ -163,6 +163,12 @@ FOLDERS = (
             Step("PATCH", "/api/products/{productId}"),
             Step("GET", "/api/products/export"),
             Step("POST", "/api/products/import"),
+            Step("GET", "/api/products/imports", captures=_first_id("importId")),
+            Step(
+                "GET",
+                "/api/products/imports/{importId}",
+                placeholder=("importId", "pimp_none", 404, "PRODUCT_IMPORT_JOB_NOT_FOUND"),
+            ),
             Step(
                 "POST",
                 "/api/products",
