@@ -47,6 +47,8 @@ PREFIXES = {
     "product_variant": "var",
     "message": "msg",
     "consent_change": "cons",
+    "return_item": "reti",
+    "return_refund": "retr",
 }
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order: sorts by time
