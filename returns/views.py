@@ -48,12 +48,12 @@ ERRORS = ErrorCatalog(
     error_example(
         "REFUND_EXCEEDS_PAID",
         "The refund is more than was paid and not yet refunded",
-        {"amount": "150.00", "refundable": "99.99"},
+        {"amount": 150.0, "refundable": 99.99},
     ),
     error_example(
         "REFUND_IN_PROGRESS",
         "A refund of this order is waiting for the payment provider: repeat it (same amount) to complete it",
-        {"refundId": examples.REFUND_ID, "amount": "1079.98", "returnId": examples.RETURN_ID},
+        {"refundId": examples.REFUND_ID, "amount": 1079.98, "returnId": examples.RETURN_ID},
     ),
     error_example(
         "PAYMENT_PROVIDER_UNAVAILABLE",

@@ -114,6 +114,15 @@ def _first_id(variable: str) -> dict:
     return {variable: "body[0]?.id"}
 
 
+def _return_request(name: str, reason: str, **options) -> Step:
+    """A return of one unit of the order placed to return."""
+    body = {
+        "orderId": "{{returnOrderId}}",
+        "items": [{"orderItemId": "{{orderItemId}}", "quantity": 1, "reason": reason}],
+    }
+    return Step("POST", "/api/returns", name=name, body=body, **options)
+
+
 FOLDERS = (
     (
         "Auth",
@@ -442,15 +451,9 @@ FOLDERS = (
                 )
                 for status in ("processing", "shipped")
             ),
-            Step(
-                "POST",
-                "/api/returns",
-                name="1. Request a return of one unit",
-                body={
-                    "orderId": "{{returnOrderId}}",
-                    "items": [{"orderItemId": "{{orderItemId}}", "quantity": 1, "reason": "defective"}],
-                    "customerNote": "The screen flickers",
-                },
+            _return_request(
+                "1. Request a return of one unit",
+                "defective",
                 checks=('pm.expect(body.status).to.eql("requested");',),
             ),
             Step("GET", "/api/returns"),
@@ -479,14 +482,9 @@ FOLDERS = (
                 body={"returnId": "{{returnId}}", "amount": 5.0, "reason": "Defective screen"},
                 checks=('pm.expect(body.method).to.eql("manual");', 'pm.expect(body.status).to.eql("succeeded");'),
             ),
-            Step(
-                "POST",
-                "/api/returns",
-                name="Request a return of the other unit, to exchange",
-                body={
-                    "orderId": "{{returnOrderId}}",
-                    "items": [{"orderItemId": "{{orderItemId}}", "quantity": 1, "reason": "size_fit"}],
-                },
+            _return_request(
+                "Request a return of the other unit, to exchange",
+                "size_fit",
                 captures={"exchangeReturnId": "body.id"},
             ),
             Step(
