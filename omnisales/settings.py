@@ -45,6 +45,7 @@ LOCAL_APPS = [
     "billing",
     "crm",
     "messaging",
+    "returns",
 ]
 
 INSTALLED_APPS = [

@@ -54,7 +54,9 @@ def _reserved_refunds(payment: Payment) -> Decimal:
     return max(refunds_held(payment), payment.amount_refunded)
 
 
-def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason: str | None = None) -> Refund:
+def payment_refund(
+    *, payment: Payment, amount_cents: int | None = None, reason: str | None = None, refund_id: str | None = None
+) -> Refund:
     """Refunds all of a captured payment, or part of it, through Stripe.
 
     Never more than captured minus what is already refunded or being refunded (RefundExceedsCaptured,
@@ -62,6 +64,9 @@ def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason:
     refunds cannot together exceed the payment; then Stripe is called with the refund's id as
     Idempotency-Key; then Stripe's answer is recorded and `payment.refunded` emitted. If Stripe
     refuses or cannot be reached, the reservation is deleted and nothing stays written.
+
+    `refund_id` is the id the Refund takes (default: a new one). A caller that repeats a refund whose
+    Stripe call timed out passes the same id, so Stripe sees the same Idempotency-Key and refunds once.
 
     It calls Stripe: call it outside long transactions (it commits its own short ones).
     """
@@ -86,6 +91,7 @@ def payment_refund(*, payment: Payment, amount_cents: int | None = None, reason:
                 },
             )
         refund = Refund.objects.create(
+            **({"id": refund_id} if refund_id else {}),
             account=payment.account,
             payment=payment,
             amount=amount,

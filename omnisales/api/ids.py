@@ -48,6 +48,8 @@ PREFIXES = {
     "message": "msg",
     "consent_change": "cons",
     "product_import": "pimp",
+    "return_item": "reti",
+    "return_refund": "retr",
 }
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order: sorts by time

@@ -114,6 +114,15 @@ def _first_id(variable: str) -> dict:
     return {variable: "body[0]?.id"}
 
 
+def _return_request(name: str, reason: str, **options) -> Step:
+    """A return of one unit of the order placed to return."""
+    body = {
+        "orderId": "{{returnOrderId}}",
+        "items": [{"orderItemId": "{{orderItemId}}", "quantity": 1, "reason": reason}],
+    }
+    return Step("POST", "/api/returns", name=name, body=body, **options)
+
+
 FOLDERS = (
     (
         "Auth",
@@ -443,6 +452,116 @@ FOLDERS = (
             Step("POST", "/api/sms/send", captures={"smsMessageId": "body.id"}),
             Step("GET", "/api/sms/messages"),
             Step("GET", "/api/sms/messages/{messageId}", path_variables={"messageId": "smsMessageId"}),
+        ),
+    ),
+    (
+        "Returns and reviews",
+        "A return from request to refund (and one closed as an exchange); a review from writing to the product page.",
+        (
+            Step(
+                "POST",
+                "/api/orders",
+                name="Place an order to return",
+                captures={"returnOrderId": "body.id", "orderItemId": "body.items[0].id"},
+            ),
+            Step(
+                "POST",
+                "/api/orders/{orderId}/payments",
+                name="Take a cash payment for it",
+                path_variables={"orderId": "returnOrderId"},
+                body={"amount": 10.0, "method": "cash"},
+            ),
+            *(
+                Step(
+                    "PUT",
+                    "/api/orders/{orderId}/status",
+                    name=f"Mark the order to return {status}",
+                    path_variables={"orderId": "returnOrderId"},
+                    body=_status(status),
+                )
+                for status in ("processing", "shipped")
+            ),
+            _return_request(
+                "1. Request a return of one unit",
+                "defective",
+                checks=('pm.expect(body.status).to.eql("requested");',),
+            ),
+            Step("GET", "/api/returns"),
+            Step("GET", "/api/returns/{returnId}"),
+            Step(
+                "POST",
+                "/api/returns/authorize",
+                name="2. Authorize the return",
+                body={"returnId": "{{returnId}}", "note": "Within 30 days"},
+                checks=('pm.expect(body.status).to.eql("authorized");',),
+            ),
+            Step(
+                "POST",
+                "/api/returns/{returnId}/receive",
+                name="3. Receive it back into stock",
+                body={
+                    "warehouseId": "{{warehouseId}}",
+                    "items": [{"orderItemId": "{{orderItemId}}", "quantity": 1, "condition": "sellable"}],
+                },
+                checks=('pm.expect(body.status).to.eql("received");',),
+            ),
+            Step(
+                "POST",
+                "/api/returns/refund",
+                name="4. Refund part of it (paid in cash: refunded on the order)",
+                body={"returnId": "{{returnId}}", "amount": 5.0, "reason": "Defective screen"},
+                checks=('pm.expect(body.method).to.eql("manual");', 'pm.expect(body.status).to.eql("succeeded");'),
+            ),
+            _return_request(
+                "Request a return of the other unit, to exchange",
+                "size_fit",
+                captures={"exchangeReturnId": "body.id"},
+            ),
+            Step(
+                "POST",
+                "/api/returns/authorize",
+                name="Authorize the exchange",
+                body={"returnId": "{{exchangeReturnId}}"},
+            ),
+            Step(
+                "POST",
+                "/api/returns/{returnId}/receive",
+                name="Receive the exchanged unit",
+                path_variables={"returnId": "exchangeReturnId"},
+                body={
+                    "warehouseId": "{{warehouseId}}",
+                    "items": [{"orderItemId": "{{orderItemId}}", "quantity": 1, "condition": "damaged"}],
+                },
+            ),
+            Step(
+                "POST",
+                "/api/returns/{returnId}/close",
+                path_variables={"returnId": "exchangeReturnId"},
+                checks=('pm.expect(body.status).to.eql("closed");',),
+            ),
+            Step(
+                "POST",
+                "/api/reviews/create",
+                name="5. Write a review of the product",
+                body={
+                    "productId": "{{productId}}",
+                    "rating": 5,
+                    "title": "Works great",
+                    "customerId": "{{customerId}}",
+                },
+                captures={"reviewId": "body.id"},
+            ),
+            Step(
+                "POST",
+                "/api/reviews/{reviewId}/moderate",
+                name="6. Publish it with a reply",
+                checks=('pm.expect(body.status).to.eql("approved");',),
+            ),
+            Step("GET", "/api/reviews/product", name="7. The product's reviews and rating summary"),
+            Step("GET", "/api/reviews"),
+            Step("GET", "/api/reviews/{reviewId}"),
+            Step("GET", "/api/reviews/settings"),
+            Step("PATCH", "/api/reviews/settings"),
         ),
     ),
 )
