@@ -146,7 +146,7 @@ def return_receive(
 ) -> ReturnRequest:
     """authorized -> received. `items`: [{order_item_id, quantity, condition}] (an item may come twice, once
     per condition); per item at most the authorized quantity (422 naming the entry). Sellable units go back
-    on hand in `warehouse` through the inventory ledger (a `return` movement per product, referencing the
+    on hand in `warehouse` through the inventory ledger (a `return` movement per variant, referencing the
     return); damaged units are recorded on the return item and not restocked. Emits `return.received`."""
     locked = _locked(return_request)
     _check_transition(locked, ReturnStatus.RECEIVED)
@@ -154,7 +154,7 @@ def return_receive(
         raise ValueError(f"{warehouse.pk} belongs to another account")
     if not items:
         raise _invalid({"items": ["At least one item."]})
-    own = {item.order_item_id: item for item in locked.items.select_related("product")}
+    own = {item.order_item_id: item for item in locked.items.select_related("product", "variant__product")}
     counted: dict[str, dict[str, int]] = defaultdict(lambda: {ItemCondition.SELLABLE: 0, ItemCondition.DAMAGED: 0})
     for index, entry in enumerate(items):
         item = own.get(entry["order_item_id"])
@@ -173,14 +173,14 @@ def return_receive(
         item.quantity_damaged = quantities[ItemCondition.DAMAGED]
         item.save(update_fields=["quantity_restocked", "quantity_damaged", "updated_at"])
         if item.quantity_restocked:
-            restock[item.product_id] += item.quantity_restocked
-    products = {item.product_id: item.product for item in own.values()}
-    for product_id in sorted(restock):  # products in key order, as every stock change locks them
+            restock[item.variant_id] += item.quantity_restocked
+    variants = {item.variant_id: item.variant for item in own.values()}
+    for variant_id in sorted(restock):  # variants in key order, as every stock change locks them
         stock_return(
             account=locked.account,
             reference_id=locked.pk,
-            product=products[product_id],
-            quantity=restock[product_id],
+            variant=variants[variant_id],
+            quantity=restock[variant_id],
             warehouse=warehouse,
             actor=actor,
         )
