@@ -540,7 +540,7 @@ class _ProductVariants:
                 option["values"].append(value)
         if stored is None:
             self.new_skus.add(sku)
-            self.next_position = max(self.next_position, variant.position) + 1
+            self.next_position = max(self.next_position, variant.position + 1)
         self.by_sku[sku] = variant
         self.rows_of_sku[sku] = row.number
         self.written[sku] = sorted({*self.written.get(sku, []), *changed})

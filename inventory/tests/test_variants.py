@@ -5,7 +5,7 @@ import pytest
 
 from inventory.models import StockLevel, StockMovement, StockTransfer
 from inventory.selectors import ledger_discrepancies
-from inventory.services import stock_adjust, stock_return
+from inventory.services import stock_adjust, stock_level_update, stock_return
 from omnisales.testing.assertions import assert_error
 from omnisales.testing.factories import WarehouseFactory, product_in_stock, product_with_variants
 from webhooks.models import WebhookEvent
@@ -148,7 +148,11 @@ def test_stock_and_movement_lists_filter_by_variant(api, account, tee, warehouse
 
 def test_low_stock_event_names_the_variant(account, tee, warehouse):
     _, (small, *_) = tee
-    stock_adjust(account=account, variant=small, warehouse=warehouse, quantity=1, reason="received")
+    stock_adjust(account=account, variant=small, warehouse=warehouse, quantity=10, reason="received")
+    level = StockLevel.objects.get(variant=small, warehouse=warehouse)
+    stock_level_update(stock_level=level, reorder_point=5, reorder_quantity=20)
+    assert not WebhookEvent.objects.filter(account=account, event_type="inventory.low_stock").exists()
+    stock_adjust(account=account, variant=small, warehouse=warehouse, quantity=-6, reason="damaged")
 
     data = WebhookEvent.objects.get(account=account, event_type="inventory.low_stock").payload["data"]
 
