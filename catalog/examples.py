@@ -175,6 +175,27 @@ EXPORT = [OpenApiExample("One product", value=EXPORT_CSV, media_type="text/csv",
 
 IMPORT_JOBS = [
     OpenApiExample(
+        "Queued",
+        value={
+            "id": "pimp_0355sQ3aLp5Wc8Nd2Xk7Hf",
+            "status": "queued",
+            "fileName": "products.csv",
+            "allOrNothing": False,
+            "dryRun": False,
+            "totalRows": 10000,
+            "processedRows": 0,
+            "progress": 0,
+            "counts": {"created": 0, "updated": 0, "unchanged": 0, "failed": 0},
+            "errors": [],
+            "failure": None,
+            "createdAt": "2026-03-02T10:15:00Z",
+            "startedAt": None,
+            "finishedAt": None,
+        },
+        response_only=True,
+        status_codes=["202"],
+    ),
+    OpenApiExample(
         "Running",
         value={
             "id": "pimp_0355sQ3aLp5Wc8Nd2Xk7Hf",

@@ -228,10 +228,18 @@ class ImportCountsSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
 
 
-class ImportFailureSerializer(serializers.Serializer):
-    error = serializers.CharField()
-    code = serializers.CharField()
-    details = serializers.JSONField(allow_null=True)
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {"error": {"type": "string"}, "code": {"type": "string"}, "details": {"nullable": True}},
+        "required": ["error", "code", "details"],
+        "additionalProperties": False,
+    }
+)
+class ImportFailureField(serializers.JSONField):
+    """The error envelope a job failed with, or null. Inline rather than a nested serializer: OpenAPI 3.0 has
+    no nullable reference, and `allOf` with `nullable` beside it does not admit null."""
 
 
 @extend_schema_serializer(examples=examples.IMPORT_JOBS)
@@ -243,9 +251,7 @@ class ProductImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField(help_text="Percent of the rows done, 0 to 100.")
     counts = serializers.SerializerMethodField()
     errors = ImportRowErrorSerializer(many=True, read_only=True, help_text="The rows that failed, once done.")
-    failure = ImportFailureSerializer(
-        read_only=True, allow_null=True, help_text="Why the job failed (an error envelope); null otherwise."
-    )
+    failure = ImportFailureField(read_only=True, help_text="Why the job failed (an error envelope); null otherwise.")
 
     class Meta:
         model = ProductImportJob

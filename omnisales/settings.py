@@ -318,6 +318,10 @@ SPECTACULAR_SETTINGS = {
         "OrderChannelEnum": "orders.models.Channel",
         "LeadSourceEnum": "crm.models.LeadSource",
         "MessageSourceEnum": "messaging.models.MessageSource",
+        # three fields named "reason" with different choices: a return line's, a refund's, a stock adjustment's
+        "ReturnReasonEnum": "returns.models.ReturnReason",
+        "RefundReasonEnum": "billing.models.RefundReason",
+        "AdjustmentReasonEnum": "inventory.models.AdjustmentReason",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiExample
 
 from catalog.examples import PRODUCT_ID
+from inventory.examples import WAREHOUSE_ID
 
 ORDER_ID = "ord_123456"
 ORDER_ITEM_ID = "item_1"
@@ -10,7 +11,6 @@ CUSTOMER_ID = "cus_789"
 RETURN_ID = "ret_0Q3iA1bC2dE3fG4hI5jK6l"
 REFUND_ID = "retr_0Q3iB7mN8oP9qR0sT1uV2w"
 REVIEW_ID = "rev_0Q3iC3xY4zA5bC6dE7fG8h"
-WAREHOUSE_ID = "wh_0Q3h1234567890abcdefgh"
 
 RETURN_CREATE = {
     "orderId": ORDER_ID,
@@ -22,7 +22,7 @@ RETURN_ITEM = {
     "id": "reti_0Q3iA1bC2dE3fG4hI5jK6m",
     "orderItemId": ORDER_ITEM_ID,
     "productId": PRODUCT_ID,
-    "variantId": "var_0Q3h5Yb2c3d4e5f6g7h8i9",
+    "variantId": None,
     "productName": "Laptop",
     "sku": "LAPTOP-14-SLV",
     "price": 999.99,

@@ -120,6 +120,14 @@ class ReturnItem(TenantModel):
     def quantity_received(self) -> int:
         return self.quantity_restocked + self.quantity_damaged
 
+    @property
+    def shown_variant_id(self) -> str | None:
+        """The variant, or None for a product without options (as on the order line). Reads `variant_title`
+        as returns.selectors.returns_with_items annotates it, else the order line's."""
+        annotated = self.__dict__.get("variant_title")
+        title = self.order_item.variant_title if annotated is None else annotated
+        return self.variant_id if title else None
+
 
 class RefundStatus(models.TextChoices):
     PENDING = "pending"

@@ -1,7 +1,7 @@
 """Reads of returns and reviews that are more than a filter: returns with their items and refunds at a
 fixed number of statements, and a product's review summary in one aggregate statement."""
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 
 from .models import ReturnItem, ReturnRefund, ReturnRequest, Review, ReviewStatus
 
@@ -11,7 +11,12 @@ RATINGS = (1, 2, 3, 4, 5)
 def returns_with_items(queryset: QuerySet[ReturnRequest]) -> QuerySet[ReturnRequest]:
     """Each return with its items (in the order sent) and refunds (oldest first): three statements a page."""
     return queryset.prefetch_related(
-        Prefetch("items", queryset=ReturnItem.objects.order_by("position", "id")),
+        Prefetch(
+            "items",
+            queryset=ReturnItem.objects.annotate(variant_title=F("order_item__variant_title")).order_by(
+                "position", "id"
+            ),
+        ),
         Prefetch("refunds", queryset=ReturnRefund.objects.order_by("created_at", "id")),
     )
 

@@ -37,7 +37,9 @@ def _note(**kwargs) -> StrictCharField:
 class ReturnItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     order_item_id = serializers.CharField(help_text="The order line returned.")
     product_id = serializers.CharField()
-    variant_id = serializers.CharField()
+    variant_id = serializers.CharField(
+        source="shown_variant_id", allow_null=True, help_text="Null for a product without options."
+    )
     price = MoneyField(source="unit_price", help_text="Unit price paid.")
     quantity_received = serializers.IntegerField(help_text="quantityRestocked + quantityDamaged.")
     quantity_restocked = serializers.IntegerField(help_text="Received sellable, back in stock.")
@@ -63,7 +65,7 @@ class ReturnItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
 
 
 @extend_schema_serializer(examples=examples.REFUNDS)
-class RefundSerializer(CompiledRepresentation, serializers.ModelSerializer):
+class ReturnRefundSerializer(CompiledRepresentation, serializers.ModelSerializer):
     return_id = serializers.CharField(source="return_request_id", allow_null=True, help_text="null: goodwill.")
     order_id = serializers.CharField()
     amount = MoneyField()
@@ -99,7 +101,7 @@ class ReturnSerializer(CompiledRepresentation, serializers.ModelSerializer):
     items = ReturnItemSerializer(many=True)
     warehouse_id = serializers.CharField(allow_null=True, help_text="Where the goods were received.")
     amount_refunded = MoneyField()
-    refunds = RefundSerializer(many=True, help_text="Oldest first; pending ones are waiting for Stripe.")
+    refunds = ReturnRefundSerializer(many=True, help_text="Oldest first; pending ones are waiting for Stripe.")
 
     class Meta:
         model = ReturnRequest
@@ -168,7 +170,7 @@ class CloseSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(examples=examples.REFUNDS)
-class RefundRequestSerializer(serializers.Serializer):
+class ReturnRefundRequestSerializer(serializers.Serializer):
     return_id = TenantRelatedField(
         source="return_request",
         queryset=ReturnRequest.objects.all(),

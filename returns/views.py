@@ -19,9 +19,9 @@ from .serializers import (
     ModerateSerializer,
     ProductReviewsSerializer,
     ReceiveSerializer,
-    RefundRequestSerializer,
-    RefundSerializer,
     ReturnCreateSerializer,
+    ReturnRefundRequestSerializer,
+    ReturnRefundSerializer,
     ReturnSerializer,
     ReviewCreateSerializer,
     ReviewSerializer,
@@ -158,16 +158,16 @@ class ReturnRefundView(BaseAPIView):
         "totalSpent follow. The first refund moves the return to refunded and each emits return.refunded. If "
         "Stripe cannot be reached or times out (503) the refund stays pending: repeat it to complete it, Stripe "
         "refunds once.",
-        request=RefundRequestSerializer,
+        request=ReturnRefundRequestSerializer,
         responses={
-            201: RefundSerializer,
+            201: ReturnRefundSerializer,
             409: ERRORS.response("RETURN_NOT_REFUNDABLE", "REFUND_EXCEEDS_PAID", "REFUND_IN_PROGRESS"),
             503: ERRORS.response("PAYMENT_PROVIDER_UNAVAILABLE"),
         },
         tags=RETURN_TAGS,
     )
     def post(self, request):
-        data = self.payload(RefundRequestSerializer)
+        data = self.payload(ReturnRefundRequestSerializer)
         refund = services.return_refund(
             account=self.account,
             return_request=data["return_request"],
@@ -177,7 +177,7 @@ class ReturnRefundView(BaseAPIView):
             reason=data["reason"],
             actor=actor_from_auth(self.auth_context),
         )
-        return self.respond(RefundSerializer, refund, status.HTTP_201_CREATED)
+        return self.respond(ReturnRefundSerializer, refund, status.HTTP_201_CREATED)
 
 
 PAGING = [

@@ -361,6 +361,7 @@ def test_adjust_never_takes_on_hand_below_reserved(account, two_warehouses, make
         services.stock_adjust(account=account, product=product, warehouse=first, quantity=-3, reason="damaged")
     assert caught.value.details["products"][0] | {"product_id": None, "sku": None} == {
         "product_id": None,
+        "variant_id": None,
         "sku": None,
         "requested": 3,
         "available": 2,
@@ -455,6 +456,9 @@ def test_low_stock_fires_once_per_crossing(account, two_warehouses, make_product
         "stockLevelId": None,
         "productId": product.id,
         "sku": "LOW-1",
+        "variantId": None,
+        "variantSku": None,
+        "variantTitle": None,
         "productName": product.name,
         "warehouseId": first.id,
         "warehouseCode": first.code,

@@ -44,6 +44,9 @@ def test_transfer_moves_stock_and_records_both_movements(api, setup, assert_ledg
         "id": None,
         "productId": setup["product"].id,
         "sku": "TENT",
+        "variantId": None,
+        "variantSku": None,
+        "variantTitle": None,
         "fromWarehouseId": setup["east"].id,
         "fromWarehouseCode": "EAST",
         "toWarehouseId": setup["west"].id,
@@ -68,6 +71,7 @@ def test_reserved_stock_does_not_move(api, setup):
     assert body["details"]["productIds"] == [setup["product"].id]
     assert body["details"]["products"][0] | {"productId": None, "sku": None} == {
         "productId": None,
+        "variantId": None,
         "sku": None,
         "requested": 9,
         "available": 8,

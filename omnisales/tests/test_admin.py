@@ -27,6 +27,7 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.models import Role, User
 from billing.services import stripe_event_process
+from catalog.models import ProductImportJob
 from omnisales.api import scopes
 from omnisales.testing.factories import (
     AccountFactory,
@@ -35,6 +36,7 @@ from omnisales.testing.factories import (
     oauth_client,
     place_order,
 )
+from returns.services.reviews import review_settings_update
 from webhooks import services as webhook_services
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 
@@ -176,6 +178,9 @@ def every_model_has_rows(settings, staff_client):
     SolarSchedule.objects.create(event="sunrise", latitude=Decimal("1.0"), longitude=Decimal("1.0"))
     ClockedSchedule.objects.create(clocked_time=later)
     PeriodicTask.objects.create(name="sweep", task="webhooks.tasks.deliveries_enqueue_due_task", interval=interval)
+
+    ProductImportJob.objects.create(account=account, file_name="sweep.csv", total_rows=2000)
+    review_settings_update(account=account, auto_approve_verified=True)
     return secrets
 
 

@@ -152,6 +152,7 @@ def test_getting_started_runs_first_from_product_to_timeline(collection):
         "Webhooks",
         "CRM",
         "Messaging",
+        "Returns and reviews",
     ]
 
 

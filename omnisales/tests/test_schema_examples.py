@@ -6,6 +6,7 @@ for 401, 403 and 404 are exactly what the API answers."""
 import copy
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,15 @@ from accounts.models import Account
 from billing import examples as billing_examples
 from billing.stripe_event_schema import event_shape_error
 from catalog import examples as catalog_examples
+from catalog import services as catalog_services
+from catalog.models import Product, ProductVariant
+from customers.models import Customer
 from inventory import examples as inventory_examples
 from omnisales.api.auth import AuthContext
 from omnisales.testing.factories import CategoryFactory, CustomerFactory, ProductFactory, WarehouseFactory
+from orders.models import Order, OrderStatus
+from returns import examples as returns_examples
+from returns.models import ReturnRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +121,32 @@ def example_account(account):
     ProductFactory(account=account, id=catalog_examples.PRODUCT_ID, category=category)
     for customer_id in ("cus_123", "cus_789"):
         CustomerFactory(account=account, id=customer_id)
+    tee = catalog_services.product_create(
+        account=account, sku="TEE-ORG", name="Organic T-shirt", price=Decimal("25.00"), options=catalog_examples.OPTIONS
+    )
+    variant = catalog_services.variant_create(
+        product=tee, sku="TEE-ORG-M-BLK", option_values=["M", "Black"], price=Decimal("25.00")
+    )
+    # the ids the examples name (FK checks are deferred to a commit these test transactions never reach)
+    ProductVariant.objects.filter(pk=variant.pk).update(id=catalog_examples.VARIANT_ID)
+    Product.objects.filter(pk=tee.pk).update(id=catalog_examples.TEE_ID)
+    ProductVariant.objects.filter(product_id=tee.pk).update(product_id=catalog_examples.TEE_ID)
     WarehouseFactory(account=account, id=inventory_examples.WAREHOUSE_ID, code="EX1")
     WarehouseFactory(account=account, id=inventory_examples.OTHER_WAREHOUSE_ID, code="EX2")
+    order = Order.objects.create(
+        account=account,
+        id=returns_examples.ORDER_ID,
+        customer=Customer.objects.get(pk=returns_examples.CUSTOMER_ID),
+        status=OrderStatus.DELIVERED,
+        currency="USD",
+        subtotal=Decimal("999.99"),
+        tax=Decimal("0.00"),
+        total=Decimal("999.99"),
+        tax_rate=Decimal("0.000"),
+    )
+    ReturnRequest.objects.create(
+        account=account, id=returns_examples.RETURN_ID, order=order, customer=order.customer, currency="USD"
+    )
     return account
 
 

@@ -65,7 +65,8 @@ def test_create_body_takes_json_only(schema):
     body = component(schema, "OrderCreateRequest")
     assert set(body["required"]) == {"customerId", "items"}
     line = component(schema, "OrderLineRequest")
-    assert line["properties"]["quantity"]["maximum"] == 10_000 and set(line["required"]) == {"productId", "quantity"}
+    assert line["properties"]["quantity"]["maximum"] == 10_000 and set(line["required"]) == {"quantity"}
+    assert {"productId", "variantId"} <= set(line["properties"]), "a line names a variant, or a single-variant product"
     assert {"line1", "postalCode", "phone", "name"} <= set(component(schema, "OrderAddressRequest")["properties"])
 
 

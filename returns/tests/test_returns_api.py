@@ -5,10 +5,13 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import MovementType, StockLevel, StockMovement
+from inventory.services import stock_adjust
+from omnisales.testing.factories import CustomerFactory, WarehouseFactory, product_with_variants
+from orders import services as order_services
 from returns.models import ReturnItem, ReturnRequest
 from webhooks.models import WebhookEvent
 
-from .conftest import received_return, request_return
+from .conftest import deliver, received_return, request_return
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +42,7 @@ def test_request_a_return(api, delivered, lines):
     assert (item["orderItemId"], item["productId"], item["variantId"], item["sku"]) == (
         laptop.pk,
         laptop.product_id,
-        laptop.variant_id,
+        None,  # a product without options: its implicit variant is not shown, as on the order line
         laptop.sku,
     )
     assert (item["quantity"], item["reason"], item["price"], item["quantityReceived"]) == (2, "size_fit", 40.0, 0)
@@ -226,6 +229,25 @@ def test_receiving_more_than_authorized_is_422_and_changes_nothing(api, account,
     assert StockLevel.objects.get(product_id=laptop.product_id).on_hand == on_hand
     assert ReturnRequest.objects.get().status == "authorized"
     assert ReturnItem.objects.get().quantity_restocked == 0
+
+
+def test_a_variant_line_is_returned_into_that_variants_stock(api, account):
+    _, (small, medium) = product_with_variants(account, sizes=("S", "M"))
+    warehouse = WarehouseFactory(account=account, code="VAR")
+    for variant in (small, medium):
+        stock_adjust(account=account, variant=variant, warehouse=warehouse, quantity=5, reason="received")
+    order = order_services.order_create(
+        account=account, customer=CustomerFactory(account=account), items=[{"variant_id": medium.pk, "quantity": 2}]
+    )
+    order = deliver(order)
+    (line,) = order.items.all()
+    received = received_return(api, order, [(line, 2)], warehouse_id=warehouse.pk)
+    (item,) = received["items"]
+    assert (item["variantId"], item["sku"], item["quantityRestocked"]) == (medium.pk, medium.sku, 2)
+    on_hand = dict(StockLevel.objects.filter(warehouse=warehouse).values_list("variant_id", "on_hand"))
+    assert on_hand == {small.pk: 5, medium.pk: 5}, "back into the variant returned, the other one untouched"
+    movement = StockMovement.objects.get(type=MovementType.RETURN, reference_id=received["id"])
+    assert (movement.variant_id, movement.quantity) == (medium.pk, 2)
 
 
 def test_receive_into_another_accounts_warehouse_is_404(api, other_account, delivered, lines):
