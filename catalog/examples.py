@@ -49,6 +49,7 @@ PRODUCT = {
     **PRODUCT_WRITE,
     "options": [],
     "variants": [],
+    "stock": {"onHand": 50, "reserved": 5, "available": 45},
     "orderCount": 42,
     "createdAt": "2024-01-10T09:15:00Z",
     "updatedAt": "2024-01-14T18:45:00Z",
@@ -81,6 +82,7 @@ VARIANT = {
     "sku": "TEE-ORG-M-BLK",
     "title": "M / Black",
     **{key: value for key, value in VARIANT_WRITE.items() if key != "sku"},
+    "stock": {"onHand": 12, "reserved": 2, "available": 10},
     "createdAt": "2024-02-01T10:00:00Z",
     "updatedAt": "2024-02-01T10:00:00Z",
 }
@@ -95,6 +97,7 @@ FIRST_VARIANT = {
     "weight": None,
     "image": None,
     "position": 0,
+    "stock": {"onHand": 8, "reserved": 0, "available": 8},
 }
 # What a 422 VARIANT_REQUIRED lists (details.variants) for the T-shirt.
 VARIANT_CHOICES = [
@@ -114,6 +117,7 @@ TEE = {
     "weight": None,
     "attributes": {},
     "variants": [FIRST_VARIANT, VARIANT],
+    "stock": {"onHand": 20, "reserved": 2, "available": 18},
     "orderCount": 0,
     "createdAt": "2024-02-01T09:00:00Z",
     "updatedAt": "2024-02-01T09:00:00Z",

@@ -5,6 +5,7 @@ import and the admin all enforce the same ones; rules that span fields live in `
 call `full_clean()` before writing.
 """
 
+import functools
 import json
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ from django.db.models import Q
 
 from accounts.models import TenantModel
 from omnisales.api.ids import PrefixedIdField
+
+from . import stock as stock_totals
 
 MAX_TAGS = 50
 TAG_MAX_LENGTH = 64
@@ -246,7 +249,20 @@ class Product(TenantModel):
         """The variants the API shows: none while the product has no options (its one variant is implicit)."""
         if not self.options:
             return []
-        return list(self.variants.filter(is_default=False).order_by("position", "id"))
+        variants = list(self.variants.filter(is_default=False).order_by("position", "id"))
+        for variant in variants:
+            variant.__dict__["stock"] = stock_totals.totals(filter(None, [self.stock_rows.get(variant.pk)]))
+        return variants
+
+    @functools.cached_property
+    def stock_rows(self) -> dict:
+        """Its variants' stock (catalog.stock.by_variant), read once per instance."""
+        return stock_totals.by_variant([self.pk])
+
+    @property
+    def stock(self) -> dict[str, int]:
+        """On hand, reserved and available across its variants and the active warehouses."""
+        return stock_totals.totals(self.stock_rows.values())
 
     def clean(self):
         errors = {}
@@ -349,6 +365,13 @@ class ProductVariant(TenantModel):
     @property
     def shown_title(self) -> str | None:
         return None if self.is_default else self.title
+
+    @functools.cached_property
+    def stock(self) -> dict[str, int]:
+        """On hand, reserved and available across the active warehouses. Reads that show many variants fill
+        it for all of them at once (catalog.selectors.variants_shown, Product.listed_variants)."""
+        row = stock_totals.by_variant([self.product_id]).get(self.pk)
+        return stock_totals.totals(filter(None, [row]))
 
     def clean(self):
         prices = (self.price, self.compare_at_price)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
-from django.db.models.query import ValuesIterable
+from django.db.models.query import ModelIterable, ValuesIterable
 
 from accounts.models import Account
 from omnisales.api.compiled import CompiledRead
 from omnisales.api.errors import ValidationFailed, not_found
 
+from . import stock as stock_totals
 from .exceptions import VariantRequired
 from .models import (
     OPTION_COLUMNS,
@@ -78,11 +79,15 @@ class ProductRowIterable(ValuesIterable):
     @staticmethod
     def complete(rows: list[dict], using: str) -> list[dict]:
         variants = {row["id"]: [] for row in rows if row["options"]}
+        stock = stock_totals.by_variant([row["id"] for row in rows], using=using)
         if variants:
             for variant in PRODUCT_VARIANTS.rows(product_ids=list(variants), using=using):
+                variant["stock"] = stock_totals.totals(filter(None, [stock.get(variant["id"])]))
                 variants[variant["product_id"]].append(variant_row(variant))
+        by_product = stock_totals.of_products(stock)
         for row in rows:
             row["listed_variants"] = variants.get(row["id"], [])
+            row["stock"] = stock_totals.totals(by_product.get(row["id"], ()))
         return rows
 
 
@@ -99,9 +104,23 @@ def product_rows() -> QuerySet:
     return _product_rows().all()
 
 
+class VariantWithStockIterable(ModelIterable):
+    """Variants with their `stock` filled, for all the variants read in one more statement."""
+
+    def __iter__(self):
+        variants = list(super().__iter__())
+        stock = stock_totals.by_variant(sorted({variant.product_id for variant in variants}), using=self.queryset.db)
+        for variant in variants:
+            variant.__dict__["stock"] = stock_totals.totals(filter(None, [stock.get(variant.pk)]))
+        yield from variants
+
+
 def variants_shown(queryset: QuerySet[ProductVariant], *, product_id: str) -> QuerySet[ProductVariant]:
-    """The variants a product shows (none for a product without options: its one variant is implicit)."""
-    return queryset.filter(product_id=product_id, is_default=False).order_by("position", "id")
+    """The variants a product shows (none for a product without options: its one variant is implicit),
+    with their stock."""
+    variants = queryset.filter(product_id=product_id, is_default=False).order_by("position", "id")
+    variants._iterable_class = VariantWithStockIterable
+    return variants
 
 
 def _variant_order(variant: ProductVariant) -> tuple[int, str]:

@@ -105,6 +105,19 @@ class ProductOptionSerializer(CompiledRepresentation, serializers.Serializer):
     )
 
 
+class StockTotalsSerializer(serializers.Serializer):
+    on_hand = serializers.IntegerField(read_only=True)
+    reserved = serializers.IntegerField(read_only=True)
+    available = serializers.IntegerField(read_only=True, help_text="onHand - reserved: what orders can take.")
+
+
+def stock_field(whose: str) -> StockTotalsSerializer:
+    return StockTotalsSerializer(
+        read_only=True,
+        help_text=f"{whose} stock summed over the active warehouses (per warehouse: GET /api/inventory/stock).",
+    )
+
+
 @extend_schema_serializer(examples=examples.VARIANTS)
 class ProductVariantSerializer(CompiledRepresentation, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
@@ -123,11 +136,12 @@ class ProductVariantSerializer(CompiledRepresentation, serializers.ModelSerializ
     position = serializers.IntegerField(
         min_value=0, max_value=2_147_483_647, required=False, help_text="Defaults to after the last variant."
     )
+    stock = stock_field("The variant's")
 
     class Meta:
         model = ProductVariant
-        fields = ["id", "product_id", "title", *VARIANT_FIELDS, "created_at", "updated_at"]
-        read_only_fields = ["id", "product_id", "title", "created_at", "updated_at"]
+        fields = ["id", "product_id", "title", *VARIANT_FIELDS, "stock", "created_at", "updated_at"]
+        read_only_fields = ["id", "product_id", "title", "stock", "created_at", "updated_at"]
 
 
 @extend_schema_serializer(examples=examples.PRODUCTS)
@@ -160,6 +174,7 @@ class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
         help_text="Empty while the product has no options. Written through /api/products/{id}/variants.",
     )
     order_count = serializers.IntegerField(read_only=True, help_text="Orders that included this product.")
+    stock = stock_field("All its variants'")
 
     class Meta:
         model = Product
@@ -168,11 +183,12 @@ class ProductSerializer(CompiledRepresentation, serializers.ModelSerializer):
             *("category_id" if name == "category" else name for name in PRODUCT_FIELDS),
             "options",
             "variants",
+            "stock",
             "order_count",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "variants", "order_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "variants", "stock", "order_count", "created_at", "updated_at"]
 
 
 @extend_schema_serializer(examples=examples.PRODUCT_DELETED)

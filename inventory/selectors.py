@@ -22,6 +22,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Account
+from omnisales.api.compiled import CompiledRead
 
 from .models import (
     MovementType,
@@ -167,3 +168,24 @@ def ledger_discrepancies(account: Account) -> list[dict]:
         )
     )
     return list(rows)
+
+
+def _stock_by_variant(product_ids):
+    return (
+        StockLevel.objects.filter(product_id__in=product_ids, warehouse__is_active=True)
+        .values("product_id", "variant_id")
+        .annotate(on_hand_total=Sum("on_hand"), reserved_total=Sum("reserved"))
+        .order_by()
+    )
+
+
+STOCK_BY_VARIANT = CompiledRead(_stock_by_variant)
+
+
+def variant_stock_totals(product_ids, using: str) -> list[tuple[str, str, int, int]]:
+    """The catalog's stock reader (catalog.stock): each variant's on hand and reserved across active
+    warehouses, one statement for all of `product_ids`."""
+    return [
+        (row["product_id"], row["variant_id"], row["on_hand_total"], row["reserved_total"])
+        for row in STOCK_BY_VARIANT.rows(product_ids=list(product_ids), using=using)
+    ]

@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 
 from catalog import services
-from catalog.models import Product, ProductStatus
+from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.serializers import ProductSerializer
+from inventory.services import stock_reserve
 from omnisales.api.representation import plan_for
+from omnisales.testing.factories import WarehouseFactory, receive
 from omnisales.testing.representations import assert_renders_like_drf, drf_rendering, statements
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +42,16 @@ def varied_products(account, make_category, make_product):
     )
     archived = make_product(name="Old", category=shoes, status=ProductStatus.ARCHIVED, weight=Decimal("12"))
     Product.objects.filter(pk=archived.pk).update(order_count=3)
-    with_variants(account, "TEE", sizes=["S", "M"], colours=["Black", "White \u2028"])
+    tee = with_variants(account, "TEE", sizes=["S", "M"], colours=["Black", "White \u2028"])
+    # stock: in an active warehouse (counted), in a closed one (not counted), reserved, and of one variant only
+    main = WarehouseFactory(account=account, code="MAIN")
+    closed = WarehouseFactory(account=account, code="CLOSED", is_active=False)
+    receive(archived, main, 7)
+    receive(archived, closed, 100)
+    first, second = ProductVariant.objects.filter(product=tee).select_related("product").order_by("position")[:2]
+    receive(tee, main, 5, variant=first)
+    receive(tee, main, 3, variant=second)
+    stock_reserve(account=account, reference_id="ord_stock", lines=[(second, 2)])
     return shoes
 
 
@@ -84,7 +95,8 @@ def test_products_render_like_drf(account, varied_products):
 def test_product_rows_render_like_drf_renders_the_instances(account, varied_products):
     from catalog import selectors
 
-    shown = [name for name in ProductSerializer().fields if name != "variants"]  # completed by the rows' iterable
+    completed = ("variants", "stock")  # by the rows' iterable
+    shown = [name for name in ProductSerializer().fields if name not in completed]
     assert list(selectors.PRODUCT_ROW_COLUMNS) == shown  # exactly what it shows
     products = list(Product.objects.filter(account=account).order_by("pk"))
     rows = list(selectors.product_rows().filter(account=account).order_by("pk"))
@@ -151,13 +163,14 @@ def test_list_statements_are_the_same_for_one_product_and_many(api, account, mak
 
 
 def test_detail_statements_are_fixed(api, account, varied_products):
-    """One statement for a product without options; one more (its variants, however many) with options."""
+    """Two statements for a product without options (its row, its stock); one more (its variants, however
+    many) with options."""
     api.get("/api/products")
     counts = {
         (bool(product.options), len(statements(api, f"/api/products/{product.pk}")))
         for product in Product.objects.filter(account=account)
     }
-    assert counts == {(False, 1), (True, 2)}
+    assert counts == {(False, 2), (True, 3)}
 
 
 def test_list_statements_are_the_same_for_one_product_and_fifty_with_ten_variants_each(api, account):
@@ -170,9 +183,41 @@ def test_list_statements_are_the_same_for_one_product_and_fifty_with_ten_variant
         with_variants(account, f"V{number}", sizes=["S", "M"], colours=["A", "B", "C", "D", "E"])
     many = statements(api, "/api/products?limit=250")
     assert len(many) == len(one), "\n".join(many)
+    # the credential, the count, the page, its variants, their stock
+    assert len(many) <= 5, "\n".join(many)
     body = api.get("/api/products?limit=250").json()
     assert len(body) == 50 and {len(product["variants"]) for product in body} == {10}
     assert body[0]["variants"][0]["title"] == "S / A" and body[0]["variants"][-1]["optionValues"] == ["M", "E"]
+
+
+def test_stock_totals_of_products_and_variants_count_active_warehouses_only(api, account, varied_products):
+    def stock(on_hand, reserved):
+        return {"onHand": on_hand, "reserved": reserved, "available": on_hand - reserved}
+
+    listed = {product["sku"]: product for product in api.get("/api/products?limit=250").json()}
+    old = next(product for product in listed.values() if product["name"] == "Old")
+    assert old["stock"] == stock(7, 0), "the 100 units in the closed warehouse are not counted"
+    tee = listed["TEE"]
+    assert tee["stock"] == stock(8, 2)
+    assert [variant["stock"] for variant in tee["variants"]] == [stock(5, 0), stock(3, 2), stock(0, 0), stock(0, 0)]
+    bare = next(product for product in listed.values() if product["name"] == "Bare")
+    assert bare["stock"] == stock(0, 0)
+    for product in (old, tee, bare):
+        assert api.get(f"/api/products/{product['id']}").json() == product
+    assert api.get(f"/api/products/{tee['id']}/variants").json() == tee["variants"]
+    second = tee["variants"][1]
+    assert api.get(f"/api/products/{tee['id']}/variants/{second['id']}").json() == second
+    patched = api.patch(f"/api/products/{tee['id']}", {"name": "Tee"}, format="json").json()
+    assert (patched["stock"], patched["variants"]) == (tee["stock"], tee["variants"])
+
+
+def test_variant_list_statements_do_not_grow_with_variants(api, account):
+    small = with_variants(account, "SMALL", sizes=["S"], colours=["A", "B"])
+    large = with_variants(account, "LARGE", sizes=["S", "M", "L"], colours=["A", "B", "C", "D", "E"])
+    api.get("/api/products")
+    few = statements(api, f"/api/products/{small.pk}/variants")
+    many = statements(api, f"/api/products/{large.pk}/variants")
+    assert len(few) == len(many), "\n".join(many)
 
 
 def test_a_product_without_options_shows_no_variant(api, account, make_product):
