@@ -198,3 +198,38 @@ def test_refunds_need_write_returns(make_client, api, account, cash_paid, lines)
     response = reader.post("/api/returns/refund", {"returnId": ret["id"]}, format="json")
     assert (response.status_code, response.json()["code"]) == (403, "INSUFFICIENT_SCOPE")
     assert ReturnRefund.objects.count() == 0
+
+
+def test_the_stripe_webhook_between_a_timeout_and_the_retry_counts_the_refund_once(
+    api, client, account, card_paid, lines, stripe_fake, settings
+):
+    """Stripe refunded after we stopped waiting, and its charge.refunded webhook arrives before the retry: the
+    webhook records the refund on the payment, the retry finds it there, and nothing is counted twice."""
+    ret = received_return(api, card_paid, [(lines[0], 1)], warehouse_id=_warehouse_id(account))
+    settings.STRIPE_TIMEOUT_SECONDS = 0.3
+    stripe_fake.delay_next = 0.6
+    first = api.post("/api/returns/refund", {"returnId": ret["id"]}, format="json")
+    assert (first.status_code, first.json()["code"]) == (503, "PAYMENT_PROVIDER_UNAVAILABLE")
+    deadline = time.monotonic() + 3
+    while not any(e["type"] == "charge.refunded" for e in stripe_fake.pending) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    def send(body, signature):
+        return client.post(
+            "/api/payments/webhook", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+        )
+
+    assert {response.status_code for response in stripe_fake.deliver(send)} == {200}
+    retried = api.post("/api/returns/refund", {"returnId": ret["id"]}, format="json")
+    assert retried.status_code == 201, retried.content
+    assert (retried.json()["status"], retried.json()["amount"]) == ("succeeded", 40.0)
+    assert len([obj for obj in stripe_fake.objects.values() if obj["object"] == "refund"]) == 1
+    payment = Payment.objects.get(order_reference=card_paid.pk)
+    assert payment.amount_refunded == Decimal("40.00")
+    assert Refund.objects.filter(payment=payment).count() == 1
+    card_paid.refresh_from_db()
+    assert (card_paid.amount_refunded, card_paid.amount_paid) == (Decimal("40.00"), Decimal("100.00"))
+    assert OrderPayment.objects.filter(order=card_paid, kind="refund").count() == 1
+    assert ReturnRequest.objects.get().amount_refunded == Decimal("40.00")
+    assert ReturnRefund.objects.get().status == "succeeded"
+    assert len(_events("return.refunded")) == 1
