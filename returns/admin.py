@@ -2,13 +2,41 @@
 the services), filtered by account first; the actions authorize or reject returns and approve or reject
 reviews through the same services as the API."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
+from inventory.models import Warehouse
 from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
+from omnisales.api.actors import actor_for_user
+from omnisales.api.errors import ApplicationError
 
 from . import services
 from .exceptions import InvalidReturnTransition
-from .models import ReturnItem, ReturnRefund, ReturnRequest, ReturnStatus, Review, ReviewSettings, ReviewStatus
+from .models import (
+    ItemCondition,
+    ReturnItem,
+    ReturnRefund,
+    ReturnRequest,
+    ReturnStatus,
+    Review,
+    ReviewSettings,
+    ReviewStatus,
+)
+
+
+class ReceiveForm(forms.Form):
+    """Where the goods of the selected returns came back, and in what state."""
+
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.none())
+    condition = forms.ChoiceField(choices=ItemCondition.choices, initial=ItemCondition.SELLABLE)
+
+    def __init__(self, *args, account_id: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = Warehouse.objects.filter(
+            account_id=account_id, is_active=True, archived_at__isnull=True
+        ).order_by("priority", "code")
 
 
 class ReturnItemInline(ReadOnlyInline):
@@ -31,7 +59,7 @@ class ReturnRequestAdmin(ReadOnlyModelAdmin):
     list_select_related = ["account", "order", "customer"]
     date_hierarchy = "created_at"
     inlines = [ReturnItemInline, ReturnRefundInline]
-    actions = ["authorize", "reject"]
+    actions = ["authorize", "reject", "receive"]
 
     def has_decide_permission(self, request):
         return request.user.has_perm("returns.change_returnrequest")
@@ -62,6 +90,55 @@ class ReturnRequestAdmin(ReadOnlyModelAdmin):
     @admin.action(description="Reject selected requested returns", permissions=["decide"])
     def reject(self, request, queryset):
         self._decide(request, queryset, approve=False, done="rejected")
+
+    @admin.action(description="Receive selected authorized returns…", permissions=["decide"])
+    def receive(self, request, queryset):
+        """A page asks for the warehouse and the items' condition; every item is then received in full through
+        the same service as POST /api/returns/{id}/receive. One account at a time (its warehouses)."""
+        selected = list(queryset.filter(status=ReturnStatus.AUTHORIZED).prefetch_related("items").order_by("pk"))
+        if len(selected) < queryset.count():
+            self.message_user(request, "Only authorized returns can be received; select those.", messages.ERROR)
+            return None
+        if len({return_request.account_id for return_request in selected}) != 1:
+            self.message_user(request, "Receive the returns of one account at a time.", messages.ERROR)
+            return None
+        form = ReceiveForm(request.POST if "apply" in request.POST else None, account_id=selected[0].account_id)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Receive returns",
+                "returns": selected,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/returns/returnrequest/receive.html", context)
+        received, failed = [], []
+        for return_request in selected:
+            items = [
+                {
+                    "order_item_id": item.order_item_id,
+                    "quantity": item.quantity,
+                    "condition": form.cleaned_data["condition"],
+                }
+                for item in return_request.items.all()
+            ]
+            try:
+                services.return_receive(
+                    return_request=return_request,
+                    warehouse=form.cleaned_data["warehouse"],
+                    items=items,
+                    actor=actor_for_user(request.user),
+                )
+            except ApplicationError as exc:  # another staff member or the API moved it meanwhile
+                failed.append(f"{return_request.pk} ({exc.message})")
+            else:
+                received.append(return_request.pk)
+        if received:
+            self.message_user(request, f"{len(received)} return(s) received.", messages.SUCCESS)
+        if failed:
+            self.message_user(request, f"Not received: {', '.join(failed)}", messages.WARNING)
+        return None
 
 
 @admin.register(ReturnRefund)

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.demo import demo_account
-from omnisales.testing.factories import CustomerFactory, place_order, product_in_stock
+from inventory.models import MovementType, StockLevel, StockMovement, Warehouse
+from omnisales.testing.factories import CustomerFactory, WarehouseFactory, place_order, product_in_stock
 from orders import services as order_services
 from returns import demo, services
 from returns.models import ReturnRequest, Review
@@ -47,6 +48,44 @@ def test_authorize_and_reject_actions_go_through_the_service(admin_client, two_r
     second.refresh_from_db()
     assert (first.status, second.status) == ("rejected", "authorized")  # an authorized return is skipped
     assert "1 return(s) skipped" in response.content.decode()
+
+
+def test_receive_action_asks_for_the_warehouse_then_restocks_through_the_service(admin_client, account, two_returns):
+    first, second = two_returns  # first is requested, second authorized
+    url = reverse("admin:returns_returnrequest_changelist")
+    refused = admin_client.post(url, {"action": "receive", "_selected_action": [first.pk, second.pk]}, follow=True)
+    assert "Only authorized returns can be received" in refused.content.decode()
+    page = admin_client.post(url, {"action": "receive", "_selected_action": [second.pk]})
+    assert page.status_code == 200 and b"Receive 1 return(s)" in page.content
+    warehouse = Warehouse.objects.get(account=account, code="MAIN")
+    other_accounts = WarehouseFactory(code="ELSEWHERE")
+    stranger = admin_client.post(
+        url,
+        {"action": "receive", "_selected_action": [second.pk], "apply": "1", "warehouse": other_accounts.pk},
+    )
+    assert stranger.status_code == 200 and b"Select a valid choice" in stranger.content, "only its account's"
+    item = second.items.get()
+    level = StockLevel.objects.get(warehouse=warehouse, variant_id=item.variant_id)
+    before = level.on_hand
+    done = admin_client.post(
+        url,
+        {
+            "action": "receive",
+            "_selected_action": [second.pk],
+            "apply": "1",
+            "warehouse": warehouse.pk,
+            "condition": "sellable",
+        },
+        follow=True,
+    )
+    assert "1 return(s) received." in done.content.decode()
+    second.refresh_from_db()
+    item.refresh_from_db()
+    level.refresh_from_db()
+    assert (second.status, second.warehouse_id, item.quantity_restocked) == ("received", warehouse.pk, 1)
+    assert level.on_hand == before + 1
+    movement = StockMovement.objects.get(type=MovementType.RETURN, reference_id=second.pk)
+    assert movement.actor == done.wsgi_request.user.email, "the staff member, not the system"
 
 
 def test_review_actions(admin_client, account, lines):
