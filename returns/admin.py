@@ -8,8 +8,8 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from inventory.models import Warehouse
-from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from omnisales.api.actors import actor_for_user
+from omnisales.api.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from omnisales.api.errors import ApplicationError
 
 from . import services
@@ -73,15 +73,19 @@ class ReturnRequestAdmin(ReadOnlyModelAdmin):
                 skipped.append(f"{return_request.pk} ({return_request.status})")
             else:
                 moved.append(return_request.pk)
-        if moved:
-            self.message_user(request, f"{len(moved)} return(s) {done}.", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request,
-                f"{len(skipped)} return(s) skipped, only {ReturnStatus.REQUESTED} returns can be decided: "
-                f"{', '.join(skipped)}",
-                messages.WARNING,
-            )
+        self._report(
+            request,
+            moved,
+            done,
+            skipped,
+            f"{len(skipped)} return(s) skipped, only {ReturnStatus.REQUESTED} returns can be decided: ",
+        )
+
+    def _report(self, request, done: list, done_text: str, left: list, left_text: str) -> None:
+        if done:
+            self.message_user(request, f"{len(done)} return(s) {done_text}.", messages.SUCCESS)
+        if left:
+            self.message_user(request, f"{left_text}{', '.join(left)}", messages.WARNING)
 
     @admin.action(description="Authorize selected requested returns", permissions=["decide"])
     def authorize(self, request, queryset):
@@ -134,10 +138,7 @@ class ReturnRequestAdmin(ReadOnlyModelAdmin):
                 failed.append(f"{return_request.pk} ({exc.message})")
             else:
                 received.append(return_request.pk)
-        if received:
-            self.message_user(request, f"{len(received)} return(s) received.", messages.SUCCESS)
-        if failed:
-            self.message_user(request, f"Not received: {', '.join(failed)}", messages.WARNING)
+        self._report(request, received, "received", failed, "Not received: ")
         return None
 
 
