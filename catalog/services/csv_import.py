@@ -16,10 +16,11 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from accounts.models import Account
+from omnisales.api.bulk import copy_insert, copy_upsert
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
 
@@ -129,6 +130,17 @@ def _mirror_to_default_variants(to_update: list[tuple[Product, list[str]]]) -> N
     ids = [product.pk for product, changed in to_update if not product.options and set(changed) & set(fields)]
     if not ids:
         return
+    if connection.vendor == "postgresql":  # one join, where the portable form runs a subquery per column and row
+        variants, products = ProductVariant._meta.db_table, Product._meta.db_table
+        columns = [*fields, "updated_at"]
+        assignments = ", ".join(f"{name} = p.{name}" for name in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {variants} AS v SET {assignments} FROM {products} AS p "  # noqa: S608 - column names
+                "WHERE v.product_id = p.id AND v.is_default AND p.id = ANY(%s)",
+                [ids],
+            )
+        return
     product = Product.objects.filter(pk=OuterRef("product_id"))
     ProductVariant.objects.filter(product_id__in=ids, is_default=True).update(
         **{name: Subquery(product.values(name)[:1]) for name in fields}
@@ -142,13 +154,10 @@ def _upsert(model, rows: list, fields: Iterable[str], *, batch_size: int) -> Non
     if not rows:
         return
     created_at = {row.pk: row.created_at for row in rows}  # insert would reset it in memory
-    model.objects.bulk_create(
-        rows,
-        batch_size=batch_size,
-        update_conflicts=True,
-        unique_fields=["account", "sku"],
-        update_fields=sorted({*fields, "updated_at"}),
-    )
+    for start in range(0, len(rows), batch_size):
+        copy_upsert(
+            model, rows[start : start + batch_size], conflict=["account", "sku"], update={*fields, "updated_at"}
+        )
     for row in rows:
         row.created_at = created_at[row.pk]
 
@@ -172,9 +181,9 @@ class _Plan:
         return events
 
     def write(self, *, batch_size: int) -> None:
-        Product.objects.bulk_create(self.to_create, batch_size=batch_size)
+        copy_insert(Product, self.to_create)
         implicit = [first_variant(product) for product in self.to_create if not product.options]
-        ProductVariant.objects.bulk_create([*implicit, *self.variants_new], batch_size=batch_size)
+        copy_insert(ProductVariant, [*implicit, *self.variants_new])
         _upsert(
             Product,
             [product for product, _ in self.to_update],

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from omnisales.api.bulk import copy_insert
 from omnisales.api.transactions import atomic_service
 
 from .. import events, subscribers
@@ -43,7 +44,7 @@ def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int 
         for event, data in events
     ]
     with transaction.atomic():
-        WebhookEvent.objects.bulk_create(rows, batch_size=batch_size)
+        copy_insert(WebhookEvent, rows)
         _deliveries_create(account=account, webhook_events=rows, batch_size=batch_size)
         _subscribers_notify(rows)
     return len(rows)

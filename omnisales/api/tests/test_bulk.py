@@ -1,0 +1,96 @@
+"""omnisales.api.bulk: COPY writes the same rows as bulk_create, keeps each field's own preparation, upserts
+only the named columns, and fails as Django's errors, leaving nothing written."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from catalog.models import PRODUCT_FIELDS, Product, ProductStatus
+from omnisales.api.bulk import copy_insert, copy_upsert
+from omnisales.testing.factories import AccountFactory
+from webhooks.models import WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+
+# What merchants write, the category aside (none here) and the SKU (each account's own), and the counters.
+COMPARED = [*(name for name in PRODUCT_FIELDS if name not in ("sku", "category")), "options", "order_count"]
+
+
+def products(account, prefix: str) -> list[Product]:
+    """Products with every kind of value: nulls, decimals, nested JSON with quotes and backslashes, text with
+    tabs, newlines and a COPY end-of-data marker."""
+    return [
+        Product(account=account, sku=f"{prefix}-PLAIN", name="Plain", price=Decimal("0.00"), currency="USD"),
+        Product(
+            account=account,
+            sku=f"{prefix}-FULL",
+            name='Tab\there, "quoted", back\\slash',
+            description="Line one\nLine two\n\\.\nafter the marker",
+            price=Decimal("1234.56"),
+            compare_at_price=Decimal("1500.00"),
+            cost=Decimal("0.01"),
+            currency="EUR",
+            status=ProductStatus.ACTIVE,
+            tags=["a,b", 'say "hi"', "back\\slash"],
+            images=["https://cdn.example.com/a.png"],
+            barcode="4006381333931",
+            weight=Decimal("0.125"),
+            attributes={"care": {"wash_temp": 30, "dry": None}, "note": 'a "b" \\ c', "list": [1, 2.5, True]},
+            track_inventory=False,
+            allow_backorder=True,
+            options=[{"name": "Size", "values": ["S", "M"]}],
+            order_count=7,
+        ),
+    ]
+
+
+def stored(account) -> list[dict]:
+    return list(Product.objects.filter(account=account).order_by("sku").values(*COMPARED))
+
+
+def test_copy_insert_writes_what_bulk_create_writes():
+    copied, created = AccountFactory(), AccountFactory()
+    rows = products(copied, "C")
+    copy_insert(Product, rows)
+    Product.objects.bulk_create(products(created, "B"))
+    assert stored(copied) == stored(created)
+    assert all(not row._state.adding for row in rows), "the instances are saved ones now"
+    first = Product.objects.get(pk=rows[0].pk)
+    assert first.created_at == rows[0].created_at and first.created_at.tzinfo is not None
+
+
+def test_each_fields_own_preparation_is_kept(account):
+    """An encrypted field is encrypted on the way in, exactly as when saved."""
+    endpoint = WebhookEndpoint(account=account, url="https://example.com/h", events=["*"], secret="whsec_plain")
+    copy_insert(WebhookEndpoint, [endpoint])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
+        (raw,) = cursor.fetchone()
+    assert raw and "whsec_plain" not in raw
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_plain"
+
+
+def test_a_unique_violation_is_djangos_integrity_error_and_nothing_is_written(account):
+    copy_insert(Product, products(account, "DUP")[:1])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_insert(Product, products(account, "NEW") + products(account, "DUP")[:1])
+    assert sorted(Product.objects.filter(account=account).values_list("sku", flat=True)) == ["DUP-PLAIN"]
+
+
+def test_copy_upsert_inserts_new_rows_and_updates_only_the_named_columns(account):
+    plain, full = products(account, "U")
+    copy_insert(Product, [plain, full])
+    created_at = Product.objects.get(pk=plain.pk).created_at
+    changed = Product(account=account, sku="U-PLAIN", name="Renamed", price=Decimal("9.99"), currency="GBP")
+    changed.created_at = created_at + datetime.timedelta(days=1)
+    new = Product(account=account, sku="U-NEW", name="New", price=Decimal("5.00"), currency="USD")
+    with transaction.atomic():  # twice in one transaction: the staging table is reused
+        copy_upsert(Product, [changed], conflict=["account", "sku"], update=["name", "price"])
+        copy_upsert(Product, [new], conflict=["account", "sku"], update=["name", "price"])
+    row = Product.objects.get(account=account, sku="U-PLAIN")
+    assert (row.pk, row.name, row.price) == (plain.pk, "Renamed", Decimal("9.99"))
+    assert (row.currency, row.created_at) == ("USD", created_at), "columns not named stay as they were"
+    assert Product.objects.filter(account=account).count() == 3
+    assert Product.objects.get(account=account, sku="U-FULL").name == full.name
