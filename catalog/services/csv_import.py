@@ -12,11 +12,11 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from accounts.models import Account
@@ -61,6 +61,7 @@ _ALL_FIELDS = frozenset(field.name for field in Product._meta.concrete_fields)
 _NOT_IMPORTED = _ALL_FIELDS - set(PRODUCT_FIELDS) | {"category"}  # category: resolved within the account
 _VARIANT_ALL_FIELDS = frozenset(field.name for field in ProductVariant._meta.concrete_fields)
 Errors = dict[str, list[str]]
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass
@@ -117,6 +118,17 @@ def _group_batches(groups: Iterable[_Group], size: int) -> Iterator[list[_Group]
             batch, rows = [], 0
     if batch:
         yield batch
+
+
+def _clone(instance: M) -> M:
+    """A copy of a model instance to change without touching the stored one: what copy.copy() gives (Django's
+    __getstate__: the attributes, and the state with its own cache of related objects) without pickling's
+    round trip, a sixth of an update pass of variant rows."""
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__ = instance.__dict__.copy()
+    clone._state = copy.copy(instance._state)
+    clone._state.fields_cache = instance._state.fields_cache.copy()
+    return clone
 
 
 def _fail(report: ImportReport, number: int, sku: str, errors: Errors) -> None:
@@ -275,7 +287,7 @@ class _Planner:
                     errors[column] = ["This field is required for a new product."]
         if errors:
             return errors, None, []
-        product = product if is_new else copy.copy(product)
+        product = product if is_new else _clone(product)
         changed = [name for name, value in values.items() if _set_if_changed(product, name, value)]
         if is_new or changed:
             # Stored values were valid when written: check what this row sets (clean() still sees all fields).
@@ -493,7 +505,7 @@ class _ProductVariants:
     def __init__(self, product: Product, stored: list[ProductVariant], *, limit: int):
         self.product = product
         self.limit = limit
-        self.by_sku = {variant.sku: copy.copy(variant) for variant in stored}
+        self.by_sku = {variant.sku: _clone(variant) for variant in stored}
         self.stored = {variant.sku: variant for variant in stored}
         self.rows_of_sku: dict[str, int] = {}
         self.live = {
@@ -523,7 +535,7 @@ class _ProductVariants:
             else:
                 variant.position = self.next_position
         else:
-            variant = copy.copy(stored)
+            variant = _clone(stored)
         changed = [name for name, value in fields.items() if _set_variant(variant, name, value)]
         if variant.option_values != values or variant.is_default:
             _set_option_values(variant, values)
