@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 
@@ -113,7 +114,7 @@ class ApiKey(AbstractAPIKey):
     """An account's API key: stored hashed (only the 8-character prefix is kept in clear)."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
-    scopes = models.JSONField(default=list)
+    scopes = JSONField(default=list)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -144,7 +145,7 @@ class OAuthClient(models.Model):
     application = models.OneToOneField(
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="omnisales_client"
     )
-    allowed_scopes = models.JSONField(default=list)
+    allowed_scopes = JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

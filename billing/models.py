@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import Account, TenantModel
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 # Written onto Account.product_limit for plans without a limit (Account.product_limit is a positive
@@ -32,7 +33,7 @@ class Plan(models.Model):
     currency = models.CharField(max_length=3, default="usd")
     billing_interval = models.CharField(max_length=8, choices=BillingInterval.choices, default=BillingInterval.MONTH)
     product_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
-    features = models.JSONField(default=list, blank=True)
+    features = JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,7 +194,7 @@ class StripeEvent(models.Model):
     account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stripe_created_at = models.DateTimeField()
     livemode = models.BooleanField(default=False)
-    payload = models.JSONField()
+    payload = JSONField()
     result = models.CharField(max_length=16, choices=StripeEventResult.choices)
     delivery_count = models.PositiveIntegerField(default=1)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)

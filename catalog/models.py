@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import TenantModel
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 from . import stock as stock_totals
@@ -198,16 +199,16 @@ class Product(TenantModel):
     )
     status = models.CharField(max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products")
-    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
-    images = models.JSONField(default=list, blank=True, validators=[validate_image_urls])
+    tags = JSONField(default=list, blank=True, validators=[validate_tags])
+    images = JSONField(default=list, blank=True, validators=[validate_image_urls])
     barcode = models.CharField(max_length=64, blank=True, help_text="GTIN, EAN, UPC or ISBN.")
     weight = models.DecimalField(
         max_digits=10, decimal_places=3, null=True, blank=True, validators=[non_negative], help_text="Kilograms."
     )
-    attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
+    attributes = JSONField(default=dict, blank=True, validators=[validate_attributes])
     track_inventory = models.BooleanField(default=True)
     allow_backorder = models.BooleanField(default=False)
-    options = models.JSONField(
+    options = JSONField(
         default=list,
         blank=True,
         validators=[validate_options],
@@ -404,10 +405,8 @@ class ProductImportJob(TenantModel):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="The rows that failed, with their errors.")
-    failure = models.JSONField(
-        null=True, blank=True, help_text='Why a failed job failed: {"error", "code", "details"}.'
-    )
+    errors = JSONField(default=list, blank=True, help_text="The rows that failed, with their errors.")
+    failure = JSONField(null=True, blank=True, help_text='Why a failed job failed: {"error", "code", "details"}.')
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,6 +12,7 @@ from django.db import models
 
 from accounts.models import TenantModel
 from customers.lookups import TagsField
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 
@@ -143,7 +144,7 @@ class Opportunity(TenantModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    items = models.JSONField(
+    items = JSONField(
         default=list, blank=True, help_text="Line items [{product_id, quantity, price}] for the order a win places."
     )
     lost_reason = models.CharField(max_length=500, blank=True, default="")

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.models import TenantModel
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 from .lookups import TagsField
@@ -44,7 +45,7 @@ class Customer(TenantModel):
     email = models.CharField(max_length=254, null=True, blank=True)
     phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164, e.g. +14155552671")
     address = models.CharField(max_length=500, blank=True, default="")
-    shipping_address = models.JSONField(
+    shipping_address = JSONField(
         null=True, blank=True, help_text="Structured address: line1, line2, city, region, postal_code, country."
     )
     tags = TagsField(default=list, blank=True, help_text="Lower-case labels, in the order given.")
@@ -101,7 +102,7 @@ class CustomerSegment(TenantModel):
     id = PrefixedIdField(kind="customer_segment")
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=500, blank=True, default="")
-    rules = models.JSONField(help_text="Validated filter rules; see docs/customers.md.")
+    rules = JSONField(help_text="Validated filter rules; see docs/customers.md.")
 
     class Meta:
         verbose_name = "segment"

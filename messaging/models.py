@@ -4,6 +4,7 @@ from django.db import models
 
 from accounts.models import Account, TenantModel
 from customers.models import Customer
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 
@@ -126,7 +127,7 @@ class Campaign(TenantModel):
     html_body = models.TextField(blank=True, default="")
     text_body = models.TextField(blank=True, default="", help_text="The SMS text of an SMS campaign.")
     segment_id = models.CharField(max_length=40, null=True, blank=True, help_text="RFM name or seg_… id.")
-    tags = models.JSONField(default=list, blank=True, help_text="Customers with any of these tags.")
+    tags = JSONField(default=list, blank=True, help_text="Customers with any of these tags.")
     scheduled_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # When the audience was frozen into recipient rows; until then the campaign cannot be complete.

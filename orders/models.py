@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import TenantModel
 from catalog.models import Product, ProductVariant
 from customers.models import Customer
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 MAX_QUANTITY = 10_000
@@ -92,7 +93,7 @@ class Order(TenantModel):
     )
 
     notes = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
-    shipping_address = models.JSONField(null=True, blank=True)
+    shipping_address = JSONField(null=True, blank=True)
     shipping_method = models.CharField(max_length=100, blank=True, default="")
     carrier = models.CharField(max_length=100, blank=True, default="")
     tracking_number = models.CharField(max_length=100, blank=True, default="")
@@ -247,7 +248,7 @@ class OrderEvent(TenantModel):
     from_status = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True, default="")
     to_status = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True, default="")
     note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
-    data = models.JSONField(default=dict, blank=True)
+    data = JSONField(default=dict, blank=True)
     actor_type = models.CharField(max_length=16, default="system")
     actor_id = models.CharField(max_length=100, blank=True, default="")
     actor_label = models.CharField(max_length=255, blank=True, default="")

@@ -2,6 +2,7 @@ from django.db import models
 
 from accounts.models import TenantModel
 from omnisales.api.encryption import EncryptedTextField
+from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
 from .events import ALL_EVENTS
@@ -18,7 +19,7 @@ class WebhookEndpoint(TenantModel):
     id = PrefixedIdField(kind="webhook_endpoint")
     url = models.URLField(max_length=2048)
     description = models.CharField(max_length=500, blank=True)
-    events = models.JSONField(default=list, help_text='Subscribed event types; "*" means every event.')
+    events = JSONField(default=list, help_text='Subscribed event types; "*" means every event.')
     is_active = models.BooleanField(default=True)
     secret = EncryptedTextField()
     previous_secret = EncryptedTextField(blank=True)
@@ -56,7 +57,7 @@ class WebhookEvent(TenantModel):
 
     id = PrefixedIdField(kind="webhook_event")
     event_type = models.CharField(max_length=64, db_index=True)
-    payload = models.JSONField(help_text='The delivered body: {"event", "timestamp", "data"}.')
+    payload = JSONField(help_text='The delivered body: {"event", "timestamp", "data"}.')
 
     class Meta:
         verbose_name = "webhook event"

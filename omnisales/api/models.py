@@ -1,5 +1,7 @@
 from django.db import models
 
+from .fields import JSONField
+
 
 class IdempotencyRecord(models.Model):
     """The first successful response to a POST carrying an Idempotency-Key, kept for 24 hours.
@@ -13,7 +15,7 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
     status_code = models.PositiveSmallIntegerField()
     body = models.TextField(blank=True, help_text="The response body without its secret fields.")
-    secrets_omitted = models.JSONField(
+    secrets_omitted = JSONField(
         default=list, blank=True, help_text="camelCase paths of the secret fields left out of the body."
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
