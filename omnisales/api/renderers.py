@@ -51,7 +51,10 @@ class CamelizedList(list):
 _CAMELIZED = (CamelizedDict, CamelizedList)
 
 
+@lru_cache(maxsize=1)
 def camel_options() -> tuple[frozenset, frozenset]:
+    """(ignore_fields, ignore_keys) of JSON_CAMEL_CASE, read once: the library itself reads the setting when
+    it is imported, and camelize() runs for every JSON value a list renders."""
     options = camel_settings.JSON_UNDERSCOREIZE
     return frozenset(options.get("ignore_fields") or ()), frozenset(options.get("ignore_keys") or ())
 
