@@ -420,3 +420,16 @@ def test_plans_are_compiled_once_per_class():
     first = plan_for(Thing)
     assert plan_for(Thing) is first
     assert plans._plans[Thing] is first
+
+
+def test_camel_amounts_repeated_or_equal_in_another_form_render_like_drf():
+    """In camelCase output, amounts written differently, repeated, rounding to zero, a negative zero and a NaN
+    come out as the renderer writes DRF's data."""
+    values = ["1.5", "1.50", "1.005", "1.005", "0.004999", "0", "-0.00", "NaN", "1.5"]
+    rows = [{"price": decimal.Decimal(value)} for value in values]
+    with drf_only():
+        expected = Price(rows, many=True).data
+    renderer = renderers.CamelCaseJSONRenderer()
+    assert renderer.render(camel_representation(Price, rows, many=True)) == renderer.render(expected)
+    with pytest.raises(decimal.InvalidOperation):  # beyond max_digits: DRF's error
+        camel_representation(Price, [{"price": decimal.Decimal("123456789012345.00")}], many=True)
