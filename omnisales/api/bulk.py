@@ -17,7 +17,7 @@ Django's cursor wrapper, so they are not in `connection.queries` or `CaptureQuer
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
 from .ids import PrefixedIdField
 
@@ -98,7 +98,8 @@ def copy_upsert(
 ) -> None:
     """`bulk_create(objs, update_conflicts=True, unique_fields=conflict, update_fields=update)`: the rows go
     into a temporary table by COPY, then one `INSERT … SELECT … ON CONFLICT (conflict) DO UPDATE` of the
-    `update` columns. The temporary table lives until the end of the transaction (`ON COMMIT DROP`)."""
+    `update` columns. The temporary table lives until the end of the transaction (`ON COMMIT DROP`); without
+    a transaction of the caller's, the call runs in one of its own."""
     if not objs:
         return
     update = sorted(set(update))
@@ -118,7 +119,8 @@ def copy_upsert(
     assignments = ", ".join(
         f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}" for name in update
     )
-    with connection.cursor() as cursor, connection.wrap_database_errors:
+    # One transaction of its own if the caller has none: the staging table lives until the commit.
+    with transaction.atomic(using=using), connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         raw.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "

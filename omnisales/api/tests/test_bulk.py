@@ -94,3 +94,15 @@ def test_copy_upsert_inserts_new_rows_and_updates_only_the_named_columns(account
     assert (row.currency, row.created_at) == ("USD", created_at), "columns not named stay as they were"
     assert Product.objects.filter(account=account).count() == 3
     assert Product.objects.get(account=account, sku="U-FULL").name == full.name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_upsert_works_without_a_transaction_of_the_callers():
+    """In autocommit the staging table would be dropped after its own CREATE: the upsert opens a transaction."""
+    account = AccountFactory()
+    plain, _full = products(account, "AUTO")
+    copy_insert(Product, [plain])
+    changed = Product(account=account, sku="AUTO-PLAIN", name="Renamed", price=Decimal("1.00"), currency="USD")
+    assert connection.get_autocommit()
+    copy_upsert(Product, [changed], conflict=["account", "sku"], update=["name"])
+    assert Product.objects.get(pk=plain.pk).name == "Renamed"
