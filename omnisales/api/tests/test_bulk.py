@@ -96,7 +96,7 @@ def test_copy_upsert_inserts_new_rows_and_updates_only_the_named_columns(account
     assert Product.objects.get(account=account, sku="U-FULL").name == full.name
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_copy_upsert_works_without_a_transaction_of_the_callers():
     """In autocommit the staging table would be dropped after its own CREATE: the upsert opens a transaction."""
     account = AccountFactory()
