@@ -15,6 +15,7 @@ from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrappe
 from django.utils import timezone
 
 from accounts.models import Account
+from omnisales.api.compiled import CompiledUpdate, Param
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
@@ -175,24 +176,29 @@ def customer_record_order(
     (CUSTOMER_ANONYMIZED). Returns `customer` with its stats re-read, or as it was with refresh=False (one
     statement less, for callers that do not read them).
     """
-    amount = _money(amount)
-    ordered_at = _aware(ordered_at, "ordered_at")
-    updated = Customer.objects.filter(pk=customer.pk, is_anonymized=False).update(
-        total_orders=F("total_orders") + 1,
-        total_spent=F("total_spent") + amount,
-        last_order_date=Case(
-            When(last_order_date__gte=ordered_at, then=F("last_order_date")),
-            default=Value(ordered_at),
-        ),
-        first_order_date=Case(
-            When(first_order_date__lte=ordered_at, then=F("first_order_date")),
-            default=Value(ordered_at),
-        ),
-        updated_at=timezone.now(),
+    updated = _RECORD_ORDER.run(
+        pk=customer.pk, amount=_money(amount), ordered_at=_aware(ordered_at, "ordered_at"), now=timezone.now()
     )
     if not updated:
         raise CustomerAnonymized("This customer was deleted and cannot place orders", details={"id": customer.pk})
     return _refresh_stats(customer) if refresh else customer
+
+
+def _record_order(pk: str, amount: str, ordered_at: str, now: str):
+    ordered_at = Param(ordered_at, Customer._meta.get_field("last_order_date"))
+    changes = {
+        "total_orders": F("total_orders") + 1,
+        "total_spent": F("total_spent") + Param(amount, Customer._meta.get_field("total_spent")),
+        "last_order_date": Case(When(last_order_date__gte=ordered_at, then=F("last_order_date")), default=ordered_at),
+        "first_order_date": Case(
+            When(first_order_date__lte=ordered_at, then=F("first_order_date")), default=ordered_at
+        ),
+        "updated_at": Param(now, Customer._meta.get_field("updated_at")),
+    }
+    return Customer.objects.filter(pk=pk, is_anonymized=False), changes
+
+
+_RECORD_ORDER = CompiledUpdate(_record_order)  # once per order placed: compiled once
 
 
 @atomic_service

@@ -17,5 +17,10 @@ def _task(name: str):
         return current_app.tasks[name]
 
 
+ARGS_REPR_LIMIT = 1024  # what Celery's own repr keeps of a task's arguments for logs and monitoring
+
+
 def enqueue(name: str, *, args: list, countdown: int | None = None) -> None:
-    _task(name).apply_async(args=args, countdown=countdown)
+    """Publishes the task. Its arguments' repr (shown in worker logs and monitoring) is the builtin one, cut
+    like Celery's: Celery's own pure-Python `saferepr` costs more than the publish on a request's path."""
+    _task(name).apply_async(args=args, countdown=countdown, argsrepr=repr(args)[:ARGS_REPR_LIMIT], kwargsrepr="{}")

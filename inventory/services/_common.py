@@ -12,6 +12,7 @@ from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from catalog.selectors import line_variant
 from omnisales.api.actors import Actor
+from omnisales.api.compiled import CompiledRead, CompiledUpdate, Param, instance, model_columns
 from webhooks.services import event_emit_many
 
 from ..exceptions import InsufficientStock, ProductNotTracked, ValidationFailed, WarehouseArchived
@@ -81,7 +82,25 @@ def _locked(queryset, *, variants: dict[str, ProductVariant] | None = None) -> l
 def _lock_levels_of_variants(
     *, account: Account, variant_ids: Iterable[str], variants: dict[str, ProductVariant] | None = None
 ) -> list[StockLevel]:
-    return _locked(StockLevel.objects.filter(account=account, variant_id__in=set(variant_ids)), variants=variants)
+    if variants is None:
+        return _locked(StockLevel.objects.filter(account=account, variant_id__in=set(variant_ids)), variants=None)
+    # Every order placement takes this path: the read is compiled once per number of variants.
+    levels = []
+    for row in _LEVELS_OF_VARIANTS.rows(account=account.pk, variant_ids=sorted(set(variant_ids))):
+        level = instance(StockLevel, row)
+        level.warehouse = instance(Warehouse, row, prefix="warehouse__")
+        level.variant = variants[level.variant_id]
+        level.product = level.variant.product
+        levels.append(level)
+    return levels
+
+
+_LEVELS_OF_VARIANTS = CompiledRead(
+    lambda account, variant_ids: StockLevel.objects.filter(account=account, variant_id__in=variant_ids)
+    .select_for_update(of=("self",))
+    .order_by("pk")
+    .values(*model_columns(StockLevel), *model_columns(Warehouse, "warehouse__"))
+)  # `_locked` with the variants given, as rows: the same statement and lock
 
 
 def _lock_levels_at(
@@ -126,11 +145,12 @@ def _apply(
     level.on_hand += on_hand_change
     level.reserved += reserved_change
     level.below_reorder_point = level.available <= level.reorder_point
-    StockLevel.objects.filter(pk=level.pk).update(
-        on_hand=F("on_hand") + on_hand_change,
-        reserved=F("reserved") + reserved_change,
-        below_reorder_point=level.below_reorder_point,
-        updated_at=timezone.now(),
+    _LEVEL_CHANGE.run(
+        pk=level.pk,
+        on_hand=on_hand_change,
+        reserved=reserved_change,
+        below=level.below_reorder_point,
+        now=timezone.now(),
     )
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         changes.crossed.append(level)
@@ -139,6 +159,21 @@ def _apply(
         line.id = movement_id
     changes.movements.append(line)
     return line
+
+
+def _level_change(pk: str, on_hand: str, reserved: str, below: str, now: str):
+    def param(placeholder, name):
+        return Param(placeholder, StockLevel._meta.get_field(name))
+
+    return StockLevel.objects.filter(pk=pk), {
+        "on_hand": F("on_hand") + param(on_hand, "on_hand"),
+        "reserved": F("reserved") + param(reserved, "reserved"),
+        "below_reorder_point": param(below, "below_reorder_point"),
+        "updated_at": param(now, "updated_at"),
+    }
+
+
+_LEVEL_CHANGE = CompiledUpdate(_level_change)  # every stock change runs it: compiled once
 
 
 def movement_for(
