@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable
 
 from accounts.models import Account
-from omnisales.api.compiled import CompiledRead
+from omnisales.api.compiled import CompiledRead, instance, model_columns
 from omnisales.api.errors import ValidationFailed, not_found
 
 from . import stock as stock_totals
@@ -173,6 +173,17 @@ def line_variant(
     return live[0]
 
 
+def _line_variants(account: str, variant_ids: list[str], product_ids: list[str]):
+    return (
+        ProductVariant.objects.filter(account=account)
+        .filter(Q(pk__in=variant_ids) | (Q(product_id__in=product_ids) & ~Q(status=VariantStatus.ARCHIVED)))
+        .values(*model_columns(ProductVariant), *model_columns(Product, "product__"))
+    )
+
+
+_LINE_VARIANTS = CompiledRead(_line_variants)  # every order placement: compiled once per number of lines
+
+
 def line_variants(
     *, account: Account, lines: Sequence[tuple[str | None, str | None]], field: str = "items"
 ) -> list[ProductVariant | None]:
@@ -180,15 +191,12 @@ def line_variants(
     variant named (of the account, else 404 PRODUCT_VARIANT_NOT_FOUND; of the product when both are given,
     else 422), or the one variant that is not archived of a product named alone (422 VARIANT_REQUIRED when
     it has several). None for a product id the account does not have: the caller answers its 404."""
-    variant_ids = {variant_id for _, variant_id in lines if variant_id}
-    product_ids = {product_id for product_id, variant_id in lines if product_id and not variant_id}
-    found = (
-        ProductVariant.objects.filter(account=account)
-        .filter(Q(pk__in=variant_ids) | (Q(product_id__in=product_ids) & ~Q(status=VariantStatus.ARCHIVED)))
-        .select_related("product")
-    )
+    variant_ids = sorted({variant_id for _, variant_id in lines if variant_id})
+    product_ids = sorted({product_id for product_id, variant_id in lines if product_id and not variant_id})
     by_id, by_product = {}, defaultdict(list)
-    for variant in found:
+    for row in _LINE_VARIANTS.rows(account=account.pk, variant_ids=variant_ids, product_ids=product_ids):
+        variant = instance(ProductVariant, row)
+        variant.product = instance(Product, row, prefix="product__")
         by_id[variant.pk] = variant
         if variant.status != VariantStatus.ARCHIVED:
             by_product[variant.product_id].append(variant)

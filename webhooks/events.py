@@ -38,3 +38,8 @@ SUBSCRIBABLE = (ALL_EVENTS, *EVENT_TYPES)
 
 def is_known(event_type: str) -> bool:
     return event_type in EVENT_TYPES
+
+
+def subscribed(subscriptions: list[str], event_type: str) -> bool:
+    """Whether an endpoint subscribed to `subscriptions` receives `event_type`."""
+    return ALL_EVENTS in subscriptions or event_type in subscriptions

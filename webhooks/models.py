@@ -5,7 +5,7 @@ from omnisales.api.encryption import EncryptedTextField
 from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
-from .events import ALL_EVENTS
+from .events import subscribed
 
 
 class WebhookEndpoint(TenantModel):
@@ -42,7 +42,7 @@ class WebhookEndpoint(TenantModel):
         return self.url
 
     def subscribes_to(self, event_type: str) -> bool:
-        return ALL_EVENTS in self.events or event_type in self.events
+        return subscribed(self.events, event_type)
 
     def signing_secrets(self, now) -> list[str]:
         """The current secret, then the previous one while its overlap window lasts."""

@@ -12,6 +12,7 @@ from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from catalog.selectors import line_variant
 from omnisales.api.actors import Actor
+from omnisales.api.bulk import insert
 from omnisales.api.compiled import CompiledRead, CompiledUpdate, Param, instance, model_columns
 from webhooks.services import event_emit_many
 
@@ -37,7 +38,7 @@ class _Changes:
     crossed: list[StockLevel] = field(default_factory=list)
 
     def save(self, account: Account) -> list[StockMovement]:
-        StockMovement.objects.bulk_create(self.movements)
+        insert(StockMovement, self.movements)
         if self.crossed:
             event_emit_many(
                 account=account, events=[("inventory.low_stock", low_stock_data(level)) for level in self.crossed]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
+from omnisales.api.bulk import insert
 from omnisales.api.transactions import atomic_service
 
 from ..exceptions import NoActiveWarehouse
@@ -116,7 +117,7 @@ def stock_reserve(
         )
     for variant, quantity in backorders:
         reservations.append(_reservation(account, reference_type, reference_id, variant, None, quantity))
-    StockReservation.objects.bulk_create(reservations)
+    insert(StockReservation, reservations)
     changes.save(account)
     return reservations
 

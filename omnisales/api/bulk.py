@@ -56,7 +56,8 @@ def _timestamped(field: models.Field) -> bool:
 
 
 def _rows(fields: Sequence[models.Field], objs: Iterable[models.Model], connection) -> Iterable[list]:
-    plan = [(field, field.attname, _as_is(field), _timestamped(field)) for field in fields]
+    postgresql = connection.vendor == "postgresql"
+    plan = [(field, field.attname, postgresql and _as_is(field), _timestamped(field)) for field in fields]
     for obj in objs:
         row = []
         for field, attname, as_is, timestamped in plan:
@@ -90,6 +91,39 @@ def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         _copy(cursor.cursor, connection.ops.quote_name(model._meta.db_table), columns, _rows(fields, objs, connection))
+    _saved(objs, using)
+
+
+INSERT_MAX_ROWS = 100  # `insert` writes up to this many rows in one statement; more go to bulk_create
+_insert_statements: dict[tuple, str] = {}
+
+
+def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """INSERTs the few new instances a request writes (primary keys set) as `bulk_create(objs)` would, in
+    one statement whose SQL is built once per model and number of rows, through Django's cursor (logged
+    and counted like any query). Saves building the INSERT each time; `copy_insert` is for thousands."""
+    if not objs:
+        return
+    if len(objs) > INSERT_MAX_ROWS or any(obj.pk is None for obj in objs):
+        model._default_manager.bulk_create(objs, batch_size=BATCH)
+        return
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = model._meta.concrete_fields
+    key = (model, len(objs), using)
+    sql = _insert_statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        row = f"({', '.join(['%s'] * len(fields))})"
+        sql = _insert_statements.setdefault(
+            key,
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - quoted names and placeholders
+            f"VALUES {', '.join([row] * len(objs))}",
+        )
+    params = [value for row in _rows(fields, objs, connection) for value in row]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, params)
     _saved(objs, using)
 
 

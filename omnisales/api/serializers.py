@@ -4,8 +4,10 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.db.models.query import ModelIterable
 from rest_framework import serializers
 
+from .compiled import CompiledRead, instance, model_columns
 from .errors import UNKNOWN_FIELD, NotFoundError, not_found
 from .money import is_currency
 from .parsers import free_form_problem
@@ -116,6 +118,12 @@ class TenantRelatedField(serializers.RelatedField):
         queryset = self.get_queryset()
         if "\x00" in data:  # no id holds NUL, and PostgreSQL refuses it in a query
             raise not_found(queryset.model, data.replace("\x00", "\\x00"))
+        read = _compiled_lookup(self, queryset)
+        if read is not None:
+            rows = read.rows(account=self.context["request"].auth.account.pk, id=data, using=queryset.db)
+            if rows:
+                return instance(queryset.model, rows[0], using=queryset.db)
+            raise not_found(queryset.model, data)
         try:
             return queryset.get(pk=data)
         except queryset.model.DoesNotExist:
@@ -126,6 +134,38 @@ class TenantRelatedField(serializers.RelatedField):
 
     def to_representation(self, value):
         return value.pk
+
+
+_compiled_lookups: dict[tuple[type, str], CompiledRead] = {}
+
+
+def _compiled_lookup(field: TenantRelatedField, queryset: models.QuerySet) -> CompiledRead | None:
+    """The compiled read of one row by account and id, for a field whose queryset is a model's plain
+    `objects.all()` (nothing filtered, joined, annotated or deferred): it gives the instance `get()` would,
+    without building the query each time. Anything else reads through its queryset."""
+    query = queryset.query
+    if (
+        type(field).get_queryset is not TenantRelatedField.get_queryset
+        or queryset._iterable_class is not ModelIterable
+        or queryset._prefetch_related_lookups
+        or query.select_related
+        or query.annotations
+        or query.extra
+        or query.deferred_loading != (frozenset(), True)
+        or len(query.where) != 1  # the account filter of get_queryset() and nothing else
+    ):
+        return None
+    key = (queryset.model, queryset.db)
+    read = _compiled_lookups.get(key)
+    if read is None:
+        model = queryset.model
+        read = _compiled_lookups.setdefault(
+            key,
+            CompiledRead(
+                lambda account, id: model._base_manager.filter(account=account, pk=id).values(*model_columns(model))
+            ),
+        )
+    return read
 
 
 def unknown_field_errors(serializer: serializers.Serializer, data) -> dict:

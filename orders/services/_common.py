@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from inventory.services import stock_fulfil, stock_release, stock_reserve
+from omnisales.api.bulk import insert
 from webhooks.services import event_emit
 
 from .. import pricing, selectors
@@ -80,7 +81,7 @@ def order_event_data(order: Order) -> dict[str, Any]:
 
 
 def _record_event(order: Order, *, kind: str, actor: Actor, note: str = "", **fields) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         account_id=order.account_id,
         order=order,
         kind=kind,
@@ -90,6 +91,8 @@ def _record_event(order: Order, *, kind: str, actor: Actor, note: str = "", **fi
         actor_label=actor.label,
         **fields,
     )
+    insert(OrderEvent, [event])
+    return event
 
 
 def _emit_updated(order: Order, *, changed: Iterable[str], changes: Mapping[str, Any] | None = None) -> None:

@@ -12,6 +12,7 @@ from catalog.services import product_mark_ordered
 from customers.exceptions import CustomerAnonymized
 from customers.models import Customer
 from customers.services import customer_record_order
+from omnisales.api.bulk import insert
 from omnisales.api.errors import not_found
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
@@ -248,8 +249,8 @@ def order_create(
         raise _invalid({"items": [str(exc)]}) from None
     if placed_at is not None:
         order.created_at = placed_at
-    order.save(force_insert=True)
-    OrderItem.objects.bulk_create(lines)
+    insert(Order, [order])
+    insert(OrderItem, lines)
     selectors.order_items_loaded(order, lines)  # events and the API answer read them from memory
 
     _record_event(

@@ -3,7 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
-from omnisales.api.bulk import copy_insert
+from omnisales.api.bulk import copy_insert, insert
+from omnisales.api.compiled import CompiledRead
 from omnisales.api.transactions import atomic_service
 
 from .. import events, subscribers
@@ -25,7 +26,8 @@ def event_emit(*, account, event: str, data: dict) -> WebhookEvent:
     `event` must be registered in webhooks.events.EVENT_TYPES (an unknown type is a programming error).
     """
     _check_known(event)
-    webhook_event = WebhookEvent.objects.create(account=account, event_type=event, payload=_payload(event, data))
+    webhook_event = WebhookEvent(account=account, event_type=event, payload=_payload(event, data))
+    insert(WebhookEvent, [webhook_event])
     _deliveries_create(account=account, webhook_events=[webhook_event])
     _subscribers_notify([webhook_event])
     return webhook_event
@@ -62,18 +64,24 @@ def _subscribers_notify(webhook_events: list[WebhookEvent]) -> None:
             )
 
 
+# Read by every event emitted: compiled once.
+_ACTIVE_ENDPOINTS = CompiledRead(
+    lambda account: WebhookEndpoint.objects.filter(account=account, is_active=True).values("id", "events")
+)
+
+
 def _deliveries_create(*, account, webhook_events: list[WebhookEvent], batch_size: int = BULK_BATCH) -> None:
     """One delivery per (event, active endpoint subscribed to it), enqueued after the commit."""
-    endpoints = list(WebhookEndpoint.objects.filter(account=account, is_active=True).only("id", "events"))
+    endpoints = _ACTIVE_ENDPOINTS.rows(account=account.pk)
     if not endpoints:
         return
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(account_id=event.account_id, endpoint=endpoint, event=event, next_attempt_at=now)
+            WebhookDelivery(account_id=event.account_id, endpoint_id=endpoint["id"], event=event, next_attempt_at=now)
             for event in webhook_events
             for endpoint in endpoints
-            if endpoint.subscribes_to(event.event_type)
+            if events.subscribed(endpoint["events"], event.event_type)
         ],
         batch_size=batch_size,
     )

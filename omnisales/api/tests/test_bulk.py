@@ -1,14 +1,16 @@
-"""omnisales.api.bulk: COPY writes the same rows as bulk_create, keeps each field's own preparation, upserts
-only the named columns, and fails as Django's errors, leaving nothing written."""
+"""omnisales.api.bulk: COPY and the request-sized `insert` write the same rows as bulk_create, keep each
+field's own preparation, upsert only the named columns, and fail as Django's errors, leaving nothing
+written."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import PRODUCT_FIELDS, Product, ProductStatus
-from omnisales.api.bulk import copy_insert, copy_upsert
+from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, copy_upsert, insert
 from omnisales.testing.factories import AccountFactory
 from webhooks.models import WebhookEndpoint
 
@@ -106,3 +108,39 @@ def test_copy_upsert_works_without_a_transaction_of_the_callers():
     assert connection.get_autocommit()
     copy_upsert(Product, [changed], conflict=["account", "sku"], update=["name"])
     assert Product.objects.get(pk=plain.pk).name == "Renamed"
+
+
+def test_insert_writes_what_bulk_create_writes_in_one_counted_statement():
+    inserted, created = AccountFactory(), AccountFactory()
+    rows = products(inserted, "C")
+    with CaptureQueriesContext(connection) as queries:
+        insert(Product, rows)
+    assert len(queries) == 1 and queries[0]["sql"].startswith('INSERT INTO "catalog_product"')
+    Product.objects.bulk_create(products(created, "B"))
+    assert stored(inserted) == stored(created)
+    assert all(not row._state.adding for row in rows)
+    insert(Product, products(inserted, "D"))  # the same shape again: the statement is reused
+    assert Product.objects.filter(account=inserted).count() == 4
+
+
+def test_insert_keeps_each_fields_preparation_and_many_rows_go_to_bulk_create(account):
+    endpoint = WebhookEndpoint(account=account, url="https://example.com/h", events=["*"], secret="whsec_plain")
+    insert(WebhookEndpoint, [endpoint])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
+        (raw,) = cursor.fetchone()
+    assert raw and "whsec_plain" not in raw
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_plain"
+    many = [
+        Product(account=account, sku=f"M-{n}", name=f"M {n}", price=Decimal("1.00"), currency="USD")
+        for n in range(INSERT_MAX_ROWS + 1)
+    ]
+    insert(Product, many)
+    assert Product.objects.filter(account=account, sku__startswith="M-").count() == INSERT_MAX_ROWS + 1
+
+
+def test_an_insert_unique_violation_is_djangos_integrity_error_and_nothing_is_written(account):
+    insert(Product, products(account, "DUP")[:1])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Product, products(account, "NEW") + products(account, "DUP")[:1])
+    assert sorted(Product.objects.filter(account=account).values_list("sku", flat=True)) == ["DUP-PLAIN"]

@@ -1,15 +1,18 @@
-"""CompiledRead: a values() read compiled once per shape, run with new values, rows as the ORM gives them."""
+"""CompiledRead: a values() read compiled once per shape, run with new values, rows as the ORM gives them;
+CompiledUpdate and Param: an UPDATE the same way, with typed values prepared as the ORM prepares them;
+`instance`: the model instance the ORM would have loaded."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Case, F, When
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from accounts.models import Account
 from catalog.models import Product
-from omnisales.api.compiled import MAX_SHAPES, CompiledRead
+from omnisales.api.compiled import MAX_SHAPES, CompiledRead, CompiledUpdate, Param, instance, model_columns
 from omnisales.testing.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,57 @@ def test_a_settings_change_compiles_again(accounts):
     with override_settings(USE_THOUSAND_SEPARATOR=True):
         read.rows(ids=[accounts[0].pk])
     assert len(builds) >= 2
+
+
+def _price_change(ids, amount, at):
+    price, updated_at = Product._meta.get_field("price"), Product._meta.get_field("updated_at")
+    at = Param(at, updated_at)
+    changes = {
+        "price": F("price") + Param(amount, price),
+        "updated_at": Case(When(updated_at__gte=at, then=F("updated_at")), default=at),
+    }
+    return Product.objects.filter(pk__in=ids), changes
+
+
+def test_an_update_is_compiled_once_and_changes_what_the_orm_would(accounts):
+    builds = []
+    update = CompiledUpdate(lambda **params: builds.append(params) or _price_change(**params))
+    later = datetime.datetime(2099, 1, 1, 12, 30, tzinfo=datetime.UTC)
+    target = [accounts[0].pk, accounts[1].pk]
+    with CaptureQueriesContext(connection) as queries:
+        assert update.run(ids=target, amount=Decimal("1.10"), at=later) == 2
+    assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
+    assert update.run(ids=[accounts[2].pk, "prd_missing"], amount=Decimal("-0.05"), at=later) == 1
+    assert len(builds) == 1, "one shape (two ids): built once"
+    rows = {p.pk: p for p in Product.objects.filter(pk__in=[a.pk for a in accounts])}
+    assert [rows[a.pk].price for a in accounts] == [Decimal("1.25"), Decimal("2.25"), Decimal("2.10")]
+    assert all(rows[a.pk].updated_at == later for a in accounts), "the Param is used twice in the CASE"
+    earlier = later - datetime.timedelta(days=1)
+    update.run(ids=target, amount=Decimal("0"), at=earlier)
+    assert Product.objects.get(pk=accounts[0].pk).updated_at == later
+
+
+def test_a_value_that_is_not_text_must_go_through_a_param(accounts):
+    untyped = CompiledUpdate(lambda pk, price: (Product.objects.filter(pk=pk), {"name": price}))
+    with pytest.raises(TypeError, match="Param"):
+        untyped.run(pk=accounts[0].pk, price=Decimal("1.00"))
+    named = CompiledUpdate(lambda pk, name: (Product.objects.filter(pk=pk), {"name": name}))
+    assert named.run(pk=accounts[0].pk, name="Renamed") == 1
+    with pytest.raises(TypeError, match="text"):
+        named.run(pk=accounts[0].pk, name=5)
+    assert Product.objects.get(pk=accounts[0].pk).name == "Renamed"
+
+
+def test_instances_from_rows_are_what_the_orm_loads(accounts):
+    read = CompiledRead(
+        lambda id: Product.objects.filter(pk=id).values(
+            *model_columns(Product), *model_columns(Account, "account__")
+        )
+    )
+    (row,) = read.rows(id=accounts[0].pk)
+    product, account = instance(Product, row), instance(Account, row, prefix="account__")
+    loaded = Product.objects.select_related("account").get(pk=accounts[0].pk)
+    for field in Product._meta.concrete_fields:
+        assert getattr(product, field.attname) == getattr(loaded, field.attname), field.name
+    assert account == loaded.account and account.name == loaded.account.name
+    assert not product._state.adding and product._state.db == "default"
