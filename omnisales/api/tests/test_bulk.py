@@ -52,6 +52,16 @@ def stored(account) -> list[dict]:
     return list(Product.objects.filter(account=account).order_by("sku").values(*COMPARED))
 
 
+def assert_secret_encrypted(account, write) -> None:
+    endpoint = WebhookEndpoint(account=account, url="https://example.com/h", events=["*"], secret="whsec_plain")
+    write(WebhookEndpoint, [endpoint])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
+        (raw,) = cursor.fetchone()
+    assert raw and "whsec_plain" not in raw
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_plain"
+
+
 def test_copy_insert_writes_what_bulk_create_writes():
     copied, created = AccountFactory(), AccountFactory()
     rows = products(copied, "C")
@@ -65,13 +75,7 @@ def test_copy_insert_writes_what_bulk_create_writes():
 
 def test_each_fields_own_preparation_is_kept(account):
     """An encrypted field is encrypted on the way in, exactly as when saved."""
-    endpoint = WebhookEndpoint(account=account, url="https://example.com/h", events=["*"], secret="whsec_plain")
-    copy_insert(WebhookEndpoint, [endpoint])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT secret FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
-        (raw,) = cursor.fetchone()
-    assert raw and "whsec_plain" not in raw
-    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_plain"
+    assert_secret_encrypted(account, copy_insert)
 
 
 def test_a_unique_violation_is_djangos_integrity_error_and_nothing_is_written(account):
@@ -124,13 +128,7 @@ def test_insert_writes_what_bulk_create_writes_in_one_counted_statement():
 
 
 def test_insert_keeps_each_fields_preparation_and_many_rows_go_to_bulk_create(account):
-    endpoint = WebhookEndpoint(account=account, url="https://example.com/h", events=["*"], secret="whsec_plain")
-    insert(WebhookEndpoint, [endpoint])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT secret FROM webhooks_webhookendpoint WHERE id = %s", [endpoint.pk])
-        (raw,) = cursor.fetchone()
-    assert raw and "whsec_plain" not in raw
-    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == "whsec_plain"
+    assert_secret_encrypted(account, insert)
     many = [
         Product(account=account, sku=f"M-{n}", name=f"M {n}", price=Decimal("1.00"), currency="USD")
         for n in range(INSERT_MAX_ROWS + 1)

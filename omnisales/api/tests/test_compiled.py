@@ -157,9 +157,7 @@ def test_a_value_that_is_not_text_must_go_through_a_param(accounts):
 
 def test_instances_from_rows_are_what_the_orm_loads(accounts):
     read = CompiledRead(
-        lambda id: Product.objects.filter(pk=id).values(
-            *model_columns(Product), *model_columns(Account, "account__")
-        )
+        lambda id: Product.objects.filter(pk=id).values(*model_columns(Product), *model_columns(Account, "account__"))
     )
     (row,) = read.rows(id=accounts[0].pk)
     product, account = instance(Product, row), instance(Account, row, prefix="account__")
