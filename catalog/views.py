@@ -215,6 +215,7 @@ class ProductViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, List
     filterset_class = ProductFilter
     scope_area = "products"
     lookup_url_kwarg = "productId"
+    compiled_list = True
 
     def base_queryset(self):
         if self.action in ("list", "retrieve"):  # reads that only render: rows, not instances

@@ -71,6 +71,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
     scope_area = "orders"
     lookup_url_kwarg = "orderId"
     compiled_object_actions = ("retrieve",)
+    compiled_list = True
     parser_classes = [CamelCaseJSONParser]
 
     def base_queryset(self):

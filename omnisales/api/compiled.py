@@ -71,7 +71,20 @@ class CompiledRead:
         _reads.append(self)
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **params) -> list[dict]:
-        shape = (using, *((name, _length(value)) for name, value in sorted(params.items())))
+        return self._run("rows", using, params, ())
+
+    def page(self, *, limit: int, offset: int, using: str = DEFAULT_DB_ALIAS, **params) -> list[dict]:
+        """`rows()` of the slice [offset:offset + limit]: LIMIT and OFFSET are parameters of the one statement
+        (Django writes them into the SQL, which would compile a statement per page)."""
+        return self._run("page", using, params, (limit, offset))
+
+    def count(self, *, using: str = DEFAULT_DB_ALIAS, **params) -> int:
+        """How many rows `rows()` would give, counted by the database (the read as a subquery, unordered)."""
+        rows = self._run("count", using, params, ())
+        return rows[0]["count"] if rows else 0
+
+    def _run(self, kind: str, using: str, params: dict, extra: tuple) -> list[dict]:
+        shape = (kind, using, *((name, _length(value)) for name, value in sorted(params.items())))
         statement = self._statements.get(shape, False)
         if statement is False:
             statement = self._compile(shape, using, params)
@@ -79,7 +92,7 @@ class CompiledRead:
             return []
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(statement.sql, _values(statement, params, connection))
+            cursor.execute(statement.sql, [*_values(statement, params, connection), *extra])
             fetched = cursor.fetchall()
         names = statement.names
         if statement.converters:
@@ -97,6 +110,7 @@ class CompiledRead:
         return statement.complete(rows, using) if statement.complete else rows
 
     def _compile(self, shape: tuple, using: str, params: dict) -> "_Statement | None":
+        kind = shape[0]
         placeholders = _placeholders(params)
         queryset = self.build(**placeholders)
         if not issubclass(queryset._iterable_class, ValuesIterable):
@@ -104,24 +118,34 @@ class CompiledRead:
         query = queryset.query
         if query.select_related or queryset._prefetch_related_lookups:
             raise TypeError("CompiledRead cannot follow select_related or prefetch_related")
+        if kind != "rows" and (query.is_sliced or query.select_for_update):
+            raise TypeError("A compiled page or count is of an unsliced read that locks nothing")
+        if kind == "count":
+            query = queryset.order_by().values("pk").query
         compiler = query.get_compiler(using)
         try:
             sql, compiled_params = compiler.as_sql()
         except EmptyResultSet:
             statement = None
         else:
+            if kind == "page":
+                sql = f"{sql} LIMIT %s OFFSET %s"
             statement = _Statement(
-                sql=sql,
+                sql=f"SELECT COUNT(*) FROM ({sql}) counted" if kind == "count" else sql,  # noqa: S608 - compiled SQL
                 params=tuple(compiled_params),
                 slots=_slots(compiled_params, placeholders, params),
-                names=(*query.extra_select, *query.values_select, *query.annotation_select),
-                converters=tuple(
+                names=("count",)
+                if kind == "count"
+                else (*query.extra_select, *query.values_select, *query.annotation_select),
+                converters=()
+                if kind == "count"
+                else tuple(
                     (position, tuple(functions), expression)
                     for position, (functions, expression) in compiler.get_converters(
                         [column[0] for column in compiler.select[: compiler.col_count]]
                     ).items()
                 ),
-                complete=getattr(queryset._iterable_class, "complete", None),
+                complete=None if kind == "count" else getattr(queryset._iterable_class, "complete", None),
             )
         _keep(self, shape, statement)
         return statement

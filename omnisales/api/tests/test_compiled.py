@@ -78,7 +78,7 @@ def test_a_list_compiles_one_statement_per_length_and_keeps_at_most_max_shapes(a
         assert read.rows(ids=[]) == []  # `IN ()` matches nothing: no statement at all
     assert len(queries) == 0
     for length in range(3, MAX_SHAPES + 5):
-        read._statements[("default", ("ids", length))] = None
+        read._statements[("rows", "default", ("ids", length))] = None
     assert len(read._statements) > MAX_SHAPES
     read.rows(ids=[accounts[0].pk, accounts[1].pk, accounts[2].pk, "x"] + ["y"] * (MAX_SHAPES + 10))
     assert len(read._statements) <= MAX_SHAPES
@@ -166,3 +166,16 @@ def test_instances_from_rows_are_what_the_orm_loads(accounts):
         assert getattr(product, field.attname) == getattr(loaded, field.attname), field.name
     assert account == loaded.account and account.name == loaded.account.name
     assert not product._state.adding and product._state.db == "default"
+
+
+def test_a_page_and_a_count_are_one_statement_each_whatever_the_slice(accounts):
+    read = CompiledRead(lambda ids: by_ids(ids))
+    ids = [product.pk for product in accounts]
+    everything = list(by_ids(ids))
+    for limit, offset in ((1, 0), (2, 1), (5, 2), (0, 0), (2, 7)):
+        assert read.page(ids=ids, limit=limit, offset=offset) == everything[offset : offset + limit]
+    assert read.count(ids=ids) == 3 and read.count(ids=ids[:1]) == 1 and read.count(ids=[]) == 0
+    kinds = sorted(shape[0] for shape in read._statements)
+    assert kinds == ["count", "count", "count", "page"], "one page statement for every slice"
+    with pytest.raises(TypeError, match="unsliced"):
+        CompiledRead(lambda ids: by_ids(ids)[:2]).page(ids=ids, limit=1, offset=0)
