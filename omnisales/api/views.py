@@ -261,7 +261,6 @@ class ListMixin:
             return Response(self.representation(self.get_serializer_class(), queryset, many=True))
         return self.get_paginated_response(self.representation(self.get_serializer_class(), page, many=True))
 
-
     def _paging_only(self, request) -> bool:
         paginator = self.paginator
         if paginator is None:
