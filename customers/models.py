@@ -24,6 +24,16 @@ PROFILE_FIELDS = (
     "accepts_sms_marketing",
 )
 ORDER_STATS_FIELDS = ("total_orders", "total_spent", "first_order_date", "last_order_date")
+# What the API shows of a customer (CustomerSerializer), and the columns its reads fetch.
+SHOWN_FIELDS = (
+    "id",
+    *PROFILE_FIELDS,
+    *ORDER_STATS_FIELDS,
+    "is_anonymized",
+    "anonymized_at",
+    "created_at",
+    "updated_at",
+)
 # Written only by `services.rfm_scores_refresh`.
 RFM_SCORE_FIELDS = ("r_score", "f_score", "m_score", "rfm_segment", "rfm_computed_at")
 # Active customers the last refresh scored that still have orders (selectors.SCORED): the RFM rows.

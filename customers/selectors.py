@@ -30,7 +30,7 @@ from django.utils import timezone
 from omnisales.api.errors import not_found
 
 from . import rfm
-from .models import RFM_SCORE_FIELDS, Customer, CustomerSegment
+from .models import RFM_SCORE_FIELDS, SHOWN_FIELDS, Customer, CustomerSegment
 from .rfm import RfmSegment
 from .rules import rules_for_display
 
@@ -62,6 +62,12 @@ SCORED = Q(rfm_segment__isnull=False, total_orders__gt=0, last_order_date__isnul
 def rfm_queryset(*, account) -> QuerySet[Customer]:
     """Active customers of `account` with stored RFM scores: `rfm_scored` of the account's customers."""
     return rfm_scored(RfmQuerySet(model=Customer).filter(account=account))
+
+
+def customer_rows() -> QuerySet:
+    """Customers as dicts of what CustomerSerializer shows, for reads that only render them (the list and
+    the detail): no model instances. Filter it (the account first)."""
+    return Customer.objects.values(*SHOWN_FIELDS)
 
 
 def rfm_scored(customers: "RfmQuerySet") -> "RfmQuerySet":

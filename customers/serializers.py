@@ -6,7 +6,7 @@ from omnisales.api.representation import CompiledRepresentation
 from omnisales.api.serializers import MoneyField, StrictCharField
 
 from . import examples
-from .models import ORDER_STATS_FIELDS, PROFILE_FIELDS, Customer
+from .models import SHOWN_FIELDS, Customer
 from .normalize import MAX_TAG_LENGTH, MAX_TAGS, InvalidValue, normalize_email, normalize_phone, normalize_tags
 from .rfm import RfmSegment
 from .rules import InvalidRules, parse_rules
@@ -72,15 +72,7 @@ class CustomerSerializer(CompiledRepresentation, serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "id",
-            *PROFILE_FIELDS,
-            *ORDER_STATS_FIELDS,
-            "is_anonymized",
-            "anonymized_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(SHOWN_FIELDS)
         read_only_fields = fields
 
 

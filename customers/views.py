@@ -62,6 +62,13 @@ class CustomerViewSet(ServiceCreateMixin, ServiceUpdateMixin, RetrieveMixin, Cus
     filterset_class = CustomerFilterSet
 
     write_serializer_class = CustomerWriteSerializer
+    compiled_object_actions = ("retrieve",)
+    compiled_list = True
+
+    def base_queryset(self):
+        if self.action in ("list", "retrieve"):  # reads that only render: rows, not instances
+            return selectors.customer_rows()
+        return super().base_queryset()
 
     def perform_create_with(self, data):
         return services.customer_create(account=self.account, **data)

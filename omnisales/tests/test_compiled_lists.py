@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.views import ProductViewSet
+from customers.views import CustomerViewSet
 from omnisales.api.views import _compiled_list_reads
 from omnisales.testing.factories import CustomerFactory, ProductFactory
 from orders import services as order_services
@@ -16,18 +17,17 @@ from orders.views import OrderViewSet
 
 pytestmark = pytest.mark.django_db
 
-LISTS = [("/api/orders", OrderViewSet), ("/api/products", ProductViewSet)]
+LISTS = [("/api/orders", OrderViewSet), ("/api/products", ProductViewSet), ("/api/customers", CustomerViewSet)]
 PAGES = ["", "?limit=2", "?limit=2&offset=2", "?offset=3", "?limit=0", "?limit=2&offset=50"]
 
 
 @pytest.fixture
 def stores(account, other_account, make_product, make_customer):
-    """Five orders of five products in the account, and an order of another account's product."""
+    """Five orders of five products by five customers in the account; one of each in another account."""
     products = [make_product(price=Decimal(f"{n}.25"), track_inventory=False) for n in range(1, 6)]
-    customer = make_customer()
-    for product in products:
+    for n, product in enumerate(products):
         order_services.order_create(
-            account=account, customer=customer, items=[{"product_id": product.pk, "quantity": 2}]
+            account=account, customer=make_customer(name=f"C{n}"), items=[{"product_id": product.pk, "quantity": 2}]
         )
     theirs = ProductFactory(account=other_account, price=Decimal("9.00"), track_inventory=False)
     order_services.order_create(
