@@ -199,6 +199,9 @@ class Mapped(CompiledRepresentation, serializers.Serializer):
         {"owner": Owner("Obj", "Rome")},
         {"address": {}, "lines": []},
         {"lines": [{"sku": "x", "quantity": "4", "price": 2}]},
+        {"id": lambda: "called"},  # DRF calls a callable value: the generated renderer leaves the row to DRF
+        {"colour": Colour.TEAL},  # a str subclass: not one of the types rendered as they are
+        {"lines": [{"sku": "A", "quantity": None, "price": None}]},  # nulls in a nested row
     ],
 )
 def test_dict_rows_render_exactly_as_drf_renders_them(changes):
@@ -433,3 +436,31 @@ def test_camel_amounts_repeated_or_equal_in_another_form_render_like_drf():
     assert renderer.render(camel_representation(Price, rows, many=True)) == renderer.render(expected)
     with pytest.raises(decimal.InvalidOperation):  # beyond max_digits: DRF's error
         camel_representation(Price, [{"price": decimal.Decimal("123456789012345.00")}], many=True)
+
+
+def test_dict_rows_take_the_generated_renderer_and_it_gives_the_loop_s_output():
+    plan = plan_for(Mapped)
+    assert plan._camel_rows.__code__.co_filename.startswith("<plan rows renderer")
+    instance = {
+        "id": "m_2",
+        "price": decimal.Decimal("0.10"),
+        "at": datetime.datetime(2024, 5, 1, 12, 30, tzinfo=UTC),
+        "colour": "teal",
+        "address": None,
+        "lines": [],
+        "owner": {"name": "Bo", "city": None, "phone": "+47"},
+    }
+    generated = plan.render_camel(instance)
+    assert generated == plan._render(instance, plan.camel_mapping_steps)
+    assert list(generated) == [
+        "id",
+        "price",
+        "at",
+        "colour",
+        "address",
+        "lines",
+        "ownerName",
+        "ownerCity",
+        "ownerPhone",
+    ]
+    assert generated["price"] == 0.1 and type(generated["price"]) is float
