@@ -101,7 +101,8 @@ _insert_statements: dict[tuple, str] = {}
 def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """INSERTs the few new instances a request writes (primary keys set) as `bulk_create(objs)` would, in
     one statement whose SQL is built once per model and number of rows, through Django's cursor (logged
-    and counted like any query). Saves building the INSERT each time; `copy_insert` is for thousands."""
+    and counted like any query). Saves building the INSERT each time; `copy_insert` is for thousands.
+    Like `bulk_create`, it sends no `pre_save`/`post_save` signals: use it for models nothing listens to."""
     if not objs:
         return
     if len(objs) > INSERT_MAX_ROWS or any(obj.pk is None for obj in objs):
