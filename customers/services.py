@@ -15,9 +15,10 @@ from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrappe
 from django.utils import timezone
 
 from accounts.models import Account
+from omnisales.api.bulk import copy_insert
 from omnisales.api.compiled import CompiledUpdate, Param
 from omnisales.api.transactions import atomic_service
-from webhooks.services import event_emit
+from webhooks.services import event_emit, event_emit_many
 
 from . import rfm
 from .exceptions import (
@@ -199,6 +200,57 @@ def _record_order(pk: str, amount: str, ordered_at: str, now: str):
 
 
 _RECORD_ORDER = CompiledUpdate(_record_order)  # once per order placed: compiled once
+
+
+@atomic_service
+def customers_create_many(*, account, profiles: list[dict]) -> list[Customer]:
+    """Creates customers in bulk (imports: marketplace buyers) and emits one `customer.created` each. Profiles
+    are cleaned like `customer_create`'s; the caller gives emails that are unused in the account and unique
+    among `profiles` (a clash is an IntegrityError, rolled back with the caller's batch)."""
+    customers = [Customer(account=account, **_clean_profile(profile)) for profile in profiles]
+    now = timezone.now()
+    for customer in customers:
+        customer.created_at = customer.updated_at = now
+    copy_insert(Customer, customers)
+    event_emit_many(
+        account=account, events=[("customer.created", customer_event_data(customer)) for customer in customers]
+    )
+    return customers
+
+
+@atomic_service
+def customer_record_orders(*, account, orders: dict[str, tuple[int, Decimal, datetime.datetime, datetime.datetime]]):
+    """`customer_record_order` for a batch of imported orders: {customer id: (orders, amount, first and last
+    order dates)}. Locks the customers in primary-key order (the lock order's last step), then one UPDATE per
+    customer. Anonymized customers are refused (CUSTOMER_ANONYMIZED) before anything is written."""
+    ids = sorted(orders)
+    locked = list(
+        Customer.objects.select_for_update()
+        .filter(account=account, pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "is_anonymized")
+    )
+    anonymized = [pk for pk, is_anonymized in locked if is_anonymized]
+    if anonymized or len(locked) != len(ids):
+        raise CustomerAnonymized(
+            "This customer was deleted and cannot place orders", details={"id": (anonymized or ids)[0]}
+        )
+    now = timezone.now()
+    for pk in ids:
+        count, amount, first_at, last_at = orders[pk]
+        Customer.objects.filter(pk=pk).update(
+            total_orders=F("total_orders") + count,
+            total_spent=F("total_spent") + _money(amount),
+            last_order_date=Case(
+                When(last_order_date__gte=_aware(last_at, "last_at"), then=F("last_order_date")),
+                default=Value(_aware(last_at, "last_at")),
+            ),
+            first_order_date=Case(
+                When(first_order_date__lte=_aware(first_at, "first_at"), then=F("first_order_date")),
+                default=Value(_aware(first_at, "first_at")),
+            ),
+            updated_at=now,
+        )
 
 
 @atomic_service

@@ -46,6 +46,7 @@ LOCAL_APPS = [
     "crm",
     "messaging",
     "returns",
+    "marketplace",
 ]
 
 INSTALLED_APPS = [
@@ -516,3 +517,34 @@ CELERY_BEAT_SCHEDULE["messaging-resume-stalled-campaigns"] = {
 MESSAGING_BATCH_RETRY_DELAYS_SECONDS = env.list(
     "MESSAGING_BATCH_RETRY_DELAYS_SECONDS", cast=int, default=[5, 15, 60, 300, 900]
 )
+
+# --- Marketplaces (docs/marketplace.md) -------------------------------------------------------
+# Each platform's API host; tests and staging point them at local servers.
+SHOPEE_API_BASE = env.str("SHOPEE_API_BASE", default="https://partner.shopeemobile.com")
+LAZADA_API_BASE = env.str("LAZADA_API_BASE", default="https://api.lazada.sg/rest")
+LAZADA_AUTH_BASE = env.str("LAZADA_AUTH_BASE", default="https://auth.lazada.com/rest")
+FACEBOOK_GRAPH_API_BASE = env.str("FACEBOOK_GRAPH_API_BASE", default="https://graph.facebook.com")
+FACEBOOK_GRAPH_API_VERSION = env.str("FACEBOOK_GRAPH_API_VERSION", default="v25.0")
+FACEBOOK_LOGIN_BASE = env.str("FACEBOOK_LOGIN_BASE", default="https://www.facebook.com")
+MARKETPLACE_TIMEOUT_SECONDS = env.float("MARKETPLACE_TIMEOUT_SECONDS", default=20.0)
+# Orders a periodic sync reads again before where the last one ended (late updates on the platform's side).
+MARKETPLACE_SYNC_OVERLAP_MINUTES = env.int("MARKETPLACE_SYNC_OVERLAP_MINUTES", default=10)
+# How far back the first sync of a new connection reaches.
+MARKETPLACE_INITIAL_SYNC_DAYS = env.int("MARKETPLACE_INITIAL_SYNC_DAYS", default=30)
+# A running sync job whose worker has not reported for this long is taken over by the next sweep.
+MARKETPLACE_STALE_JOB_SECONDS = env.int("MARKETPLACE_STALE_JOB_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["marketplace-sync-connections"] = {
+    "task": "marketplace.tasks.connections_sync_task",
+    "schedule": env.float("MARKETPLACE_SYNC_INTERVAL_SECONDS", default=300.0),
+    "options": {"expires": 240},
+}
+CELERY_BEAT_SCHEDULE["marketplace-push-stock"] = {
+    "task": "marketplace.tasks.stock_push_all_task",
+    "schedule": env.float("MARKETPLACE_STOCK_PUSH_SECONDS", default=60.0),
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["marketplace-resume-stalled-syncs"] = {
+    "task": "marketplace.tasks.sync_jobs_resume_stalled_task",
+    "schedule": 120.0,
+    "options": {"expires": 110},
+}

@@ -62,10 +62,37 @@ ORDER = {
     "amountRefunded": 0.0,
     "notes": "",
     "shippingAddress": ADDRESS,
+    "externalId": "",
+    "marketplace": None,
     "createdAt": "2024-01-15T10:30:00Z",
     "updatedAt": "2024-01-15T11:00:00Z",
 }
-ORDERS = [OpenApiExample("Order", value=ORDER, response_only=True)]
+MARKETPLACE_ORDER = {
+    **ORDER,
+    "items": [{**ITEM, "price": 59.9, "lineTotal": 59.9, "quantity": 1}],
+    "subtotal": 69.8,
+    "tax": 0.0,
+    "shipping": 2.5,
+    "total": 72.3,
+    "currency": "SGD",
+    "taxRate": 0.0,
+    "pricesIncludeTax": True,
+    "channel": "shopee",
+    "paymentMethod": "marketplace",
+    "amountPaid": 72.3,
+    "externalId": "2204215JYEEFW0",
+    "marketplace": {
+        "connectionId": "conn_0Q3b9LmX2kTzRf8yV1aN4c",
+        "platform": "shopee",
+        "platformStatus": "READY_TO_SHIP",
+        "discount": "0",
+        "unmatchedItems": [{"sku": "GIFT-WRAP", "name": "Gift wrapping", "quantity": 1, "price": "9.9"}],
+    },
+}
+ORDERS = [
+    OpenApiExample("Order", value=ORDER, response_only=True),
+    OpenApiExample("Order synced from Shopee, one line unmatched", value=MARKETPLACE_ORDER, response_only=True),
+]
 ITEMS = [
     OpenApiExample("Laptop", value=ITEM, response_only=True),
     OpenApiExample("A variant of a T-shirt", value=VARIANT_ITEM, response_only=True),

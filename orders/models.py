@@ -102,6 +102,11 @@ class Order(TenantModel):
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    # Orders placed on a marketplace: its order number, and what the sync knows of it (the connection, the
+    # platform's status, lines that matched no product). Written by the marketplace app only.
+    external_id = models.CharField(max_length=64, blank=True, default="", help_text="The platform's order number.")
+    marketplace = JSONField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -121,6 +126,9 @@ class Order(TenantModel):
             models.Index(fields=["account", "status", "-created_at"], name="order_account_status_created"),
             models.Index(fields=["account", "customer", "-created_at"], name="order_account_customer_created"),
             models.Index(fields=["account", "channel", "-created_at"], name="order_account_channel_created"),
+            models.Index(
+                fields=["account", "external_id"], name="order_account_external_id", condition=~Q(external_id="")
+            ),
         ]
 
     def __str__(self):

@@ -63,6 +63,56 @@ class OrderAddressSerializer(serializers.Serializer):
 # --- orders ---------------------------------------------------------------------------------------------
 
 
+MARKETPLACE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "Where a marketplace order came from; null for orders placed here.",
+    "properties": {
+        "connectionId": {"type": "string"},
+        "platform": {"type": "string", "enum": [Channel.SHOPEE, Channel.LAZADA, Channel.FACEBOOK]},
+        "platformStatus": {"type": "string", "description": "The platform's own status."},
+        "discount": {"type": "string", "description": "Vouchers the platform took off the total (decimal)."},
+        "unmatchedItems": {
+            "type": "array",
+            "description": "Lines whose SKU matched no product variant: kept here (and in the totals), not as items.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"type": "string"},
+                    "name": {"type": "string"},
+                    "quantity": {"type": "integer"},
+                    "price": {"type": "string", "description": "Unit price, a decimal exactly as sold."},
+                },
+                "required": ["sku", "name", "quantity", "price"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["connectionId", "platform", "platformStatus", "discount", "unmatchedItems"],
+    "additionalProperties": False,
+}
+_MARKETPLACE_KEYS = {
+    "connection_id": "connectionId",
+    "platform": "platform",
+    "platform_status": "platformStatus",
+    "discount": "discount",
+    "unmatched_items": "unmatchedItems",
+}
+
+
+@extend_schema_field(MARKETPLACE_SCHEMA)
+class OrderMarketplaceField(serializers.Field):
+    """The marketplace details the sync wrote (snake_case keys), shown in the API's camelCase."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        return {shown: value.get(stored) for stored, shown in _MARKETPLACE_KEYS.items()}
+
+
 @extend_schema_serializer(examples=examples.ITEMS)
 class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
@@ -108,6 +158,8 @@ class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
     tax_rate = serializers.DecimalField(max_digits=6, decimal_places=3, coerce_to_string=False, read_only=True)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, allow_null=True, read_only=True)
     shipping_address = OrderAddressSerializer(allow_null=True, read_only=True)
+    external_id = serializers.CharField(read_only=True, help_text="The marketplace's order number; empty otherwise.")
+    marketplace = OrderMarketplaceField()
 
     class Meta:
         model = Order
@@ -131,6 +183,8 @@ class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
             "amount_refunded",
             "notes",
             "shipping_address",
+            "external_id",
+            "marketplace",
             "created_at",
             "updated_at",
         ]

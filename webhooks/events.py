@@ -30,6 +30,8 @@ EVENT_TYPES: dict[str, str] = {
     "lead.converted": "CRM lead converted into a customer (and an opportunity)",
     "opportunity.won": "CRM opportunity won",
     "opportunity.lost": "CRM opportunity lost",
+    "marketplace.sync_completed": "A marketplace order sync finished (with its counts and errors)",
+    "marketplace.connection_failed": "A marketplace refused a connection's credentials: it must be reconnected",
     "webhook.disabled": "A webhook endpoint was disabled after sustained delivery failures",
 }
 

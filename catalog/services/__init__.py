@@ -16,7 +16,7 @@ from ._common import API_NAMES, MONEY_FIELDS, product_event_data
 from .categories import category_create, category_delete, category_update
 from .csv_import import ImportReport, product_import
 from .import_jobs import product_import_run, product_import_submit
-from .products import product_create, product_delete, product_mark_ordered, product_update
+from .products import product_create, product_delete, product_mark_ordered, product_mark_ordered_counts, product_update
 from .variants import first_variant, variant_create, variant_delete, variant_limit, variant_update
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "product_import_run",
     "product_import_submit",
     "product_mark_ordered",
+    "product_mark_ordered_counts",
     "product_update",
     "variant_create",
     "variant_delete",

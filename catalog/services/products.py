@@ -178,6 +178,18 @@ def product_mark_ordered(*, account: Account, product_ids: Iterable[str], active
     return (_MARK_ACTIVE_ORDERED if active_only else _MARK_ORDERED).run(account=account.pk, ids=ids)
 
 
+def product_mark_ordered_counts(*, account: Account, counts: dict[str, int]) -> None:
+    """`product_mark_ordered` for a batch of imported orders: `counts` is {product id: orders naming it}.
+    Locks the products in primary-key order, then one UPDATE per distinct count (not per order)."""
+    ids = sorted(counts)
+    list(Product.objects.select_for_update(no_key=True).filter(account=account, pk__in=ids).order_by("pk").values("pk"))
+    by_count: dict[int, list[str]] = {}
+    for pk in ids:
+        by_count.setdefault(counts[pk], []).append(pk)
+    for count, pks in sorted(by_count.items()):
+        Product.objects.filter(account=account, pk__in=pks).update(order_count=F("order_count") + count)
+
+
 def _mark_ordered(account: str, ids: list[str], active_only: bool = False):
     locked = (
         Product.objects.select_for_update(no_key=True).filter(account=account, pk__in=ids).order_by("pk").values("pk")

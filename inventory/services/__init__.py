@@ -14,7 +14,7 @@ call); `_common` (the one write path, locking and the checks they share).
 
 from ._common import ACTOR_MAX_LENGTH, SYSTEM, ledger_actor, low_stock_data, movement_for, variant_data
 from .ledger import REASON_MOVEMENT, REASON_SIGN, stock_adjust, stock_level_update, stock_transfer_create
-from .reservations import stock_fulfil, stock_release, stock_reserve, stock_return
+from .reservations import stock_fulfil, stock_release, stock_reserve, stock_reserve_many, stock_return
 from .warehouses import warehouse_create, warehouse_delete, warehouse_update
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "stock_level_update",
     "stock_release",
     "stock_reserve",
+    "stock_reserve_many",
     "stock_return",
     "stock_transfer_create",
     "variant_data",

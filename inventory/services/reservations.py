@@ -3,14 +3,15 @@
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
-from omnisales.api.bulk import insert
+from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, insert
 from omnisales.api.transactions import atomic_service
+from webhooks.services import event_emit_many
 
 from ..exceptions import NoActiveWarehouse
 from ..models import (
@@ -38,6 +39,13 @@ from ._common import (
     _locked,
     _shortage,
     _stock_variant,
+    low_stock_data,
+    movement_for,
+)
+
+_SHORT_FOR_ORDER = (
+    "Not enough stock for this order: add stock with POST /api/inventory/stock/adjust "
+    '({"variantId", "warehouseId", "quantity", "reason": "received"}), or allow backorders on the product'
 )
 
 
@@ -102,11 +110,7 @@ def stock_reserve(
         elif missing:
             shortages.append(_shortage(variant, quantity, quantity - missing))
     if shortages:
-        raise _insufficient(
-            "Not enough stock for this order: add stock with POST /api/inventory/stock/adjust "
-            '({"variantId", "warehouseId", "quantity", "reason": "received"}), or allow backorders on the product',
-            shortages,
-        )
+        raise _insufficient(_SHORT_FOR_ORDER, shortages)
 
     changes, reservations = _Changes(), []
     reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
@@ -120,6 +124,139 @@ def stock_reserve(
     insert(StockReservation, reservations)
     changes.save(account)
     return reservations
+
+
+@atomic_service
+def stock_reserve_many(
+    *,
+    account: Account,
+    references: Sequence[tuple[str, Sequence[tuple[ProductVariant, int]]]],
+    actor: Actor | str = SYSTEM,
+    reference_type: str = ReferenceType.ORDER,
+    allow_shortage: bool = False,
+) -> dict[str, list[StockReservation]]:
+    """`stock_reserve(..., new_reference=True)` for each (reference id, lines) of a batch (an import of
+    marketplace orders), in the given order, in a fixed number of statements whatever the batch size.
+    Returns each reference's reservations by reference id, in the given order ([] when none of its lines
+    tracks inventory).
+
+    Lines are (variant, quantity), the variant's product loaded. Every reference is new: created by the
+    caller in this transaction (no reservation of it is looked for); a reference id given twice is a
+    ValueError. The allocations, reservations, movements (with the balances after each one, as if reserved
+    one reference after the other), low-stock events and final levels are those of the sequential calls.
+
+    A short variant whose product allows backorders, or any short variant with `allow_shortage` (orders
+    already sold elsewhere, which cannot be refused), reserves what exists and records the rest as a
+    backorder reservation. Otherwise the call is a 409 INSUFFICIENT_STOCK listing the shortages of every
+    reference (each entry names its `reference_id`; a short reference is counted as not reserved when the
+    later ones are allocated, as a refused `stock_reserve` would be) and nothing is written.
+
+    Statements: one locking read of the stock levels of every variant of the batch (primary-key order), one
+    UPDATE of every changed level, one INSERT of the reservations and one of the movements (COPY beyond
+    `INSERT_MAX_ROWS` rows), and `event_emit_many` when a level crosses its reorder point.
+    """
+    wanted_by_reference: dict[str, dict[str, list]] = {}
+    variants: dict[str, ProductVariant] = {}
+    for reference_id, lines in references:
+        if reference_id in wanted_by_reference:
+            raise ValueError(f"Reference {reference_id} is given twice")
+        wanted = wanted_by_reference[reference_id] = {}
+        for variant, quantity in lines:
+            if not isinstance(variant, ProductVariant):
+                raise TypeError("stock_reserve_many takes (variant, quantity) lines, the variant's product loaded")
+            _check_owned(account, variant)
+            _check_quantity(quantity)
+            if variant.product.track_inventory:
+                wanted.setdefault(variant.pk, [variant, 0])[1] += quantity
+                variants.setdefault(variant.pk, variant)
+    result: dict[str, list[StockReservation]] = {reference_id: [] for reference_id in wanted_by_reference}
+    if not variants:
+        return result
+    levels = _lock_levels_of_variants(account=account, variant_ids=variants, variants=variants)
+
+    by_variant = defaultdict(list)
+    for level in _allocation_order(levels):
+        by_variant[level.variant_id].append(level)
+    changed: dict[str, StockLevel] = {}
+    reserved_change: dict[str, int] = defaultdict(int)
+    movements: list[StockMovement] = []
+    low_stock: list[tuple[str, dict]] = []
+    shortages = []
+    for reference_id, wanted in wanted_by_reference.items():
+        taken: dict[str, int] = {}
+        allocations, backorders, short = [], [], []
+        for variant_id, (variant, quantity) in wanted.items():
+            allocated, missing = _allocate(by_variant[variant_id], quantity, taken)
+            allocations.extend(allocated)
+            if missing and (allow_shortage or variant.product.allow_backorder):
+                backorders.append((variant, missing))
+            elif missing:
+                short.append(_shortage(variant, quantity, quantity - missing, reference_id=reference_id))
+        if short:
+            shortages.extend(short)
+            continue
+        reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
+        reservations, crossed = result[reference_id], []
+        for level, quantity in allocations:
+            movements.append(_reserve_in_memory(level, quantity, crossed, **reference))
+            changed[level.pk] = level
+            reserved_change[level.pk] += quantity
+            reservations.append(
+                _reservation(account, reference_type, reference_id, level.variant, level.warehouse_id, quantity)
+            )
+        for variant, quantity in backorders:
+            reservations.append(_reservation(account, reference_type, reference_id, variant, None, quantity))
+        # As `stock_reserve` emits them: the level as the reference's reservation left it.
+        low_stock.extend(("inventory.low_stock", low_stock_data(level)) for level in crossed)
+    if shortages:
+        raise _insufficient(_SHORT_FOR_ORDER, shortages)
+
+    _levels_add_reserved(list(changed.values()), reserved_change)
+    _insert_rows(StockReservation, [reservation for rows in result.values() for reservation in rows])
+    _insert_rows(StockMovement, movements)
+    if low_stock:
+        event_emit_many(account=account, events=low_stock)
+    return result
+
+
+def _reserve_in_memory(level: StockLevel, quantity: int, crossed: list[StockLevel], **movement) -> StockMovement:
+    """`_apply` of a reservation without its UPDATE (`_levels_add_reserved` writes the sum of a batch's):
+    the level's quantities and low-stock flag change in memory and the movement carries the new balances."""
+    was_below = level.below_reorder_point
+    level.reserved += quantity
+    level.below_reorder_point = level.available <= level.reorder_point
+    if level.below_reorder_point and not was_below and level.warehouse.is_active:
+        crossed.append(level)
+    return movement_for(level, type=MovementType.RESERVATION, on_hand_change=0, reserved_change=quantity, **movement)
+
+
+def _levels_add_reserved(levels: list[StockLevel], reserved_change: dict[str, int]) -> None:
+    """One UPDATE of the levels: each one's reserved by its total change, its low-stock flag as it now is."""
+    if not levels:
+        return
+    by_change = defaultdict(list)
+    for level in levels:
+        by_change[reserved_change[level.pk]].append(level.pk)
+    StockLevel.objects.filter(pk__in=[level.pk for level in levels]).update(
+        reserved=F("reserved")
+        + Case(
+            *(When(pk__in=pks, then=Value(change)) for change, pks in by_change.items()),
+            output_field=BigIntegerField(),
+        ),
+        below_reorder_point=Case(
+            When(pk__in=[level.pk for level in levels if level.below_reorder_point], then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        updated_at=timezone.now(),
+    )
+
+
+def _insert_rows(model, objs: list) -> None:
+    if len(objs) <= INSERT_MAX_ROWS:
+        insert(model, objs)
+    else:
+        copy_insert(model, objs)
 
 
 def _reservation(

@@ -205,3 +205,33 @@ def twilio_fake(settings):
     with FakeTwilio() as fake:
         fake.configure(settings)
         yield fake
+
+
+@pytest.fixture
+def shopee_fake(settings):
+    """A local Shopee Open Platform v2 (shopee_server.FakeShopee); SHOPEE_API_BASE points at it."""
+    from .shopee_server import FakeShopee
+
+    with FakeShopee() as fake:
+        fake.configure(settings)
+        yield fake
+
+
+@pytest.fixture
+def lazada_fake(settings):
+    """A local Lazada Open Platform, API and auth gateways (lazada_server.FakeLazada)."""
+    from .lazada_server import FakeLazada
+
+    with FakeLazada() as fake:
+        fake.configure(settings)
+        yield fake
+
+
+@pytest.fixture
+def meta_fake(settings):
+    """A local Graph API with the Commerce order endpoints and the OAuth dialog (meta_server.FakeMeta)."""
+    from .meta_server import FakeMeta
+
+    with FakeMeta() as fake:
+        fake.configure(settings)
+        yield fake

@@ -24,21 +24,19 @@ Control endpoints stand in for what a customer does on Stripe's pages:
 """
 
 import base64
-import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import re
 import secrets
-import socket
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from .fake_http import JsonHandler, ServesHTTP
 
 API_KEY = "sk_test_omnisales_fake"
 WEBHOOK_SECRET = "whsec_omnisales_fake"
@@ -154,7 +152,7 @@ def _metadata(params: dict) -> dict:
     return metadata
 
 
-class FakeStripe:
+class FakeStripe(ServesHTTP):
     """Use as a context manager; `configure(settings)` points the app at it."""
 
     def __init__(self, *, webhook_secret: str = WEBHOOK_SECRET, api_key: str = API_KEY):
@@ -165,9 +163,7 @@ class FakeStripe:
         self.webhook_order = "created"  # "created", "reverse", or a callable reordering a list of events
         self.time_offset = 0
         self.reset()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread: threading.Thread | None = None
+        self._serve(_Handler)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -181,31 +177,6 @@ class FakeStripe:
             self.pending: list[dict] = []
             self.fail_next: list[int] = []
             self.delay_next = 0.0
-
-    def start(self) -> "FakeStripe":
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stops listening and drops open keep-alive connections, like a server that went away."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
-        self._server.drop_connections()
-
-    def __enter__(self) -> "FakeStripe":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def configure(self, settings) -> None:
         settings.STRIPE_SECRET_KEY = self.api_key
@@ -906,55 +877,5 @@ class FakeStripe:
         return 200, {"object": subscription, "deliveries": [status for status, _ in deliveries]}, {}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def process_request(self, request, client_address):
-        with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request):
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request, client_address):
-        # A client that gave up (a test of our timeout) closed its end; that is not the server's error.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    def drop_connections(self) -> None:
-        with self.connections_lock:
-            connections, self.connections = self.connections, set()
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as separate writes; no 40 ms delayed-ACK stall
-
-    def _respond(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, payload, extra_headers = self.server.fake.handle(self.command, self.path, self.headers, body)
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in extra_headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_DELETE = _respond
-
-    def log_message(self, format, *args):
-        pass
+class _Handler(JsonHandler):
+    do_GET = do_POST = do_DELETE = JsonHandler.respond

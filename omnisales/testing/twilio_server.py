@@ -12,7 +12,6 @@
 import base64
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import threading
@@ -21,8 +20,9 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
+
+from .fake_http import JsonHandler, ServesHTTP
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})/Messages\.json$")
@@ -50,24 +50,35 @@ class SentMessage:
     form: dict
 
 
-class FakeTwilio:
+class FakeTwilio(ServesHTTP):
     def __init__(self, *, account_sid: str | None = None, auth_token: str | None = None):
         self.account_sid = account_sid or "AC" + secrets.token_hex(16)
         self.auth_token = auth_token or secrets.token_hex(16)
         self.messages: list[SentMessage] = []
         self.requests: list[dict] = []
         self._lock = threading.Lock()
-        self.server = None
+        self._serve(_Handler)
 
     @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    def server(self):
+        """The HTTP server (listening once started)."""
+        return self._server
 
     def configure(self, settings) -> None:
         settings.SMS_BACKEND = "messaging.providers.sms.TwilioBackend"
         settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = self.account_sid, self.auth_token
         settings.TWILIO_FROM_NUMBER = "+15005550006"
         settings.TWILIO_API_BASE = self.base_url
+
+    def handle(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict, dict]:
+        match = PATH.match(path.split("?", 1)[0])
+        if match is None:
+            return 404, _error(20404, "The requested resource was not found", 404), {}
+        if not headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return 400, _error(20001, "Expected a form body", 400), {}
+        form = {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
+        status, answer = self.create_message(match["sid"], headers.get("Authorization"), form)
+        return status, answer, {}
 
     def _authorized(self, header: str | None, sid: str) -> bool:
         if not header or not header.startswith("Basic "):
@@ -157,22 +168,6 @@ class FakeTwilio:
         except urllib.error.HTTPError as exc:
             return exc.code
 
-    def start(self) -> "FakeTwilio":
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
 
 def _error(code: int, message: str, status: int) -> dict:
     return {
@@ -183,28 +178,5 @@ def _error(code: int, message: str, status: int) -> dict:
     }
 
 
-def _handler_for(fake: FakeTwilio):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-            match = PATH.match(self.path.split("?", 1)[0])
-            if match is None:
-                status, answer = 404, _error(20404, "The requested resource was not found", 404)
-            elif not self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
-                status, answer = 400, _error(20001, "Expected a form body", 400)
-            else:
-                form = {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
-                status, answer = fake.create_message(match["sid"], self.headers.get("Authorization"), form)
-            reply = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, format, *args):
-            pass
-
-    return Handler
+class _Handler(JsonHandler):
+    do_POST = JsonHandler.respond

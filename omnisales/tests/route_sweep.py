@@ -13,6 +13,7 @@ class ApiRoute:
     name: str | None
     regex: str
     params: tuple[str, ...]
+    public: bool = False  # no credentials: a platform's redirect or webhook, owned by no account
 
 
 def _walk(patterns, prefix=""):
@@ -30,7 +31,8 @@ def api_routes() -> list[ApiRoute]:
         if not regex.startswith("api/"):
             continue
         params = tuple(pattern.pattern.regex.groupindex)
-        routes.append(ApiRoute(name=pattern.name, regex=regex, params=params))
+        public = bool(getattr(getattr(pattern.callback, "cls", None), "public", False))
+        routes.append(ApiRoute(name=pattern.name, regex=regex, params=params, public=public))
     return routes
 
 
@@ -71,13 +73,15 @@ def filtered_get_views() -> dict:
 
 
 def get_routes() -> list[str]:
-    """Names of every /api route that answers GET."""
+    """Names of every /api route that answers GET to an account's credentials (not the public ones)."""
     names = []
     for pattern, regex in _walk(get_resolver().url_patterns):
         view_class = getattr(pattern.callback, "cls", None)
         if not regex.startswith("api/") or view_class is None:
             continue
         actions = getattr(pattern.callback, "actions", None)
+        if getattr(view_class, "public", False):
+            continue
         if (actions is not None and "get" in actions) or (actions is None and hasattr(view_class, "get")):
             names.append(pattern.name)
     return names

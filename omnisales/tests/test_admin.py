@@ -28,6 +28,8 @@ from accounts import services as account_services
 from accounts.models import Role, User
 from billing.services import stripe_event_process
 from catalog.models import ProductImportJob
+from marketplace import services as marketplace_services
+from marketplace.models import MarketplaceBuyer, MarketplaceListing, MarketplaceOrder, SyncJob
 from omnisales.api import scopes
 from omnisales.testing.factories import (
     AccountFactory,
@@ -36,6 +38,7 @@ from omnisales.testing.factories import (
     oauth_client,
     place_order,
 )
+from orders.models import Order
 from returns.services.reviews import review_settings_update
 from webhooks import services as webhook_services
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
@@ -180,6 +183,38 @@ def every_model_has_rows(settings, staff_client):
     PeriodicTask.objects.create(name="sweep", task="webhooks.tasks.deliveries_enqueue_due_task", interval=interval)
 
     ProductImportJob.objects.create(account=account, file_name="sweep.csv", total_rows=2000)
+    connection = marketplace_services.connection_create(
+        account=account,
+        platform="shopee",
+        api_key="partner-id-sweep-0001",
+        api_secret="partner-key-sweep-secret",
+        shop_id="779210334",
+        access_token="shopee-access-token-sweep",
+        refresh_token="shopee-refresh-token-sweep",
+    )
+    secrets += ["partner-key-sweep-secret", "shopee-access-token-sweep", "shopee-refresh-token-sweep"]
+    now = timezone.now()
+    SyncJob.objects.create(
+        account=account,
+        connection=connection,
+        start_date=now - datetime.timedelta(days=1),
+        end_date=now,
+        failed=1,
+        errors=[{"externalId": "2401155XKQ9PT2", "code": "INVALID_ORDER", "message": "quantity 0"}],
+    )
+    order = Order.objects.filter(account=account).first()
+    MarketplaceOrder.objects.create(
+        account=account,
+        connection=connection,
+        external_id="2401155XKQ9PT1",
+        order=order,
+        platform_updated_at=now,
+        synced_at=now,
+    )
+    MarketplaceBuyer.objects.create(account=account, platform="shopee", buyer_id="88123", customer=order.customer)
+    MarketplaceListing.objects.create(
+        account=account, connection=connection, sku="SWEEP-SKU", item_id="1", model_id="2"
+    )
     review_settings_update(account=account, auto_approve_verified=True)
     return secrets
 

@@ -15,6 +15,8 @@ from django.apps import apps
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
+from marketplace.platforms import PLATFORMS
+
 from .route_sweep import api_routes, sweep_registry
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +57,7 @@ def test_second_account_cannot_see_change_or_delete_first_accounts_objects(accou
     registry = sweep_registry()
     detail_urls = {}
     for route in api_routes():
-        if route.params:
+        if route.params and not route.public:  # a public route (a platform's redirect) shows no account's data
             kwargs = registry[route.name](account)
             detail_urls[route.name] = reverse(route.name, kwargs=kwargs)
 
@@ -80,6 +82,7 @@ def test_second_account_cannot_see_change_or_delete_first_accounts_objects(accou
         assert api.get(detail_urls[name]).content == content, f"{detail_urls[name]} changed after the sweep"
 
     owned_ids.discard(account.id)
+    owned_ids -= {info.id for info in PLATFORMS.values()}  # the marketplaces' ids are the same for every account
     for route in api_routes():
         if route.params:
             continue
@@ -183,7 +186,7 @@ def test_every_write_refuses_a_number_for_every_string_field(account, api):
     for route in api_routes():
         if route.name in EXEMPT_FROM_STRICT_INPUT:
             continue
-        path = "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route.regex)
+        path = "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route.regex).replace("\\", "")  # "sync\-orders"
         url = reverse(route.name, kwargs=registry[route.name](account) if route.params else None)
         for method, operation in schema["paths"].get(path, {}).items():
             content = operation.get("requestBody", {}).get("content", {})

@@ -25,6 +25,8 @@ from catalog import services as catalog_services
 from catalog.models import Product, ProductVariant
 from customers.models import Customer
 from inventory import examples as inventory_examples
+from marketplace import examples as marketplace_examples
+from marketplace.models import MarketplaceConnection
 from omnisales.api.auth import AuthContext
 from omnisales.testing.factories import CategoryFactory, CustomerFactory, ProductFactory, WarehouseFactory
 from orders.models import Order, OrderStatus
@@ -146,6 +148,9 @@ def example_account(account):
     )
     ReturnRequest.objects.create(
         account=account, id=returns_examples.RETURN_ID, order=order, customer=order.customer, currency="USD"
+    )
+    MarketplaceConnection.objects.create(
+        account=account, id=marketplace_examples.CONNECTION_ID, platform="shopee", api_key="1", api_secret="2"
     )
     return account
 

@@ -18,6 +18,7 @@ they share).
 from ..exceptions import InvalidStatusTransition  # raised by order_transition; callers catch it from here
 from ._common import order_event_data
 from .create import order_create, order_draft
+from .imports import ImportLine, ImportOrder, order_follow, order_import_many, status_path
 from .notes import order_customer_stats_rebuild, order_note_add
 from .payments import (
     NOT_PAYABLE,
@@ -37,12 +38,16 @@ __all__ = [
     "SHIPPING_FIELDS",
     "STATUS_TIMESTAMPS",
     "TRANSITIONS",
+    "ImportLine",
+    "ImportOrder",
     "InvalidStatusTransition",
     "allowed_transitions",
     "order_create",
     "order_customer_stats_rebuild",
     "order_draft",
     "order_event_data",
+    "order_follow",
+    "order_import_many",
     "order_note_add",
     "order_payment_check",
     "order_payment_record",
@@ -50,4 +55,5 @@ __all__ = [
     "order_payment_release",
     "order_shipping_update",
     "order_transition",
+    "status_path",
 ]

@@ -1,0 +1,263 @@
+"""A platform's orders as Omni Sales orders: buyers matched to customers, lines matched to variants, the
+platform's status and money carried over exactly.
+
+Customers are matched by the platform's buyer id (remembered in `MarketplaceBuyer`), then by email, then
+by phone (both normalized; masked values such as `j***@x.com` or `******89` are ignored), or created. Lines
+are matched to variants by SKU; a line whose SKU matches nothing is kept in the order's
+`marketplace.unmatchedItems` (its money stays in the totals) and never dropped.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from catalog.models import ProductVariant
+from customers.models import Customer
+from customers.normalize import InvalidValue, normalize_email, normalize_phone
+from customers.services import customers_create_many
+from orders.models import Channel, PaymentMethod
+from orders.services import ImportLine, ImportOrder
+
+from ..models import MarketplaceBuyer, MarketplaceConnection
+from ..providers.base import ExternalOrder
+
+NAME_MAX = 200
+
+
+def _email(raw: str) -> str | None:
+    if not raw or "*" in raw:
+        return None
+    try:
+        return normalize_email(raw)
+    except InvalidValue:
+        return None
+
+
+def _phone(raw: str, country_code: str = "") -> str | None:
+    if not raw or "*" in raw:
+        return None
+    text = raw.strip()
+    if not text.startswith("+"):
+        digits = "".join(char for char in text if char.isdigit())
+        if country_code and digits:
+            # Marketplaces in South-East Asia send national numbers or the country code without "+".
+            text = "+" + digits if digits.startswith(country_code) else f"+{country_code}{digits.lstrip('0')}"
+        else:
+            return None
+    try:
+        return normalize_phone(text)
+    except InvalidValue:
+        return None
+
+
+COUNTRY_CALLING_CODES = {
+    "SG": "65",
+    "MY": "60",
+    "TH": "66",
+    "VN": "84",
+    "PH": "63",
+    "ID": "62",
+    "TW": "886",
+    "BR": "55",
+}
+
+
+class Matcher:
+    """Resolves customers and variants for the batches of one sync, remembering what it has seen."""
+
+    def __init__(self, connection: MarketplaceConnection):
+        self.connection = connection
+        self.account = connection.account
+        self.variants: dict[str, ProductVariant | None] = {}
+
+    # ---- variants ---------------------------------------------------------------------------------
+    def load_variants(self, skus: set[str]) -> None:
+        wanted = {sku for sku in skus if sku and sku not in self.variants}
+        if not wanted:
+            return
+        for variant in ProductVariant.objects.filter(account=self.account, sku__in=wanted).select_related("product"):
+            self.variants[variant.sku] = variant
+        for sku in wanted:
+            self.variants.setdefault(sku, None)
+
+    # ---- customers --------------------------------------------------------------------------------
+    def customers(self, orders: list[ExternalOrder]) -> dict[str, Customer]:
+        """{external order id: customer} for the batch, creating the customers that match nobody."""
+        platform = self.connection.platform
+        keys = {}
+        for order in orders:
+            country = (order.shipping_address or {}).get("country", "").upper()
+            keys[order.external_id] = (
+                order.buyer_id or "",
+                _email(order.buyer_email),
+                _phone(
+                    order.buyer_phone or (order.shipping_address or {}).get("phone", ""),
+                    COUNTRY_CALLING_CODES.get(country, ""),
+                ),
+            )
+        buyer_ids = {key[0] for key in keys.values() if key[0]}
+        emails = {key[1] for key in keys.values() if key[1]}
+        phones = {key[2] for key in keys.values() if key[2]}
+        by_buyer = {
+            buyer_id: customer
+            for buyer_id, customer in (
+                (link.buyer_id, link.customer)
+                for link in MarketplaceBuyer.objects.filter(
+                    account=self.account, platform=platform, buyer_id__in=buyer_ids
+                ).select_related("customer")
+            )
+            if not customer.is_anonymized
+        }
+        by_email, by_phone = {}, {}
+        if emails or phones:
+            condition = Q(pk__in=[])
+            if emails:
+                condition |= Q(email_lower__in=emails)
+            if phones:
+                condition |= Q(phone__in=phones)
+            for customer in (
+                Customer.objects.annotate(email_lower=Lower("email"))
+                .filter(condition, account=self.account, is_anonymized=False)
+                .order_by("created_at", "pk")
+            ):
+                if customer.email:
+                    by_email.setdefault(customer.email.lower(), customer)
+                if customer.phone:
+                    by_phone.setdefault(customer.phone, customer)
+
+        found: dict[str, Customer] = {}
+        new_profiles: list[dict[str, Any]] = []
+        new_for: dict[str, int] = {}  # external id -> index in new_profiles
+        pending: dict[tuple, int] = {}  # a new buyer's keys -> its profile, so one buyer is created once
+        for order in orders:
+            buyer_id, email, phone = keys[order.external_id]
+            customer = (
+                (buyer_id and by_buyer.get(buyer_id))
+                or (email and by_email.get(email))
+                or (phone and by_phone.get(phone))
+            )
+            if customer:
+                found[order.external_id] = customer
+                continue
+            index = next(
+                (pending[key] for key in (("b", buyer_id), ("e", email), ("p", phone)) if key[1] and key in pending),
+                None,
+            )
+            if index is None:
+                index = len(new_profiles)
+                name = order.buyer_name or (order.shipping_address or {}).get("name") or ""
+                new_profiles.append(
+                    {
+                        "name": (name or f"{self.connection.get_platform_display()} buyer {buyer_id}".strip())[
+                            :NAME_MAX
+                        ],
+                        "email": email,
+                        "phone": phone,
+                        "address": _address_text(order.shipping_address),
+                        "tags": [platform],
+                    }
+                )
+            for key in (("b", buyer_id), ("e", email), ("p", phone)):
+                if key[1]:
+                    pending.setdefault(key, index)
+            new_for[order.external_id] = index
+        created = customers_create_many(account=self.account, profiles=new_profiles) if new_profiles else []
+        for external_id, index in new_for.items():
+            found[external_id] = created[index]
+
+        links = {}
+        for order in orders:
+            buyer_id = keys[order.external_id][0]
+            if buyer_id and buyer_id not in by_buyer:
+                links[buyer_id] = found[order.external_id]
+        if links:
+            MarketplaceBuyer.objects.bulk_create(
+                [
+                    MarketplaceBuyer(account=self.account, platform=platform, buyer_id=buyer_id, customer=customer)
+                    for buyer_id, customer in links.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["account", "platform", "buyer_id"],
+                update_fields=["customer", "updated_at"],
+            )
+        return found
+
+    # ---- orders -----------------------------------------------------------------------------------
+    def import_order(self, order: ExternalOrder, customer: Customer) -> ImportOrder:
+        lines, unmatched = [], []
+        for line in order.lines:
+            variant = self.variants.get(line.sku) if line.sku else None
+            if variant is None:
+                unmatched.append(
+                    {"sku": line.sku, "name": line.name, "quantity": line.quantity, "price": str(line.unit_price)}
+                )
+            else:
+                lines.append(ImportLine(variant=variant, quantity=line.quantity, unit_price=line.unit_price))
+        lines = _merge_same_variant(lines)
+        return ImportOrder(
+            customer=customer,
+            channel=self.connection.platform if self.connection.platform in Channel.values else Channel.ONLINE,
+            status=order.status,
+            placed_at=order.created_at,
+            status_changed_at=order.updated_at,
+            currency=order.currency.upper(),
+            lines=lines,
+            subtotal=order.subtotal,
+            shipping=order.shipping_fee,
+            total=order.total,
+            paid=order.paid,
+            payment_method=PaymentMethod.COD if order.cash_on_delivery else PaymentMethod.MARKETPLACE,
+            payment_provider=self.connection.platform,
+            external_id=order.order_number or order.external_id,
+            shipping_address=_address(order.shipping_address),
+            marketplace=marketplace_details(self.connection, order, unmatched),
+        )
+
+
+def marketplace_details(connection: MarketplaceConnection, order: ExternalOrder, unmatched: list[dict]) -> dict:
+    return {
+        "connection_id": connection.pk,
+        "platform": connection.platform,
+        "platform_status": order.platform_status,
+        "discount": str(order.discount),
+        "unmatched_items": unmatched,
+    }
+
+
+def _merge_same_variant(lines: list[ImportLine]) -> list[ImportLine]:
+    """One line per variant and price (a platform may list one SKU twice)."""
+    merged: dict[tuple[str, Decimal], ImportLine] = {}
+    for line in lines:
+        key = (line.variant.pk, line.unit_price)
+        if key in merged:
+            merged[key].quantity += line.quantity
+        else:
+            merged[key] = ImportLine(variant=line.variant, quantity=line.quantity, unit_price=line.unit_price)
+    return list(merged.values())
+
+
+def _address(address: dict[str, str] | None) -> dict[str, str] | None:
+    """The platform's address in the order's shape (name, line_1, line_2, city, region, postal_code, country,
+    phone), trimmed to its lengths."""
+    if not address:
+        return None
+    shaped = {
+        "name": address.get("name", "")[:200],
+        "line_1": address.get("line1", "")[:200],
+        "line_2": address.get("line2", "")[:200],
+        "city": address.get("city", "")[:100],
+        "region": address.get("state", "")[:100],
+        "postal_code": address.get("postalCode", "")[:20],
+        "country": address.get("country", "")[:100],
+        "phone": address.get("phone", "")[:32],
+    }
+    return {key: value for key, value in shaped.items() if value} or None
+
+
+def _address_text(address: dict[str, str] | None) -> str:
+    if not address:
+        return ""
+    parts = [address.get(key, "") for key in ("line1", "line2", "city", "state", "postalCode", "country")]
+    return ", ".join(part for part in parts if part)[:500]
