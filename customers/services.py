@@ -11,11 +11,22 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateTimeField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    PositiveIntegerField,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import Account
-from omnisales.api.bulk import copy_insert
+from omnisales.api.bulk import copy_insert, new
 from omnisales.api.compiled import CompiledUpdate, Param
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit, event_emit_many
@@ -207,7 +218,7 @@ def customers_create_many(*, account, profiles: list[dict]) -> list[Customer]:
     """Creates customers in bulk (imports: marketplace buyers) and emits one `customer.created` each. Profiles
     are cleaned like `customer_create`'s; the caller gives emails that are unused in the account and unique
     among `profiles` (a clash is an IntegrityError, rolled back with the caller's batch)."""
-    customers = [Customer(account=account, **_clean_profile(profile)) for profile in profiles]
+    customers = [new(Customer, account=account, **_clean_profile(profile)) for profile in profiles]
     now = timezone.now()
     for customer in customers:
         customer.created_at = customer.updated_at = now
@@ -221,9 +232,13 @@ def customers_create_many(*, account, profiles: list[dict]) -> list[Customer]:
 @atomic_service
 def customer_record_orders(*, account, orders: dict[str, tuple[int, Decimal, datetime.datetime, datetime.datetime]]):
     """`customer_record_order` for a batch of imported orders: {customer id: (orders, amount, first and last
-    order dates)}. Locks the customers in primary-key order (the lock order's last step), then one UPDATE per
-    customer. Anonymized customers are refused (CUSTOMER_ANONYMIZED) before anything is written."""
+    order dates)}. Locks the customers in primary-key order (the lock order's last step), then one UPDATE of
+    them all. Anonymized customers are refused (CUSTOMER_ANONYMIZED) before anything is written."""
     ids = sorted(orders)
+    orders = {
+        pk: (count, _money(amount), _aware(first_at, "first_at"), _aware(last_at, "last_at"))
+        for pk, (count, amount, first_at, last_at) in orders.items()
+    }
     locked = list(
         Customer.objects.select_for_update()
         .filter(account=account, pk__in=ids)
@@ -235,22 +250,21 @@ def customer_record_orders(*, account, orders: dict[str, tuple[int, Decimal, dat
         raise CustomerAnonymized(
             "This customer was deleted and cannot place orders", details={"id": (anonymized or ids)[0]}
         )
-    now = timezone.now()
-    for pk in ids:
-        count, amount, first_at, last_at = orders[pk]
-        Customer.objects.filter(pk=pk).update(
-            total_orders=F("total_orders") + count,
-            total_spent=F("total_spent") + _money(amount),
-            last_order_date=Case(
-                When(last_order_date__gte=_aware(last_at, "last_at"), then=F("last_order_date")),
-                default=Value(_aware(last_at, "last_at")),
-            ),
-            first_order_date=Case(
-                When(first_order_date__lte=_aware(first_at, "first_at"), then=F("first_order_date")),
-                default=Value(_aware(first_at, "first_at")),
-            ),
-            updated_at=now,
+
+    def per_customer(index: int, output_field):
+        return Case(
+            *(When(pk=pk, then=Value(orders[pk][index])) for pk in ids),
+            output_field=output_field,
         )
+
+    last_at, first_at = per_customer(3, DateTimeField()), per_customer(2, DateTimeField())
+    Customer.objects.filter(pk__in=ids).update(
+        total_orders=F("total_orders") + per_customer(0, PositiveIntegerField()),
+        total_spent=F("total_spent") + per_customer(1, DecimalField(max_digits=14, decimal_places=2)),
+        last_order_date=Case(When(last_order_date__gte=last_at, then=F("last_order_date")), default=last_at),
+        first_order_date=Case(When(first_order_date__lte=first_at, then=F("first_order_date")), default=first_at),
+        updated_at=timezone.now(),
+    )
 
 
 @atomic_service

@@ -73,6 +73,8 @@ def client_for(
 
     credentials = Credentials(api_key=api_key, api_secret=api_secret, shop_id=shop_id)
     options.setdefault("timeout", settings.MARKETPLACE_TIMEOUT_SECONDS)
+    options.setdefault("max_retries", settings.MARKETPLACE_MAX_RETRIES)
+    options.setdefault("backoff", settings.MARKETPLACE_RETRY_BACKOFF_SECONDS)
     if platform == Platform.SHOPEE:
         return ShopeeClient(credentials=credentials, tokens=tokens, base_url=settings.SHOPEE_API_BASE, **options)
     if platform == Platform.LAZADA:

@@ -19,7 +19,8 @@ def sync_job_run_task(self, job_id: str) -> str | None:
     try:
         job = services.sync_job_run(job_id=job_id)
     except services.SyncPostponed as exc:
-        if self.request.retries >= SYNC_RETRIES:
+        # In-process tasks (no broker) cannot wait for a later attempt: the job fails, and can be run again.
+        if self.request.is_eager or self.request.retries >= SYNC_RETRIES:
             services.sync_job_fail(job_id=job_id, error=f"The platform kept failing: {exc}")
             return "failed"
         raise self.retry(countdown=min(900, 15 * 2**self.request.retries)) from exc

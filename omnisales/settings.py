@@ -527,8 +527,14 @@ FACEBOOK_GRAPH_API_BASE = env.str("FACEBOOK_GRAPH_API_BASE", default="https://gr
 FACEBOOK_GRAPH_API_VERSION = env.str("FACEBOOK_GRAPH_API_VERSION", default="v25.0")
 FACEBOOK_LOGIN_BASE = env.str("FACEBOOK_LOGIN_BASE", default="https://www.facebook.com")
 MARKETPLACE_TIMEOUT_SECONDS = env.float("MARKETPLACE_TIMEOUT_SECONDS", default=20.0)
+# A rate limit or server error is retried this many times, waiting backoff × 2^attempt seconds (capped at 30 s,
+# or the platform's Retry-After); beyond that a sync job is retried later by its task.
+MARKETPLACE_MAX_RETRIES = env.int("MARKETPLACE_MAX_RETRIES", default=4)
+MARKETPLACE_RETRY_BACKOFF_SECONDS = env.float("MARKETPLACE_RETRY_BACKOFF_SECONDS", default=0.5)
 # Orders a periodic sync reads again before where the last one ended (late updates on the platform's side).
 MARKETPLACE_SYNC_OVERLAP_MINUTES = env.int("MARKETPLACE_SYNC_OVERLAP_MINUTES", default=10)
+# Orders a sync writes per transaction (whole pages of the platform's list, so a bit more).
+MARKETPLACE_SYNC_WRITE_BATCH = env.int("MARKETPLACE_SYNC_WRITE_BATCH", default=500)
 # How far back the first sync of a new connection reaches.
 MARKETPLACE_INITIAL_SYNC_DAYS = env.int("MARKETPLACE_INITIAL_SYNC_DAYS", default=30)
 # A running sync job whose worker has not reported for this long is taken over by the next sweep.

@@ -112,6 +112,9 @@ class OrderMarketplaceField(serializers.Field):
             return None
         return {shown: value.get(stored) for stored, shown in _MARKETPLACE_KEYS.items()}
 
+    def compiled_converter(self):
+        return self.to_representation
+
 
 @extend_schema_serializer(examples=examples.ITEMS)
 class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):

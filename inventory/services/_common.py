@@ -12,7 +12,7 @@ from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from catalog.selectors import line_variant
 from omnisales.api.actors import Actor
-from omnisales.api.bulk import insert
+from omnisales.api.bulk import insert, new
 from omnisales.api.compiled import CompiledRead, CompiledUpdate, Param, instance, model_columns
 from webhooks.services import event_emit_many
 
@@ -191,7 +191,8 @@ def movement_for(
 ) -> StockMovement:
     """The (unsaved) ledger line for a change `level` has just had: its balances are already the new ones."""
     quantity = reserved_change if type in (MovementType.RESERVATION, MovementType.RELEASE) else on_hand_change
-    return StockMovement(
+    return new(
+        StockMovement,
         account_id=level.account_id,
         stock_level=level,
         product_id=level.product_id,

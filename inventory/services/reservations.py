@@ -1,7 +1,7 @@
 """Reservations: the services orders call to reserve, release, fulfil and return stock."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from django.db.models import BigIntegerField, BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
-from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, insert
+from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, insert, new
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
 
@@ -134,6 +134,7 @@ def stock_reserve_many(
     actor: Actor | str = SYSTEM,
     reference_type: str = ReferenceType.ORDER,
     allow_shortage: bool = False,
+    sold: Collection[str] = (),
 ) -> dict[str, list[StockReservation]]:
     """`stock_reserve(..., new_reference=True)` for each (reference id, lines) of a batch (an import of
     marketplace orders), in the given order, in a fixed number of statements whatever the batch size.
@@ -150,6 +151,11 @@ def stock_reserve_many(
     backorder reservation. Otherwise the call is a 409 INSUFFICIENT_STOCK listing the shortages of every
     reference (each entry names its `reference_id`; a short reference is counted as not reserved when the
     later ones are allocated, as a refused `stock_reserve` would be) and nothing is written.
+
+    References in `sold` were sold and shipped already (imported orders the marketplace has shipped): what
+    is allocated to them is recorded as sales (on hand drops, sale movements, fulfilled reservations), as
+    `stock_reserve` then `stock_fulfil` would leave it, in one movement per allocation instead of two; what
+    cannot be allocated stays an active backorder reservation.
 
     Statements: one locking read of the stock levels of every variant of the batch (primary-key order), one
     UPDATE of every changed level, one INSERT of the reservations and one of the movements (COPY beyond
@@ -179,6 +185,7 @@ def stock_reserve_many(
         by_variant[level.variant_id].append(level)
     changed: dict[str, StockLevel] = {}
     reserved_change: dict[str, int] = defaultdict(int)
+    on_hand_change: dict[str, int] = defaultdict(int)  # units sold (taken off on hand)
     movements: list[StockMovement] = []
     low_stock: list[tuple[str, dict]] = []
     shortages = []
@@ -197,12 +204,21 @@ def stock_reserve_many(
             continue
         reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
         reservations, crossed = result[reference_id], []
+        selling = reference_id in sold
         for level, quantity in allocations:
-            movements.append(_reserve_in_memory(level, quantity, crossed, **reference))
+            movements.append(_reserve_in_memory(level, quantity, crossed, sell=selling, **reference))
             changed[level.pk] = level
-            reserved_change[level.pk] += quantity
+            (on_hand_change if selling else reserved_change)[level.pk] += quantity
             reservations.append(
-                _reservation(account, reference_type, reference_id, level.variant, level.warehouse_id, quantity)
+                _reservation(
+                    account,
+                    reference_type,
+                    reference_id,
+                    level.variant,
+                    level.warehouse_id,
+                    quantity,
+                    status=ReservationStatus.FULFILLED if selling else ReservationStatus.ACTIVE,
+                )
             )
         for variant, quantity in backorders:
             reservations.append(_reservation(account, reference_type, reference_id, variant, None, quantity))
@@ -211,7 +227,7 @@ def stock_reserve_many(
     if shortages:
         raise _insufficient(_SHORT_FOR_ORDER, shortages)
 
-    _levels_add_reserved(list(changed.values()), reserved_change)
+    _levels_add_reserved(list(changed.values()), reserved_change, on_hand_change)
     _insert_rows(StockReservation, [reservation for rows in result.values() for reservation in rows])
     _insert_rows(StockMovement, movements)
     if low_stock:
@@ -219,30 +235,49 @@ def stock_reserve_many(
     return result
 
 
-def _reserve_in_memory(level: StockLevel, quantity: int, crossed: list[StockLevel], **movement) -> StockMovement:
-    """`_apply` of a reservation without its UPDATE (`_levels_add_reserved` writes the sum of a batch's):
-    the level's quantities and low-stock flag change in memory and the movement carries the new balances."""
+def _reserve_in_memory(
+    level: StockLevel, quantity: int, crossed: list[StockLevel], *, sell: bool = False, **movement
+) -> StockMovement:
+    """`_apply` of a reservation (or, with `sell`, of a sale) without its UPDATE (`_levels_add_reserved` writes
+    the sum of a batch's): the level's quantities and low-stock flag change in memory and the movement
+    carries the new balances."""
     was_below = level.below_reorder_point
-    level.reserved += quantity
+    if sell:
+        level.on_hand -= quantity
+    else:
+        level.reserved += quantity
     level.below_reorder_point = level.available <= level.reorder_point
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         crossed.append(level)
+    if sell:
+        return movement_for(level, type=MovementType.SALE, on_hand_change=-quantity, **movement)
     return movement_for(level, type=MovementType.RESERVATION, on_hand_change=0, reserved_change=quantity, **movement)
 
 
-def _levels_add_reserved(levels: list[StockLevel], reserved_change: dict[str, int]) -> None:
-    """One UPDATE of the levels: each one's reserved by its total change, its low-stock flag as it now is."""
-    if not levels:
-        return
+def _by_amount(levels: list[StockLevel], change: dict[str, int]):
     by_change = defaultdict(list)
     for level in levels:
-        by_change[reserved_change[level.pk]].append(level.pk)
+        if change.get(level.pk):
+            by_change[change[level.pk]].append(level.pk)
+    return Case(
+        *(When(pk__in=pks, then=Value(amount)) for amount, pks in by_change.items()),
+        default=Value(0),
+        output_field=BigIntegerField(),
+    )
+
+
+def _levels_add_reserved(
+    levels: list[StockLevel], reserved_change: dict[str, int], on_hand_change: dict[str, int] | None = None
+) -> None:
+    """One UPDATE of the levels: each one's reserved up (and on hand down, for sales) by its total change, its
+    low-stock flag as it now is."""
+    if not levels:
+        return
+    changes = {"reserved": F("reserved") + _by_amount(levels, reserved_change)}
+    if on_hand_change and any(on_hand_change.values()):
+        changes["on_hand"] = F("on_hand") - _by_amount(levels, on_hand_change)
     StockLevel.objects.filter(pk__in=[level.pk for level in levels]).update(
-        reserved=F("reserved")
-        + Case(
-            *(When(pk__in=pks, then=Value(change)) for change, pks in by_change.items()),
-            output_field=BigIntegerField(),
-        ),
+        **changes,
         below_reorder_point=Case(
             When(pk__in=[level.pk for level in levels if level.below_reorder_point], then=Value(True)),
             default=Value(False),
@@ -268,7 +303,8 @@ def _reservation(
     quantity: int,
     status: str = ReservationStatus.ACTIVE,
 ) -> StockReservation:
-    return StockReservation(
+    return new(
+        StockReservation,
         account=account,
         reference_type=reference_type,
         reference_id=reference_id,

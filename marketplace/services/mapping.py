@@ -17,6 +17,7 @@ from catalog.models import ProductVariant
 from customers.models import Customer
 from customers.normalize import InvalidValue, normalize_email, normalize_phone
 from customers.services import customers_create_many
+from omnisales.api.bulk import copy_upsert, new
 from orders.models import Channel, PaymentMethod
 from orders.services import ImportLine, ImportOrder
 
@@ -172,15 +173,15 @@ class Matcher:
             buyer_id = keys[order.external_id][0]
             if buyer_id and buyer_id not in by_buyer:
                 links[buyer_id] = found[order.external_id]
-        if links:
-            MarketplaceBuyer.objects.bulk_create(
+        if links:  # a link to an anonymized customer is pointed at the new one
+            copy_upsert(
+                MarketplaceBuyer,
                 [
-                    MarketplaceBuyer(account=self.account, platform=platform, buyer_id=buyer_id, customer=customer)
+                    new(MarketplaceBuyer, account=self.account, platform=platform, buyer_id=buyer_id, customer=customer)
                     for buyer_id, customer in links.items()
                 ],
-                update_conflicts=True,
-                unique_fields=["account", "platform", "buyer_id"],
-                update_fields=["customer", "updated_at"],
+                conflict=["account", "platform", "buyer_id"],
+                update=["customer", "updated_at"],
             )
         return found
 

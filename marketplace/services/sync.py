@@ -24,6 +24,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Account
+from omnisales.api.bulk import copy_insert, new
 from omnisales.api.errors import ApplicationError, ValidationFailed
 from orders.models import MAX_QUANTITY, Order, OrderStatus
 from orders.services import ImportOrder, order_follow, order_import_many, order_payment_record, status_path
@@ -193,21 +194,20 @@ def sync_job_run(
         return _finish(job, failed=f"The connection is {connection.get_status_display().lower()}: nothing synced")
     platform = connection_client(connection, **client_options)
     matcher = Matcher(connection)
+    pending: list[ExternalOrder] = []
     try:
         for page in platform.order_pages(start=job.start_date, end=job.end_date, state=job.resume):
-            batches = list(chunks(page.refs, platform.detail_batch)) or [[]]
-            for index, refs in enumerate(batches):
-                orders = platform.orders(refs) if refs else []
-                last = index == len(batches) - 1
-                import_batch(
-                    job=job,
-                    matcher=matcher,
-                    orders=orders,
-                    resume=page.resume if last else job.resume,
-                    end_of_page=last,
-                )
+            for refs in chunks(page.refs, platform.detail_batch):
+                pending.extend(platform.orders(refs))
+            # Written at the end of a page, so the resume point committed with them is exact; several pages
+            # go in one transaction (its fixed statements shared by more orders).
+            if len(pending) >= settings.MARKETPLACE_SYNC_WRITE_BATCH or page.resume is None:
+                import_batch(job=job, matcher=matcher, orders=pending, resume=page.resume)
+                pending = []
                 if progress is not None:
                     progress(job)
+        if pending:  # a client whose last page still had a resume point
+            import_batch(job=job, matcher=matcher, orders=pending, resume=job.resume)
     except AuthFailed as exc:
         return _finish(job, failed=f"{PLATFORMS[connection.platform].name} refused the connection: {exc}")
     except MarketplaceError as exc:
@@ -299,11 +299,10 @@ def _problem(order: ExternalOrder) -> str:
     return ""
 
 
-def import_batch(
-    *, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any, end_of_page: bool = True
-) -> None:
-    """Writes one batch of a job's orders and its counts (and, at the end of a page, its resume point) in
-    one transaction. An order that cannot be written is counted failed with its reason; the others are."""
+def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any) -> None:
+    """Writes one batch of a job's orders, its counts and its resume point (where the platform's list is
+    after these orders) in one transaction. An order that cannot be written is counted failed with its
+    reason; the others are."""
     connection = job.connection
     counts = {"fetched": len(orders), "created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     errors: list[dict[str, str]] = []
@@ -345,13 +344,14 @@ def import_batch(
         job.errors = [*(job.errors or []), *errors[:stored_errors]]
         changes = {name: F(name) + value for name, value in counts.items() if value}
         now = timezone.now()
-        fields = {"errors": job.errors, "heartbeat_at": now, "updated_at": now, **changes}
-        if end_of_page:
-            fields["resume"] = resume
-            job.resume = resume
-        SyncJob.objects.filter(pk=job.pk).update(**fields)
+        SyncJob.objects.filter(pk=job.pk).update(
+            errors=job.errors, resume=resume, heartbeat_at=now, updated_at=now, **changes
+        )
+        job.resume = resume
     for name, value in counts.items():
         setattr(job, name, getattr(job, name) + value)
+    if orders:  # how far through the range the platform's list has come (lists go by update time)
+        job.reached = max(getattr(job, "reached", None) or job.start_date, max(order.updated_at for order in orders))
 
 
 def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts: dict, fail) -> None:
@@ -373,9 +373,11 @@ def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts:
             except ApplicationError as exc:
                 fail(order, f"{exc.code}: {exc.message}", code=exc.code)
     now = timezone.now()
-    MarketplaceOrder.objects.bulk_create(
+    copy_insert(
+        MarketplaceOrder,
         [
-            MarketplaceOrder(
+            new(
+                MarketplaceOrder,
                 account=connection.account,
                 connection=connection,
                 external_id=order.external_id,
@@ -385,7 +387,7 @@ def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts:
                 synced_at=now,
             )
             for order, imported in written
-        ]
+        ],
     )
     counts["created"] += len(written)
     for order, imported in written:

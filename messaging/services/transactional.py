@@ -1,7 +1,7 @@
 """Order confirmation, shipped and refund emails, sent after the order's transaction commits."""
 
 from accounts.models import Account
-from orders.models import Order
+from orders.models import Channel, Order
 from orders.selectors import orders_with_items
 
 from .. import dispatch
@@ -11,8 +11,14 @@ from .messages import message_record_created
 from .templates import transactional_templates_seed
 
 
+MARKETPLACE_CHANNELS = frozenset({Channel.SHOPEE, Channel.LAZADA, Channel.FACEBOOK})
+
+
 def kind_of(event: str, data: dict) -> str | None:
-    """The template an order event sends, if any (`data` as webhook payloads carry it: camelCase)."""
+    """The template an order event sends, if any (`data` as webhook payloads carry it: camelCase). None for
+    marketplace orders: the marketplace tells its buyers itself (and their emails are masked relays)."""
+    if data.get("channel") in MARKETPLACE_CHANNELS:
+        return None
     if event == "order.created":
         return TemplateKind.ORDER_CONFIRMATION
     if event != "order.updated":

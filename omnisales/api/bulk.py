@@ -78,6 +78,46 @@ def _saved(objs: Sequence[models.Model], using: str) -> None:
         obj._state.db = using
 
 
+_plans: dict[type[models.Model], list[tuple]] = {}
+
+
+def _plan(model: type[models.Model]) -> list[tuple]:
+    plan = _plans.get(model)
+    if plan is None:
+        plan = _plans[model] = [
+            (field.attname, field.name if field.is_relation else None, field, field._get_default)
+            for field in model._meta.concrete_fields
+        ]
+    return plan
+
+
+def new(model: type[models.Model], /, **values) -> models.Model:
+    """`model(**values)` for rows written by the hundred (imports): the same instance, unsaved, every
+    concrete field set to its value or its default, without `Model.__init__`'s work per field (a tenth of
+    the time for a model of twenty fields). A foreign key is given by its attname (`order_id=`) or an
+    instance under its name (`order=`), which is cached as `Model.__init__` caches it. Only concrete fields
+    are accepted: anything else is a TypeError, as from `Model(...)`."""
+    obj = model.__new__(model)
+    obj._state = models.base.ModelState()
+    state = obj.__dict__
+    remaining = len(values)
+    for attname, name, field, default in _plan(model):
+        if attname in values:
+            state[attname] = values[attname]
+            remaining -= 1
+        elif name is not None and name in values:
+            related = values[name]
+            state[attname] = None if related is None else getattr(related, field.target_field.attname)
+            field.set_cached_value(obj, related)
+            remaining -= 1
+        else:
+            state[attname] = default()
+    if remaining:
+        known = {entry[0] for entry in _plan(model)} | {entry[1] for entry in _plan(model) if entry[1]}
+        raise TypeError(f"{model.__name__} has no fields {sorted(set(values) - known)}")
+    return obj
+
+
 def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """INSERTs `objs` (new instances with their primary keys set) as `bulk_create(objs)` would."""
     if not objs:

@@ -60,12 +60,15 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # 
 _WIDTH = 22  # 62**22 > 2**128
 
 
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # two digits per division: ids are made by the thousand
+
+
 def _encode(number: int) -> str:
-    chars = []
-    for _ in range(_WIDTH):
-        number, remainder = divmod(number, 62)
-        chars.append(_ALPHABET[remainder])
-    return "".join(reversed(chars))
+    pairs = []
+    for _ in range(_WIDTH // 2):
+        number, remainder = divmod(number, 3844)
+        pairs.append(_PAIRS[remainder])
+    return "".join(reversed(pairs))
 
 
 def new_id(prefix: str) -> str:

@@ -6,7 +6,9 @@
 - `assertions`: `assert_error`, the JSON error envelope check.
 - `concurrency`: `run_together` and `race`, threads released at one barrier, each on its own connection.
 - `stripe_server`, `webhook_receiver`, `celery_worker`: real local servers and processes for tests
-  and benchmarks; `smtp_server` (an SMTP server) and `twilio_server` (Twilio's Messages API) too.
+  and benchmarks; `smtp_server` (an SMTP server) and `twilio_server` (Twilio's Messages API) too;
+  `shopee_server`, `lazada_server` and `meta_server` (the marketplaces' APIs, signatures checked as the
+  platforms check them), all on the HTTP plumbing of `fake_http`.
 - `representations`: checks of compiled representations against DRF's rendering.
 - `openapi`: reading the served OpenAPI document (`parameters`).
 

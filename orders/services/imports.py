@@ -6,8 +6,10 @@ the platform's unit prices, its shipping fee and its total; the platform's price
 no tax is added. A paid order gets a succeeded payment from the marketplace in its ledger.
 
 One batch runs a fixed number of statements whatever its size, in the usual lock order (products, stock
-levels, customers); orders that must move past processing (shipped, delivered) then go through
-`order_transition` one by one, as any order would.
+levels, customers). Each order is written in its platform's status: stock is reserved for a pending or
+processing one, sold for a shipped or delivered one, untouched for a cancelled one (which does not count in
+its customer's totals). A later change of an order's platform status goes through `order_follow`, the
+transition map like any order.
 """
 
 import datetime
@@ -25,7 +27,7 @@ from catalog.services import product_mark_ordered_counts
 from customers.models import Customer
 from customers.services import customer_record_orders
 from inventory.services import stock_reserve_many
-from omnisales.api.bulk import copy_insert
+from omnisales.api.bulk import copy_insert, new
 from omnisales.api.errors import ApplicationError, not_found
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
@@ -44,16 +46,23 @@ from ..models import (
     PaymentRecordStatus,
 )
 from ._common import _invalid, _money, order_event_data
+from .shipping import SHIPPED_OR_LATER
 from .transitions import order_transition
 
-# The status an imported order is created in, and the steps that then take it to its platform's status.
-_CREATED_AS = {
-    OrderStatus.PENDING: OrderStatus.PENDING,
-    OrderStatus.PROCESSING: OrderStatus.PROCESSING,
-    OrderStatus.SHIPPED: OrderStatus.PROCESSING,
-    OrderStatus.DELIVERED: OrderStatus.PROCESSING,
-    OrderStatus.CANCELLED: OrderStatus.CANCELLED,
+# An imported order is written in the status its platform has it in; one already shipped has its stock sold
+# (not reserved) and its shipped/delivered time set, as if it had moved through the transitions here.
+_STATUS_TIMES = {
+    OrderStatus.SHIPPED: ("shipped_at",),
+    OrderStatus.DELIVERED: ("shipped_at", "delivered_at"),
+    OrderStatus.CANCELLED: ("cancelled_at",),
 }
+_STATUSES = (
+    OrderStatus.PENDING,
+    OrderStatus.PROCESSING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.CANCELLED,
+)
 _FORWARD = [OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
 
 
@@ -104,17 +113,18 @@ def _check(account: Account, imported: ImportOrder, index: int) -> None:
         value = getattr(imported, name)
         if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value > pricing.MAX_AMOUNT:
             raise _invalid({f"orders[{index}].{name}": ["Must be a decimal from 0 to the largest amount."]})
-    if imported.status not in _CREATED_AS:
-        raise _invalid({f"orders[{index}].status": [f"Not one of {', '.join(_CREATED_AS)}."]})
+    if imported.status not in _STATUSES:
+        raise _invalid({f"orders[{index}].status": [f"Not one of {', '.join(_STATUSES)}."]})
     if imported.customer.account_id != account.pk:
         raise not_found(Customer, imported.customer.pk)
 
 
 def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> tuple[Order, list[OrderItem]]:
-    status = _CREATED_AS[imported.status]
+    status = imported.status
     total = imported.total.quantize(pricing.CENT)
     paid = total if imported.paid else Decimal("0.00")
-    order = Order(
+    order = new(
+        Order,
         account=account,
         customer=imported.customer,
         status=status,
@@ -136,16 +146,18 @@ def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> t
         external_id=imported.external_id,
         marketplace=imported.marketplace,
         created_at=imported.placed_at,
-        cancelled_at=(imported.status_changed_at or now) if status == OrderStatus.CANCELLED else None,
     )
+    for name in _STATUS_TIMES.get(status, ()):
+        setattr(order, name, imported.status_changed_at or now)
     order.updated_at = now
     items = []
     for position, line in enumerate(imported.lines):
         variant = line.variant
-        item = OrderItem(
+        item = new(
+            OrderItem,
             account=account,
             order=order,
-            product_id=variant.product_id,
+            product=variant.product,
             variant=variant,
             position=position,
             product_name=variant.product.name,
@@ -155,7 +167,6 @@ def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> t
             unit_price=line.unit_price.quantize(pricing.CENT),
             line_total=pricing.line_total(quantity=line.quantity, unit_price=line.unit_price),
         )
-        item.product = variant.product
         item.created_at = item.updated_at = now
         items.append(item)
     return order, items
@@ -164,8 +175,8 @@ def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> t
 @atomic_service
 def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Actor = SYSTEM) -> list[Order]:
     """Writes a batch of orders placed on a marketplace (see the module docstring) and returns them, in the
-    given order, each also set on its `ImportOrder.order`. Emits `order.created` for each (and the
-    `order.updated` events of the transitions that follow). Errors: VALIDATION_ERROR (422) for a figure out
+    given order, each also set on its `ImportOrder.order`. Emits `order.created` for each, in its status.
+    Errors: VALIDATION_ERROR (422) for a figure out
     of range; CUSTOMER_ANONYMIZED (409)."""
     if not orders:
         return []
@@ -180,7 +191,8 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         all_items.extend(items)
         selectors.order_items_loaded(order, items)
         events.append(
-            OrderEvent(
+            new(
+                OrderEvent,
                 account=account,
                 order=order,
                 kind=EventKind.CREATED,
@@ -196,7 +208,8 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         )
         if order.amount_paid:
             payments.append(
-                OrderPayment(
+                new(
+                    OrderPayment,
                     account=account,
                     order=order,
                     kind=PaymentKind.PAYMENT,
@@ -233,6 +246,7 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         ],
         actor=actor,
         allow_shortage=True,
+        sold={imported.order.pk for imported in counted if imported.order.status in SHIPPED_OR_LATER},
     )
     totals: dict[str, list] = {}
     for imported in counted:
@@ -243,9 +257,6 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         entry[2], entry[3] = min(entry[2], order.created_at), max(entry[3], order.created_at)
     if totals:
         customer_record_orders(account=account, orders={pk: tuple(entry) for pk, entry in totals.items()})
-
-    for imported in orders:
-        order_follow(imported, actor=actor)
     return [imported.order for imported in orders]
 
 

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from omnisales.api.bulk import copy_insert, insert
+from omnisales.api.bulk import copy_insert, insert, new
 from omnisales.api.compiled import CompiledRead
 from omnisales.api.transactions import atomic_service
 
@@ -40,8 +40,11 @@ def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int 
         _check_known(event)
     timestamp = _iso(timezone.now())
     rows = [
-        WebhookEvent(
-            account=account, event_type=event, payload={"event": event, "timestamp": timestamp, "data": _plain(data)}
+        new(
+            WebhookEvent,
+            account=account,
+            event_type=event,
+            payload={"event": event, "timestamp": timestamp, "data": _plain(data)},
         )
         for event, data in events
     ]

@@ -52,6 +52,7 @@ SETTINGS = {
     "paymentsConfigured": (None, '"true" when the server has Stripe keys: the payment requests then expect success.'),
     "stripeWebhookSecret": ("", "The Stripe webhook signing secret of a test server, to sign the webhook request."),
     "webhookUrl": ("{{baseUrl}}/healthz", "Where the webhook the collection creates sends events."),
+    "marketplacePlatform": ("shopee", "The platform of the marketplace authorization callback request."),
 }
 
 
@@ -108,6 +109,8 @@ def _tests(step: Step, operation: dict, paths: dict) -> list[str]:
     if step.placeholder:
         variable, _, status, code = step.placeholder
         lines.append(f'if (!pm.collectionVariables.get("{variable}")) [expected, code] = [{status}, "{code}"];')
+    if step.expect:
+        lines = [f'let [expected, code] = [{step.expect[0]}, "{step.expect[1]}"];']
     lines += [
         'pm.test(code ? "answers " + expected + " " + code : "answers " + expected, function () {',
         "    pm.response.to.have.status(expected);",

@@ -35,6 +35,9 @@ class Step:
     # (an account has no subscription until Stripe Checkout made one), it asks for the placeholder instead and
     # expects that documented answer.
     placeholder: tuple[str, str, int, str] | None = None
+    # (status, code): the documented error this request answers in a run, always (a marketplace connection
+    # the collection creates is never authorized: no platform is reachable from every server it runs against).
+    expect: tuple[int, str] | None = None
     prerequest: tuple[str, ...] = ()
 
 
@@ -562,6 +565,58 @@ FOLDERS = (
             Step("GET", "/api/reviews/{reviewId}"),
             Step("GET", "/api/reviews/settings"),
             Step("PATCH", "/api/reviews/settings"),
+        ),
+    ),
+    (
+        "Marketplace",
+        "Shopee, Lazada and Facebook shops: a connection (credentials stored encrypted), the platform's authorization "
+        "link, order sync jobs and stock pushes. The connection made here is never authorized (that needs the "
+        "merchant on the platform's page), so the calls that reach the platform answer 409 CONNECTION_NOT_AUTHORIZED.",
+        (
+            Step("GET", "/api/marketplace/platforms"),
+            Step(
+                "POST",
+                "/api/marketplace/connections",
+                name="Connect a Shopee shop (waits for its authorization)",
+                changes={"shopId": "shop-{{unique}}"},
+                checks=('pm.expect(body.status).to.eql("pending_authorization");',),
+            ),
+            Step("GET", "/api/marketplace/connections"),
+            Step("GET", "/api/marketplace/connections/{connectionId}"),
+            Step(
+                "POST",
+                "/api/marketplace/connections/{connectionId}/authorize",
+                checks=("pm.expect(body.authorizationUrl).to.include('/api/v2/shop/auth_partner');",),
+            ),
+            Step(
+                "GET",
+                "/api/marketplace/callback/{platform}",
+                name="The platform's redirect, without its state and code: refused",
+                path_variables={"platform": "marketplacePlatform"},
+                expect=(400, "INVALID_AUTHORIZATION_STATE"),
+            ),
+            Step("POST", "/api/marketplace/connections/{connectionId}/test", expect=(409, "CONNECTION_NOT_AUTHORIZED")),
+            Step(
+                "POST",
+                "/api/marketplace/connections/{connectionId}/push-stock",
+                expect=(409, "CONNECTION_NOT_AUTHORIZED"),
+            ),
+            Step(
+                "POST",
+                "/api/marketplace/sync-orders",
+                body={"connectionId": "{{connectionId}}"},
+                expect=(409, "CONNECTION_NOT_AUTHORIZED"),
+            ),
+            Step("GET", "/api/marketplace/sync-jobs", captures=_first_id("syncJobId")),
+            Step(
+                "GET",
+                "/api/marketplace/sync-jobs/{syncJobId}",
+                placeholder=("syncJobId", "sync_00000000000000000000000000", 404, "SYNC_JOB_NOT_FOUND"),
+            ),
+            Step("PATCH", "/api/marketplace/connections/{connectionId}", name="Pause the connection"),
+            *_create_then_delete(
+                "connection", "/api/marketplace/connections/{connectionId}", changes={"shopId": "gone-{{unique}}"}
+            ),
         ),
     ),
 )

@@ -192,6 +192,9 @@ _CONVERTERS = (
 
 
 def _converter(field, camel: bool = False):
+    own = getattr(field, "compiled_converter", None)
+    if own is not None:  # a field that knows its own fast path (its output the same, camelCased or not)
+        return own()
     for base, factory in _CONVERTERS:
         if isinstance(field, base):
             if base is serializers.ListSerializer:

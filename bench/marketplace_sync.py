@@ -1,0 +1,170 @@
+"""Benchmark: a marketplace order sync end to end, from the local Shopee server into PostgreSQL.
+
+Generates N orders (default 10,000, 3 lines each: 30,000 lines) on the local Shopee Open Platform server
+(omnisales/testing/shopee_server.py: signed requests checked as Shopee checks them, 100 orders per list page,
+50 per detail call), for a fresh account whose catalogue has the orders' SKUs in stock, then runs one sync
+job of the whole range the way a worker does (`sync_job_run`, the body of the Celery task; `--worker` runs
+it on a real Celery worker instead) and reports the wall time, orders per second, and the rows it wrote.
+The status mix is the server's: 40% ready to ship, 10% processed, 20% shipped, 20% completed, 10% unpaid.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/omni_bench .venv/bin/python bench/marketplace_sync.py
+    ... --orders 2000            # a smaller run
+    ... --worker                 # through a Celery worker (needs CELERY_TEST_BROKER_URL, e.g. redis://127.0.0.1:6379/2)
+
+The account is deleted at the end (--keep to leave it).
+"""
+
+import argparse
+import base64
+import datetime
+import multiprocessing
+import os
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnisales.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts.models import Account  # noqa: E402
+from catalog import services as catalog_services  # noqa: E402
+from inventory import services as inventory_services  # noqa: E402
+from inventory.models import StockMovement, StockReservation, Warehouse  # noqa: E402
+from marketplace import services  # noqa: E402
+from marketplace.models import SyncJob  # noqa: E402
+from omnisales.testing.shopee_server import FakeShopee  # noqa: E402
+from orders.models import Order, OrderItem  # noqa: E402
+from throwaway import drop_account  # noqa: E402
+from webhooks.models import WebhookEvent  # noqa: E402
+
+SKUS = 300
+
+
+def catalogue(account: Account) -> list[str]:
+    warehouse = Warehouse.objects.create(account=account, name="Main", code="MAIN")
+    skus = []
+    for index in range(SKUS):
+        product = catalog_services.product_create(
+            account=account, sku=f"MKT-{index:04d}", name=f"Product {index}", price=Decimal("19.90")
+        )
+        inventory_services.stock_adjust(
+            account=account, product=product, warehouse=warehouse, quantity=1_000, reason="received"
+        )
+        skus.append(product.sku)
+    return skus
+
+
+def run_in_worker(job_id: str) -> None:
+    from omnisales.testing.celery_worker import WorkerProcess, database_url, producing_to
+
+    broker = os.environ["CELERY_TEST_BROKER_URL"]
+    with WorkerProcess(broker_url=broker, database=database_url(), queues=("marketplace",)) as worker:
+        with producing_to(broker, worker.key_prefix):
+            from marketplace.tasks import sync_job_run_task
+
+            started = time.perf_counter()
+            sync_job_run_task.apply_async(args=[job_id])
+            while SyncJob.objects.filter(pk=job_id, finished_at__isnull=True).exists():
+                time.sleep(0.05)
+            return time.perf_counter() - started
+
+
+def serve_platform(orders: int, lines: int, skus: list[str], start, end, pipe) -> None:
+    """The local Shopee server in a process of its own, as the platform is another machine: its CPU is not
+    the sync's. Sends the credentials and tokens back, then serves until told to stop."""
+    with FakeShopee(page_size=100) as fake:
+        fake.add_random_orders(orders, skus=skus, lines_per_order=lines, start=start, end=end, seed=7)
+        pipe.send(
+            {
+                "base_url": fake.base_url,
+                "api_key": fake.api_key,
+                "api_secret": fake.api_secret,
+                "shop_id": fake.shop_id,
+                **fake.issue_tokens(),
+            }
+        )
+        pipe.recv()  # the sync is over
+        pipe.send(len(fake.requests))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--lines", type=int, default=3)
+    parser.add_argument("--worker", action="store_true", help="Run the job on a real Celery worker.")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    account = Account.objects.create(name=f"Marketplace benchmark {time.time():.0f}", product_limit=SKUS)
+    now = datetime.datetime.now(datetime.UTC)
+    start = now - datetime.timedelta(days=30)
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    try:
+        skus = catalogue(account)
+        platform = context.Process(
+            target=serve_platform, args=(args.orders, args.lines, skus, start, now, theirs), daemon=True
+        )
+        platform.start()
+        shop = ours.recv()
+        settings.SHOPEE_API_BASE = shop["base_url"]
+        connection_row = services.connection_create(
+            account=account,
+            platform="shopee",
+            api_key=shop["api_key"],
+            api_secret=shop["api_secret"],
+            shop_id=shop["shop_id"],
+            access_token=shop["access_token"],
+            refresh_token=shop["refresh_token"],
+            token_expires_at=now + datetime.timedelta(hours=4),
+        )
+        job = services.sync_job_create(
+            account=account, connection=connection_row, start_date=start - datetime.timedelta(days=1), end_date=now
+        )
+        cpu = time.process_time()
+        if args.worker:
+            seconds = run_in_worker(job.pk)
+        else:
+            started = time.perf_counter()
+            services.sync_job_run(job_id=job.pk)
+            seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        ours.send("done")
+        requests = ours.recv()
+        platform.join(timeout=10)
+        job.refresh_from_db()
+        orders = Order.objects.filter(account=account).count()
+        lines = OrderItem.objects.filter(account=account).count()
+        print(
+            f"{connection.vendor}: {job.fetched} orders ({lines} lines) synced in {seconds:.2f} s "
+            f"({job.fetched / seconds:,.0f} orders/s); the sync's CPU {cpu:.2f} s"
+            f"{' (in the worker, not counted here)' if args.worker else ''}; {requests} requests to the platform"
+        )
+        print(
+            f"job {job.status}: created {job.created}, updated {job.updated}, unchanged {job.unchanged}, "
+            f"failed {job.failed}; orders {orders}, reservations "
+            f"{StockReservation.objects.filter(account=account).count()}, movements "
+            f"{StockMovement.objects.filter(account=account).count()}, webhook events "
+            f"{WebhookEvent.objects.filter(account=account).count()}"
+        )
+        if job.errors:
+            print("first errors:", job.errors[:3])
+    finally:
+        if not args.keep:
+            drop_account(account)
+
+
+if __name__ == "__main__":
+    main()
