@@ -37,6 +37,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from throwaway import drop_account  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from catalog import services as catalog_services  # noqa: E402
@@ -46,7 +47,6 @@ from marketplace import services  # noqa: E402
 from marketplace.models import SyncJob  # noqa: E402
 from omnisales.testing.shopee_server import FakeShopee  # noqa: E402
 from orders.models import Order, OrderItem  # noqa: E402
-from throwaway import drop_account  # noqa: E402
 from webhooks.models import WebhookEvent  # noqa: E402
 
 SKUS = 300
@@ -70,15 +70,15 @@ def run_in_worker(job_id: str) -> None:
     from omnisales.testing.celery_worker import WorkerProcess, database_url, producing_to
 
     broker = os.environ["CELERY_TEST_BROKER_URL"]
-    with WorkerProcess(broker_url=broker, database=database_url(), queues=("marketplace",)) as worker:
-        with producing_to(broker, worker.key_prefix):
-            from marketplace.tasks import sync_job_run_task
+    from marketplace.tasks import sync_job_run_task
 
-            started = time.perf_counter()
-            sync_job_run_task.apply_async(args=[job_id])
-            while SyncJob.objects.filter(pk=job_id, finished_at__isnull=True).exists():
-                time.sleep(0.05)
-            return time.perf_counter() - started
+    worker = WorkerProcess(broker_url=broker, database=database_url(), queues=("marketplace",))
+    with worker, producing_to(broker, worker.key_prefix):
+        started = time.perf_counter()
+        sync_job_run_task.apply_async(args=[job_id])
+        while SyncJob.objects.filter(pk=job_id, finished_at__isnull=True).exists():
+            time.sleep(0.05)
+        return time.perf_counter() - started
 
 
 def serve_platform(orders: int, lines: int, skus: list[str], start, end, pipe) -> None:

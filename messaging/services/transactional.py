@@ -10,7 +10,6 @@ from ._common import account_context, customer_context
 from .messages import message_record_created
 from .templates import transactional_templates_seed
 
-
 MARKETPLACE_CHANNELS = frozenset({Channel.SHOPEE, Channel.LAZADA, Channel.FACEBOOK})
 
 
