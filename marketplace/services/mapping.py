@@ -10,6 +10,7 @@ are matched to variants by SKU; a line whose SKU matches nothing is kept in the 
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -36,33 +37,45 @@ def _email(raw: str) -> str | None:
         return None
 
 
-def _phone(raw: str, country_code: str = "") -> str | None:
+def _phone(raw: str, region: str = "") -> str | None:
+    """E.164 of a buyer's phone: international as it is; national (Lazada, Shopee) read in the shop's or
+    address's country (`region`, ISO 3166), the country code without its "+" accepted too."""
     if not raw or "*" in raw:
         return None
     text = raw.strip()
     if not text.startswith("+"):
-        digits = "".join(char for char in text if char.isdigit())
-        if country_code and digits:
-            # Marketplaces in South-East Asia send national numbers or the country code without "+".
-            text = "+" + digits if digits.startswith(country_code) else f"+{country_code}{digits.lstrip('0')}"
-        else:
+        if not region:
             return None
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number):
+            digits = "".join(char for char in text if char.isdigit())  # "6591234567": the code without "+"
+            try:
+                number = phonenumbers.parse("+" + digits, None)
+            except phonenumbers.NumberParseException:
+                return None
+        text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     try:
         return normalize_phone(text)
     except InvalidValue:
         return None
 
 
-COUNTRY_CALLING_CODES = {
-    "SG": "65",
-    "MY": "60",
-    "TH": "66",
-    "VN": "84",
-    "PH": "63",
-    "ID": "62",
-    "TW": "886",
-    "BR": "55",
-}
+# The marketplaces' countries, by the ISO code or the name their addresses use (a national phone number is
+# read in its country).
+_COUNTRIES = (
+    ("SG", "Singapore"),
+    ("MY", "Malaysia"),
+    ("TH", "Thailand"),
+    ("VN", "Vietnam"),
+    ("PH", "Philippines"),
+    ("ID", "Indonesia"),
+    ("TW", "Taiwan"),
+    ("BR", "Brazil"),
+)
+REGIONS = {**{code: code for code, _ in _COUNTRIES}, **{name.upper(): code for code, name in _COUNTRIES}}
 
 
 class Matcher:
@@ -72,6 +85,7 @@ class Matcher:
         self.connection = connection
         self.account = connection.account
         self.variants: dict[str, ProductVariant | None] = {}
+        self.country = str(connection.details.get("country") or "")  # what the platform said of the shop
 
     # ---- variants ---------------------------------------------------------------------------------
     def load_variants(self, skus: set[str]) -> None:
@@ -89,13 +103,13 @@ class Matcher:
         platform = self.connection.platform
         keys = {}
         for order in orders:
-            country = (order.shipping_address or {}).get("country", "").upper()
+            country = ((order.shipping_address or {}).get("country") or self.country).upper()
             keys[order.external_id] = (
                 order.buyer_id or "",
                 _email(order.buyer_email),
                 _phone(
                     order.buyer_phone or (order.shipping_address or {}).get("phone", ""),
-                    COUNTRY_CALLING_CODES.get(country, ""),
+                    REGIONS.get(country, ""),
                 ),
             )
         buyer_ids = {key[0] for key in keys.values() if key[0]}
