@@ -111,7 +111,7 @@ class SyncJobAdmin(ReadOnlyModelAdmin):
         if not job.errors:
             return "—"
         return format_html_join(
-            "\n", "<div><code>{}</code> {}: {}</div>", ((e["externalId"], e["code"], e["message"]) for e in job.errors)
+            "\n", "<div><code>{}</code> {}: {}</div>", ((e["external_id"], e["code"], e["message"]) for e in job.errors)
         )
 
     @admin.action(description="Retry (queue the job again from where it stopped)")

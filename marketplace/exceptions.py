@@ -48,3 +48,9 @@ class MarketplaceUnavailable(ServiceUnavailableError):
 class StockPushNotSupported(ApplicationError):
     status_code = 422
     code = "STOCK_PUSH_NOT_SUPPORTED"
+
+
+class ShopMismatch(ConflictError):
+    """The platform authorized another shop than the connection's."""
+
+    code = "SHOP_MISMATCH"

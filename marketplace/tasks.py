@@ -1,6 +1,9 @@
 """Background work of the marketplace: thin tasks that take ids and call a service, on the `marketplace`
 queue (CELERY_TASK_ROUTES). Sync jobs are resumable and idempotent, so acks_late is safe: a worker that
-dies mid-job has its task delivered again, and the job goes on from its last committed page."""
+dies mid-job has its task delivered again, and the job goes on from its last committed page. A redelivery
+that comes while the job still looks alive (its heartbeat younger than MARKETPLACE_STALE_JOB_SECONDS) finds
+nothing to claim; the stalled-job sweep enqueues it once it has been quiet that long. Each claim is fenced by
+the job's attempt number, so a worker wrongly taken for dead stops at its next write."""
 
 import logging
 

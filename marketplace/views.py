@@ -68,6 +68,12 @@ ERRORS = ErrorCatalog(
     ),
     error_example("STOCK_PUSH_NOT_SUPPORTED", "Facebook has no stock updates", {"platform": "facebook"}),
     error_example("PLATFORM_NOT_FOUND", "Platform not found", "No platform exists with ID: tiktok"),
+    error_example(
+        "SHOP_MISMATCH",
+        "The seller authorized another shop than this connection's: authorize it from that shop, or create a "
+        "connection for the other one",
+        {"shopId": "779210334", "authorizedShopId": "779210999"},
+    ),
 )
 
 
@@ -211,6 +217,7 @@ class CallbackView(BaseAPIView):
             200: ConnectionSerializer,
             400: ERRORS.response("INVALID_AUTHORIZATION_STATE"),
             404: ERRORS.response("PLATFORM_NOT_FOUND"),
+            409: ERRORS.response("SHOP_MISMATCH", "CONNECTION_EXISTS"),
             422: ERRORS.response("MARKETPLACE_AUTH_FAILED"),
             502: ERRORS.response("MARKETPLACE_ERROR"),
         },

@@ -379,3 +379,28 @@ def test_a_batch_with_nothing_tracked_runs_no_statement(account, make_product):
         reserved = services.stock_reserve_many(account=account, references=[("ord_1", [(untracked, 2)]), ("ord_2", [])])
     assert reserved == {"ord_1": [], "ord_2": []}
     assert [q["sql"].split()[0] for q in statements] == ["SAVEPOINT", "RELEASE"]
+
+
+def test_sold_references_end_where_reserving_then_fulfilling_them_would(account, warehouses, scenario, assert_ledger):
+    """`sold` (imported orders already shipped): the levels, and the fulfilled reservations, are those of
+    stock_reserve then stock_fulfil of each sold reference; the ledger has one sale per allocation."""
+    sold = {"ord_1", "ord_5"}  # no backorders: fulfil would refuse those
+    with pytest.raises(_Undone), transaction.atomic():
+        for reference_id, lines in scenario:
+            services.stock_reserve(account=account, reference_id=reference_id, lines=lines, new_reference=True)
+            if reference_id in sold:
+                services.stock_fulfil(account=account, reference_id=reference_id)
+        expected_levels = state(account)["levels"]
+        expected_reservations = state(account)["reservations"]
+        raise _Undone
+
+    services.stock_reserve_many(account=account, references=scenario, sold=sold)
+
+    after = state(account)
+    assert after["levels"] == expected_levels
+    assert after["reservations"] == expected_reservations
+    sales = StockMovement.objects.filter(account=account, type=MovementType.SALE)
+    assert {movement.reference_id for movement in sales} == sold
+    assert all(movement.reserved_change == 0 and movement.on_hand_change < 0 for movement in sales)
+    assert not StockMovement.objects.filter(account=account, type=MovementType.RESERVATION, reference_id__in=sold)
+    assert_ledger(account)

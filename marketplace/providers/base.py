@@ -280,7 +280,7 @@ class MarketplaceClient:
                     raise
                 delay = min(self.max_backoff, self.backoff * 2**attempt)
                 retry_after = getattr(exc, "retry_after", None)
-                self.sleep(max(delay, retry_after or 0))
+                self.sleep(min(self.max_backoff, max(delay, retry_after or 0)))  # a platform's Retry-After, capped
                 attempt += 1
 
     def http(self, method: str, url: str, **kwargs):

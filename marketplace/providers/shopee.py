@@ -280,7 +280,7 @@ class ShopeeClient(MarketplaceClient):
     def check(self) -> dict[str, Any]:
         data = self._shop_call("GET", SHOP_INFO)
         info = {key: value for key, value in data.items() if key not in ("error", "message", "request_id", "warning")}
-        return {"shop_id": self._shop_id(), **info}
+        return {"shop_id": self._shop_id(), "name": info.get("shop_name", ""), **info}
 
     # ---- orders -------------------------------------------------------------------------------------
     def order_pages(

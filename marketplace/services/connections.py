@@ -30,6 +30,7 @@ from ..exceptions import (
     MarketplaceAuthFailed,
     MarketplaceRejected,
     MarketplaceUnavailable,
+    ShopMismatch,
 )
 from ..models import ConnectionStatus, MarketplaceConnection, Platform
 from ..platforms import PLATFORMS, client_for
@@ -203,6 +204,10 @@ def connection_create(
     _check_platform_fields(platform, shop_id)
     if refresh_token and not access_token:
         raise ValidationFailed("Validation failed", details={"accessToken": ["Send the access token too."]})
+    if access_token and platform == Platform.SHOPEE and not shop_id:
+        raise ValidationFailed(
+            "Validation failed", details={"shopId": ["Shopee tokens belong to a shop: send its shop id with them."]}
+        )
     connection = MarketplaceConnection(
         account=account,
         platform=platform,
@@ -281,11 +286,11 @@ def connection_authorize_start(*, connection: MarketplaceConnection) -> dict[str
     connection = MarketplaceConnection.objects.select_for_update().get(pk=connection.pk)
     connection.authorization_state_hash, connection.authorization_started_at = _state_hash(state), timezone.now()
     connection.save(update_fields=["authorization_state_hash", "authorization_started_at", "updated_at"])
-    redirect_uri = f"{callback_url(connection.platform)}?{urlencode({'state': state})}"
-    url = client(connection).authorization_url(redirect_uri=redirect_uri, state=state)
+    # The client puts the state where its platform keeps it (in the redirect for Shopee and Lazada).
+    url = client(connection).authorization_url(redirect_uri=callback_url(connection.platform), state=state)
     return {
         "authorization_url": url,
-        "redirect_uri": redirect_uri,
+        "redirect_uri": f"{callback_url(connection.platform)}?{urlencode({'state': state})}",
         "expires_at": connection.authorization_started_at + AUTHORIZATION_TTL,
     }
 
@@ -314,14 +319,19 @@ def connection_authorize_finish(*, platform: str, state: str, code: str, params:
     if not spent:
         raise InvalidAuthorizationState("This authorization was already used", details={"platform": platform})
     platform_client = client(connection)
-    redirect_uri = f"{callback_url(platform)}?{urlencode({'state': state})}"
     try:
-        tokens = platform_client.exchange_code(code=code, params={**params, "redirect_uri": redirect_uri})
+        tokens = platform_client.exchange_code(code=code, params={**params, "redirect_uri": callback_url(platform)})
     except MarketplaceError as exc:
         raise platform_error(exc, connection) from exc
     with transaction.atomic():
         locked = MarketplaceConnection.objects.select_for_update().get(pk=connection.pk)
         shop_id = str(tokens.extra.get("shop_id") or tokens.extra.get("seller_id") or "")
+        if shop_id and locked.shop_id and shop_id != locked.shop_id:
+            raise ShopMismatch(
+                "The seller authorized another shop than this connection's: authorize it from that shop, or "
+                "create a connection for the other one",
+                details={"shopId": locked.shop_id, "authorizedShopId": shop_id},
+            )
         if shop_id and not locked.shop_id:
             locked.shop_id = shop_id
             _check_shop_free(locked)

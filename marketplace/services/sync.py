@@ -59,6 +59,10 @@ OUR_STATUSES = {
 ACTIVE_JOB = (SyncStatus.QUEUED, SyncStatus.RUNNING)
 
 
+class JobTakenOver(Exception):
+    """Another worker claimed the job (this one was thought dead): this one stops without writing."""
+
+
 class SyncPostponed(Exception):
     """The platform throttled or failed beyond the client's retries: run the job again later."""
 
@@ -206,8 +210,13 @@ def sync_job_run(
                 pending = []
                 if progress is not None:
                     progress(job)
+            else:
+                _heartbeat(job)
         if pending:  # a client whose last page still had a resume point
             import_batch(job=job, matcher=matcher, orders=pending, resume=job.resume)
+    except JobTakenOver:
+        log.warning("Sync job %s was taken over by another worker; this one stops", job.pk)
+        return None
     except AuthFailed as exc:
         return _finish(job, failed=f"{PLATFORMS[connection.platform].name} refused the connection: {exc}")
     except MarketplaceError as exc:
@@ -219,6 +228,13 @@ def sync_job_run(
             raise SyncPostponed(exc) from exc
         return _finish(job, failed=f"{PLATFORMS[connection.platform].name} answered: {exc}")
     return _finish(job)
+
+
+def _heartbeat(job: SyncJob) -> None:
+    """The job is alive (between writes, after each page read); stops this worker if another claimed it."""
+    now = timezone.now()
+    if not SyncJob.objects.filter(pk=job.pk, attempts=job.attempts, status=SyncStatus.RUNNING).update(heartbeat_at=now):
+        raise JobTakenOver(job.pk)
 
 
 def sync_jobs_stalled() -> list[str]:
@@ -243,8 +259,11 @@ def sync_job_fail(*, job_id: str, error: str) -> None:
 
 def _finish(job: SyncJob, *, failed: str = "") -> SyncJob:
     now = timezone.now()
+    claimed = job.attempts
     with transaction.atomic():
         job = SyncJob.objects.select_for_update().select_related("connection", "account").get(pk=job.pk)
+        if job.attempts != claimed or job.status not in ACTIVE_JOB:
+            return job  # another worker took it over (or finished it): its outcome is the one that counts
         job.status = SyncStatus.FAILED if failed else (SyncStatus.PARTIAL if job.failed else SyncStatus.SUCCEEDED)
         job.error, job.finished_at, job.heartbeat_at = failed[:2000], now, now
         job.save(update_fields=["status", "error", "finished_at", "heartbeat_at", "updated_at"])
@@ -309,7 +328,7 @@ def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder],
 
     def fail(order: ExternalOrder, message: str, code: str = "INVALID_ORDER") -> None:
         counts["failed"] += 1
-        errors.append({"externalId": order.external_id, "code": code, "message": message[:500]})
+        errors.append({"external_id": order.external_id, "code": code, "message": message[:500]})
 
     seen, unique = set(), []
     for order in orders:
@@ -325,6 +344,13 @@ def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder],
 
     with transaction.atomic():
         MarketplaceConnection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").get()
+        # Fenced by the attempt this worker claimed: a worker taken for dead writes nothing more.
+        if (
+            not SyncJob.objects.select_for_update()
+            .filter(pk=job.pk, attempts=job.attempts, status=SyncStatus.RUNNING)
+            .exists()
+        ):
+            raise JobTakenOver(job.pk)
         links = {
             link.external_id: link
             for link in MarketplaceOrder.objects.filter(

@@ -156,7 +156,7 @@ def test_a_bad_order_fails_alone_and_the_job_is_partial(account, catalog, shopee
     job = _sync(account, connection)
 
     assert (job.status, job.fetched, job.created, job.failed) == (SyncStatus.PARTIAL, 2, 1, 1)
-    assert [(error["externalId"], error["code"]) for error in job.errors] == [(bad, "INVALID_ORDER")]
+    assert [(error["external_id"], error["code"]) for error in job.errors] == [(bad, "INVALID_ORDER")]
     assert list(Order.objects.filter(account=account).values_list("external_id", flat=True)) == [good]
 
 

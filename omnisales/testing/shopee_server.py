@@ -29,6 +29,7 @@ POST /__fake__/fail-next {"kind": "rate_limit"|"server_error"|"token_expired", "
 POST /__fake__/orders {"orders": [add_order keywords, datetimes as ISO strings]} (or one order),
 POST /__fake__/orders/<order_sn> {"status", "updated_at"}, POST /__fake__/authorize {"redirect_uri"},
 POST /__fake__/tokens {"expires_in"}, POST /__fake__/expire-tokens, GET /__fake__/stock.
+`delay_seconds` (default 0) makes every API call wait that long before it is answered (a slow platform).
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ class FakeShopee(ServesHTTP):
         self.shop_id = str(shop_id or 100_000_000 + secrets.randbelow(900_000_000))
         self.clock, self.page_size = clock, page_size
         self.shop_name, self.region = shop_name, region
+        self.delay_seconds = 0.0  # a test may slow every API call (not the control endpoints) by this much
         self.lock = threading.RLock()
         self.reset()
         self._serve(_Handler)
@@ -471,6 +473,8 @@ class FakeShopee(ServesHTTP):
         path = parts.path
         if path.startswith("/__fake__/"):
             return self._control(method, path, body)
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         entry = {"method": method, "path": path, "query": query, "body": None, "error": ""}
         with self.lock:

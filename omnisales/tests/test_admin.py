@@ -200,7 +200,7 @@ def every_model_has_rows(settings, staff_client):
         start_date=now - datetime.timedelta(days=1),
         end_date=now,
         failed=1,
-        errors=[{"externalId": "2401155XKQ9PT2", "code": "INVALID_ORDER", "message": "quantity 0"}],
+        errors=[{"external_id": "2401155XKQ9PT2", "code": "INVALID_ORDER", "message": "quantity 0"}],
     )
     order = Order.objects.filter(account=account).first()
     MarketplaceOrder.objects.create(
