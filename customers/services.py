@@ -15,10 +15,8 @@ from django.db.models import (
     BooleanField,
     Case,
     DateTimeField,
-    DecimalField,
     ExpressionWrapper,
     F,
-    PositiveIntegerField,
     Q,
     Value,
     When,
@@ -251,20 +249,38 @@ def customer_record_orders(*, account, orders: dict[str, tuple[int, Decimal, dat
             "This customer was deleted and cannot place orders", details={"id": (anonymized or ids)[0]}
         )
 
-    def per_customer(index: int, output_field):
-        return Case(
-            *(When(pk=pk, then=Value(orders[pk][index])) for pk in ids),
-            output_field=output_field,
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        _record_orders_at_once(ids, orders, now)
+        return
+    for pk in ids:  # elsewhere (SQLite in development): one UPDATE per customer
+        count, amount, first_at, last_at = orders[pk]
+        Customer.objects.filter(pk=pk).update(
+            total_orders=F("total_orders") + count,
+            total_spent=F("total_spent") + amount,
+            last_order_date=Case(When(last_order_date__gte=last_at, then=F("last_order_date")), default=Value(last_at)),
+            first_order_date=Case(
+                When(first_order_date__lte=first_at, then=F("first_order_date")), default=Value(first_at)
+            ),
+            updated_at=now,
         )
 
-    last_at, first_at = per_customer(3, DateTimeField()), per_customer(2, DateTimeField())
-    Customer.objects.filter(pk__in=ids).update(
-        total_orders=F("total_orders") + per_customer(0, PositiveIntegerField()),
-        total_spent=F("total_spent") + per_customer(1, DecimalField(max_digits=14, decimal_places=2)),
-        last_order_date=Case(When(last_order_date__gte=last_at, then=F("last_order_date")), default=last_at),
-        first_order_date=Case(When(first_order_date__lte=first_at, then=F("first_order_date")), default=first_at),
-        updated_at=timezone.now(),
-    )
+
+def _record_orders_at_once(ids: list[str], orders: dict, now: datetime.datetime) -> None:
+    """One `UPDATE … FROM (VALUES …)` for every customer of a batch (PostgreSQL; LEAST and GREATEST skip the
+    NULL dates of a first order)."""
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    rows = ", ".join(["(%s, %s::integer, %s::numeric, %s::timestamptz, %s::timestamptz)"] * len(ids))
+    params = [value for pk in ids for value in (pk, *orders[pk])]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET total_orders = c.total_orders + v.orders, "  # noqa: S608 - quoted names
+            "total_spent = c.total_spent + v.amount, "
+            "first_order_date = LEAST(c.first_order_date, v.first_at), "
+            "last_order_date = GREATEST(c.last_order_date, v.last_at), updated_at = %s "
+            f"FROM (VALUES {rows}) AS v(id, orders, amount, first_at, last_at) WHERE c.id = v.id",
+            [now, *params],
+        )
 
 
 @atomic_service

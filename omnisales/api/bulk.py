@@ -15,9 +15,11 @@ from any query. Elsewhere than on PostgreSQL they are `bulk_create()` itself. Th
 Django's cursor wrapper, so they are not in `connection.queries` or `CaptureQueriesContext`.
 """
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.db import connections, models, router, transaction
+from django.utils import timezone
 
 from .ids import PrefixedIdField
 
@@ -58,10 +60,21 @@ def _timestamped(field: models.Field) -> bool:
 def _rows(fields: Sequence[models.Field], objs: Iterable[models.Model], connection) -> Iterable[list]:
     postgresql = connection.vendor == "postgresql"
     plan = [(field, field.attname, postgresql and _as_is(field), _timestamped(field)) for field in fields]
+    # What pre_save(add=True) gives an auto_now(_add) field, worked out once for the batch.
+    now = timezone.now()
+    stamps = {
+        field.attname: now if isinstance(field, models.DateTimeField) else datetime.date.today()
+        for field in fields
+        if _timestamped(field)
+    }
     for obj in objs:
         row = []
         for field, attname, as_is, timestamped in plan:
-            value = field.pre_save(obj, add=True) if timestamped else getattr(obj, attname)
+            if timestamped:
+                value = stamps[attname]
+                setattr(obj, attname, value)
+            else:
+                value = getattr(obj, attname)
             row.append(value if as_is or value is None else field.get_db_prep_save(value, connection))
         yield row
 

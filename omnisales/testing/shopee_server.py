@@ -361,6 +361,7 @@ class FakeShopee(ServesHTTP):
                 for sku in skus
             }
             for _ in range(n):
+                buyer = rng.randint(1, max(1, n * 3 // 10))  # about three orders per buyer: returning customers
                 updated = rng.randint(low, high)
                 created = updated - rng.randint(0, 3 * 86400)
                 cod = rng.random() < 0.1
@@ -369,9 +370,9 @@ class FakeShopee(ServesHTTP):
                     status=rng.choice(_RANDOM_STATUSES),
                     created=created,
                     updated=updated,
-                    buyer_id=str(rng.randint(10_000_000, 99_999_999)),
-                    buyer_name=f"buyer{rng.randint(1, 5000)}",
-                    buyer_phone="",
+                    buyer_id=str(10_000_000 + buyer),
+                    buyer_name=f"buyer{buyer}",
+                    buyer_phone=f"659{buyer:07d}",  # a Singapore mobile, the buyer's own
                     lines=[{**templates[sku], "quantity": rng.randint(1, 3)} for sku in rng.sample(skus, per_order)],
                     shipping_fee=rng.choice(("0", "1.99", "3.5")),
                     discount="0",
@@ -403,7 +404,8 @@ class FakeShopee(ServesHTTP):
             "state": "Singapore",
             "postalCode": "018956",
             "country": self.region,
-            "phone": order["buyer_phone"] or "6591234567",
+            # Shopee shows sellers a masked phone unless the buyer's own is given.
+            "phone": order["buyer_phone"] or "******" + (order["buyer_user_id"] or "00")[-2:],
         }
         return {
             "name": address.get("name", ""),
