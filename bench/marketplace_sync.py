@@ -4,7 +4,9 @@ Generates N orders (default 10,000, 3 lines each: 30,000 lines) on the local Sho
 (omnisales/testing/shopee_server.py: signed requests checked as Shopee checks them, 100 orders per list page,
 50 per detail call), for a fresh account whose catalogue has the orders' SKUs in stock, then runs one sync
 job of the whole range the way a worker does (`sync_job_run`, the body of the Celery task; `--worker` runs
-it on a real Celery worker instead) and reports the wall time, orders per second, and the rows it wrote.
+it on a real Celery worker instead) and reports the wall time, orders per second, and the rows it wrote. The
+platform runs in a process of its own. As the in-run baseline it then reads the same orders again through
+the client without writing them: the share of the platform and of the HTTP client.
 The status mix is the server's: 40% ready to ship, 10% processed, 20% shipped, 20% completed, 10% unpaid.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/omni_bench .venv/bin/python bench/marketplace_sync.py
@@ -81,6 +83,17 @@ def run_in_worker(job_id: str) -> None:
         return time.perf_counter() - started
 
 
+def read_only(connection_row, start, end) -> float:
+    """Seconds to read every order of the range through the client (list pages and details), writing nothing:
+    the platform's and the client's share of a sync, measured in the same run."""
+    client = services.client(connection_row)
+    started = time.perf_counter()
+    for page in client.order_pages(start=start, end=end):
+        for index in range(0, len(page.refs), client.detail_batch):
+            client.orders(page.refs[index : index + client.detail_batch])
+    return time.perf_counter() - started
+
+
 def serve_platform(orders: int, lines: int, skus: list[str], start, end, pipe) -> None:
     """The local Shopee server in a process of its own, as the platform is another machine: its CPU is not
     the sync's. Sends the credentials and tokens back, then serves until told to stop."""
@@ -141,6 +154,7 @@ def main() -> None:
             services.sync_job_run(job_id=job.pk)
             seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        read = read_only(connection_row, start - datetime.timedelta(days=1), now)
         ours.send("done")
         requests = ours.recv()
         platform.join(timeout=10)
@@ -151,6 +165,10 @@ def main() -> None:
             f"{connection.vendor}: {job.fetched} orders ({lines} lines) synced in {seconds:.2f} s "
             f"({job.fetched / seconds:,.0f} orders/s); the sync's CPU {cpu:.2f} s"
             f"{' (in the worker, not counted here)' if args.worker else ''}; {requests} requests to the platform"
+        )
+        print(
+            f"baseline, the same run: reading the same orders from the platform without writing them took "
+            f"{read:.2f} s; the sync took {seconds / read:.1f}× that"
         )
         print(
             f"job {job.status}: created {job.created}, updated {job.updated}, unchanged {job.unchanged}, "

@@ -31,7 +31,13 @@ class PlatformInfo:
 
     @property
     def api_base_url(self) -> str:
-        return getattr(settings, self.base_setting)
+        return getattr(settings, self.base_setting) or self.default_base_url
+
+    @property
+    def default_base_url(self) -> str:
+        from .providers.lazada import API_GATEWAYS
+
+        return API_GATEWAYS["sg"] if self.code == Platform.LAZADA else ""
 
 
 PLATFORMS = {
@@ -64,11 +70,19 @@ BY_ID = {info.id: info for info in PLATFORMS.values()}
 
 
 def client_for(
-    platform: str, *, api_key: str, api_secret: str, shop_id: str = "", tokens: TokenStore | None = None, **options
+    platform: str,
+    *,
+    api_key: str,
+    api_secret: str,
+    shop_id: str = "",
+    tokens: TokenStore | None = None,
+    country: str = "",
+    **options,
 ) -> MarketplaceClient:
-    """The platform's client with its hosts from the settings; `options` go to the client (page sizes, a clock)."""
+    """The platform's client with its hosts from the settings (Lazada's gateway: the shop's `country`'s unless
+    LAZADA_API_BASE says otherwise); `options` go to the client (page sizes, a clock)."""
     from .providers.facebook import FacebookClient
-    from .providers.lazada import LazadaClient
+    from .providers.lazada import API_GATEWAYS, LazadaClient
     from .providers.shopee import ShopeeClient
 
     credentials = Credentials(api_key=api_key, api_secret=api_secret, shop_id=shop_id)
@@ -81,7 +95,7 @@ def client_for(
         return LazadaClient(
             credentials=credentials,
             tokens=tokens,
-            base_url=settings.LAZADA_API_BASE,
+            base_url=settings.LAZADA_API_BASE or API_GATEWAYS.get(country.lower(), API_GATEWAYS["sg"]),
             auth_base_url=settings.LAZADA_AUTH_BASE,
             **options,
         )

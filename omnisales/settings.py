@@ -521,7 +521,9 @@ MESSAGING_BATCH_RETRY_DELAYS_SECONDS = env.list(
 # --- Marketplaces (docs/marketplace.md) -------------------------------------------------------
 # Each platform's API host; tests and staging point them at local servers.
 SHOPEE_API_BASE = env.str("SHOPEE_API_BASE", default="https://partner.shopeemobile.com")
-LAZADA_API_BASE = env.str("LAZADA_API_BASE", default="https://api.lazada.sg/rest")
+# Empty: each shop's own country gateway (api.lazada.sg, .com.my, .co.th, .vn, .com.ph, .co.id), as Lazada
+# said at its authorization; set, every Lazada call goes there (tests, staging).
+LAZADA_API_BASE = env.str("LAZADA_API_BASE", default="")
 LAZADA_AUTH_BASE = env.str("LAZADA_AUTH_BASE", default="https://auth.lazada.com/rest")
 FACEBOOK_GRAPH_API_BASE = env.str("FACEBOOK_GRAPH_API_BASE", default="https://graph.facebook.com")
 FACEBOOK_GRAPH_API_VERSION = env.str("FACEBOOK_GRAPH_API_VERSION", default="v25.0")

@@ -125,6 +125,7 @@ def client(connection: MarketplaceConnection, **options) -> MarketplaceClient:
         api_secret=connection.api_secret,
         shop_id=connection.shop_id,
         tokens=ConnectionTokenStore(connection),
+        country=str(connection.details.get("country") or ""),
         **options,
     )
 
