@@ -12,6 +12,7 @@ The status mix is the server's: 40% ready to ship, 10% processed, 20% shipped, 2
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/omni_bench .venv/bin/python bench/marketplace_sync.py
     ... --orders 2000            # a smaller run
     ... --worker                 # through a Celery worker (needs CELERY_TEST_BROKER_URL, e.g. redis://127.0.0.1:6379/2)
+    ... --phases                 # also where the time goes: wall and CPU of each step of the sync
 
 The account is deleted at the end (--keep to leave it).
 """
@@ -83,6 +84,41 @@ def run_in_worker(job_id: str) -> None:
         return time.perf_counter() - started
 
 
+PHASES = {  # module, function: what it does in a sync
+    ("marketplace.services.sync", "import_batch"): "writing a batch (all of it)",
+    ("marketplace.services.sync", "order_import_many"): "  the orders (below: its parts)",
+    ("orders.services.imports", "stock_reserve_many"): "    stock reserved or sold",
+    ("orders.services.imports", "copy_insert"): "    orders, lines, payments, timeline (COPY)",
+    ("orders.services.imports", "event_emit_many"): "    order.created events",
+    ("orders.services.imports", "customer_record_orders"): "    customers' totals",
+    ("orders.services.imports", "product_mark_ordered_counts"): "    products' order counts",
+    ("marketplace.services.mapping", "Matcher.customers"): "  matching and creating customers",
+    ("marketplace.providers.shopee", "ShopeeClient.orders"): "reading order details (both passes)",
+}
+
+
+def time_phases() -> dict:
+    """Wraps the functions of PHASES to add up their wall and CPU time."""
+    import importlib
+
+    totals = {label: [0.0, 0.0] for label in PHASES.values()}
+    for (module_name, name), label in PHASES.items():
+        module = importlib.import_module(module_name)
+        owner, attribute = (getattr(module, name.split(".")[0]), name.split(".")[1]) if "." in name else (module, name)
+        original = getattr(owner, attribute)
+
+        def timed(*args, _original=original, _label=label, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                totals[_label][0] += time.perf_counter() - wall
+                totals[_label][1] += time.process_time() - cpu
+
+        setattr(owner, attribute, timed)
+    return totals
+
+
 def read_only(connection_row, start, end) -> float:
     """Seconds to read every order of the range through the client (list pages and details), writing nothing:
     the platform's and the client's share of a sync, measured in the same run."""
@@ -118,7 +154,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=3)
     parser.add_argument("--worker", action="store_true", help="Run the job on a real Celery worker.")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--phases", action="store_true", help="Also print where the sync's time goes.")
     args = parser.parse_args()
+    phases = time_phases() if args.phases else None
     call_command("migrate", verbosity=0)
     account = Account.objects.create(name=f"Marketplace benchmark {time.time():.0f}", product_limit=SKUS)
     now = datetime.datetime.now(datetime.UTC)
@@ -164,7 +202,8 @@ def main() -> None:
         print(
             f"{connection.vendor}: {job.fetched} orders ({lines} lines) synced in {seconds:.2f} s "
             f"({job.fetched / seconds:,.0f} orders/s); the sync's CPU {cpu:.2f} s"
-            f"{' (in the worker, not counted here)' if args.worker else ''}; {requests} requests to the platform"
+            f"{' (in the worker, not counted here)' if args.worker else ''}; "
+            f"{requests} requests to the platform (both passes)"
         )
         print(
             f"baseline, the same run: reading the same orders from the platform without writing them took "
@@ -179,6 +218,8 @@ def main() -> None:
         )
         if job.errors:
             print("first errors:", job.errors[:3])
+        for label, (wall, cpu) in (phases or {}).items():
+            print(f"  {label:46s} wall {wall:6.2f} s   CPU {cpu:6.2f} s")
     finally:
         if not args.keep:
             drop_account(account)
