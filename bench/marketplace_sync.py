@@ -69,17 +69,19 @@ def catalogue(account: Account) -> list[str]:
     return skus
 
 
-def run_in_worker(job_id: str) -> None:
+def run_in_worker(job_id: str, env: dict) -> float:
     from omnisales.testing.celery_worker import WorkerProcess, database_url, producing_to
 
     broker = os.environ["CELERY_TEST_BROKER_URL"]
     from marketplace.tasks import sync_job_run_task
 
-    worker = WorkerProcess(broker_url=broker, database=database_url(), queues=("marketplace",))
+    worker = WorkerProcess(broker_url=broker, database=database_url(), queues=("marketplace",), env=env)
     with worker, producing_to(broker, worker.key_prefix):
         started = time.perf_counter()
         sync_job_run_task.apply_async(args=[job_id])
         while SyncJob.objects.filter(pk=job_id, finished_at__isnull=True).exists():
+            if time.perf_counter() - started > 600:
+                raise SystemExit(f"The worker did not finish the job in 10 minutes; its log: {worker.log.name}")
             time.sleep(0.05)
         return time.perf_counter() - started
 
@@ -186,7 +188,7 @@ def main() -> None:
         )
         cpu = time.process_time()
         if args.worker:
-            seconds = run_in_worker(job.pk)
+            seconds = run_in_worker(job.pk, {"SHOPEE_API_BASE": shop["base_url"]})
         else:
             started = time.perf_counter()
             services.sync_job_run(job_id=job.pk)
