@@ -58,6 +58,7 @@ OUR_STATUSES = {
     OrderStatus.CANCELLED,
 }
 ACTIVE_JOB = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+AWAITING_ACKNOWLEDGEMENT = "CREATED"  # Facebook: paid, waiting for the seller to take it (acknowledge_order)
 
 
 class JobTakenOver(Exception):
@@ -207,14 +208,16 @@ def sync_job_run(
             # Written at the end of a page, so the resume point committed with them is exact; several pages
             # go in one transaction (its fixed statements shared by more orders).
             if len(pending) >= settings.MARKETPLACE_SYNC_WRITE_BATCH or page.resume is None:
-                import_batch(job=job, matcher=matcher, orders=pending, resume=page.resume)
+                waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=page.resume)
+                acknowledge(job=job, platform=platform, orders=waiting)
                 pending = []
                 if progress is not None:
                     progress(job)
             else:
                 _heartbeat(job)
         if pending:  # a client whose last page still had a resume point
-            import_batch(job=job, matcher=matcher, orders=pending, resume=job.resume)
+            waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=job.resume)
+            acknowledge(job=job, platform=platform, orders=waiting)
     except JobTakenOver:
         log.warning("Sync job %s was taken over by another worker; this one stops", job.pk)
         return None
@@ -328,10 +331,10 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any) -> None:
+def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any) -> list[tuple[str, str]]:
     """Writes one batch of a job's orders, its counts and its resume point (where the platform's list is
     after these orders) in one transaction. An order that cannot be written is counted failed with its
-    reason; the others are."""
+    reason; the others are. Returns the orders the platform waits to be acknowledged: [(platform id, ours)]."""
     connection = job.connection
     counts = {"fetched": len(orders), "created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     errors: list[dict[str, str]] = []
@@ -370,10 +373,11 @@ def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder],
         }
         new = [order for order in unique if order.external_id not in links]
         known = [order for order in unique if order.external_id in links]
+        order_ids = {external_id: link.order_id for external_id, link in links.items()}
         if new:
             matcher.load_variants({line.sku for order in new for line in order.lines})
             _remember_listings(matcher, new)
-            _create(job, matcher, new, counts, fail)
+            order_ids.update(_create(job, matcher, new, counts, fail))
         for order in known:
             _update(job, matcher, order, links[order.external_id], counts, fail)
 
@@ -389,9 +393,31 @@ def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder],
         setattr(job, name, getattr(job, name) + value)
     if orders:  # how far through the range the platform's list has come (lists go by update time)
         job.reached = max(getattr(job, "reached", None) or job.start_date, max(order.updated_at for order in orders))
+    return [
+        (order.external_id, order_ids[order.external_id])
+        for order in unique
+        if order.platform_status == AWAITING_ACKNOWLEDGEMENT and order.external_id in order_ids
+    ]
 
 
-def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts: dict, fail) -> None:
+def acknowledge(*, job: SyncJob, platform, orders: list[tuple[str, str]]) -> None:
+    """Tells a platform that wants it (Facebook: orders stay CREATED until acknowledged) that these orders are
+    in: [(platform order id, our order id)], after they were committed. The idempotency key is our order id,
+    so a repeat after a crash is the same acknowledgement; a refusal is noted in the job's errors."""
+    if not orders or not hasattr(platform, "acknowledge"):
+        return
+    failures = []
+    for external_id, order_id in orders:
+        try:
+            platform.acknowledge(external_id, merchant_order_reference=order_id, idempotency_key=f"ack-{order_id}")
+        except MarketplaceError as exc:
+            failures.append({"external_id": external_id, "code": "ACKNOWLEDGE_FAILED", "message": str(exc)[:500]})
+    if failures:
+        job.errors = [*(job.errors or []), *failures][:MAX_SYNC_ERRORS]
+        SyncJob.objects.filter(pk=job.pk).update(errors=job.errors, updated_at=timezone.now())
+
+
+def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts: dict, fail) -> dict[str, str]:
     connection = job.connection
     customers = matcher.customers(orders)
     imports = [matcher.import_order(order, customers[order.external_id]) for order in orders]
@@ -430,6 +456,7 @@ def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts:
     for order, imported in written:
         if imported.error:
             fail(order, f"Created, but left {imported.order.status}: {imported.error}", code="STATUS_NOT_FOLLOWED")
+    return {order.external_id: imported.order.pk for order, imported in written}
 
 
 def _update(job: SyncJob, matcher: Matcher, order: ExternalOrder, link: MarketplaceOrder, counts: dict, fail) -> None:

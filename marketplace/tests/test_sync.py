@@ -84,6 +84,9 @@ def test_a_second_sync_of_the_same_window_creates_nothing_and_updates_what_chang
     assert (first.created, first.failed) == (7, 0), first.errors
 
     again = _sync(account, connection)
+    if code == "facebook":  # the orders we acknowledged moved to IN_PROGRESS there: recorded once
+        assert (again.created, again.updated) == (0, 7)
+        again = _sync(account, connection)
     assert (again.fetched, again.created, again.updated, again.unchanged) == (7, 0, 0, 7)
     assert Order.objects.filter(account=account).count() == 7
     assert MarketplaceOrder.objects.filter(connection=connection).count() == 7
@@ -305,3 +308,24 @@ def test_the_periodic_sync_queues_one_job_per_idle_connection(
         assert tasks.connections_sync_task() == 1
     job = SyncJob.objects.get(connection=idle)
     assert job.trigger == "schedule" and job.status == SyncStatus.SUCCEEDED  # in-process here: run at once
+
+
+def test_facebook_orders_are_acknowledged_once_they_are_in(account, catalog, meta_fake):
+    connection = connect(account, "facebook", meta_fake)
+    external = meta_fake.add_order(status="CREATED", lines=[_line()], created_at=WEEK_AGO)
+
+    job = _sync(account, connection)
+
+    assert (job.created, job.errors) == (1, [])
+    order = Order.objects.get(account=account, external_id=external)
+    placed = meta_fake.order(external)
+    assert placed["order_status"]["state"] == "IN_PROGRESS"  # acknowledged, our order id as the reference
+    assert placed.get("merchant_order_id") == order.pk
+    acknowledgements = [r for r in meta_fake.requests if r["path"].endswith("/acknowledge_order")]
+    assert len(acknowledgements) == 1
+
+    again = _sync(account, connection)  # now IN_PROGRESS there: recorded, not acknowledged twice
+    assert (again.updated, again.created) == (1, 0)
+    assert len([r for r in meta_fake.requests if r["path"].endswith("/acknowledge_order")]) == 1
+    order.refresh_from_db()
+    assert order.marketplace["platform_status"] == "IN_PROGRESS"
