@@ -47,6 +47,7 @@ LOCAL_APPS = [
     "messaging",
     "returns",
     "marketplace",
+    "loyalty",
 ]
 
 INSTALLED_APPS = [
@@ -323,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "ReturnReasonEnum": "returns.models.ReturnReason",
         "RefundReasonEnum": "billing.models.RefundReason",
         "AdjustmentReasonEnum": "inventory.models.AdjustmentReason",
+        "DiscountTypeEnum": "loyalty.models.DiscountType",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
@@ -555,4 +557,13 @@ CELERY_BEAT_SCHEDULE["marketplace-resume-stalled-syncs"] = {
     "task": "marketplace.tasks.sync_jobs_resume_stalled_task",
     "schedule": 120.0,
     "options": {"expires": 110},
+}
+
+# --- Loyalty (docs/loyalty.md) ---------------------------------------------------------------------
+# Points whose lots are due expire once a day, LOYALTY_EXPIRE_BATCH_SIZE members per transaction.
+LOYALTY_EXPIRE_BATCH_SIZE = env.int("LOYALTY_EXPIRE_BATCH_SIZE", default=500)
+CELERY_BEAT_SCHEDULE["loyalty-expire-points"] = {
+    "task": "loyalty.tasks.points_expire_task",
+    "schedule": crontab(hour=2, minute=10),
+    "options": {"expires": 3600},
 }

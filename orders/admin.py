@@ -40,6 +40,8 @@ CSV_COLUMNS = (
     "subtotal",
     "tax",
     "shipping",
+    "discount",
+    "discountCode",
     "total",
     "amountPaid",
     "amountRefunded",
@@ -71,6 +73,8 @@ def order_csv_row(order: Order) -> list[str]:
         order.subtotal,
         order.tax,
         order.shipping_amount,
+        order.discount_amount,
+        order.discount_code,
         order.total,
         order.amount_paid,
         order.amount_refunded,
@@ -103,7 +107,15 @@ def _placed(order: Order) -> str:
 
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
-    fields = readonly_fields = ["product", "product_name", "sku", "quantity", "unit_price", "line_total"]
+    fields = readonly_fields = [
+        "product",
+        "product_name",
+        "sku",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "discount_amount",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
@@ -133,7 +145,7 @@ class OrderAdmin(ReadOnlyModelAdmin):
 
     list_display = ["number", "customer_name", "status", "total_amount", "channel", "placed", "account"]
     list_filter = ["status", "channel", "payment_status", "payment_method", "created_at", "account"]
-    search_fields = ["id", "customer__name", "customer__email"]
+    search_fields = ["id", "customer__name", "customer__email", "discount_code", "external_id"]
     list_select_related = ["customer", "account"]
     date_hierarchy = "created_at"
     fieldsets = (
@@ -147,6 +159,8 @@ class OrderAdmin(ReadOnlyModelAdmin):
                     "subtotal",
                     "tax",
                     "shipping_amount",
+                    "discount_amount",
+                    "discount_code",
                     "total",
                     "tax_rate",
                     "prices_include_tax",

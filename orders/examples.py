@@ -19,6 +19,7 @@ ITEM = {
     "quantity": 1,
     "price": 999.99,
     "lineTotal": 999.99,
+    "discount": 0.0,
 }
 VARIANT_ITEM = {
     "id": "item_2",
@@ -31,6 +32,7 @@ VARIANT_ITEM = {
     "quantity": 2,
     "price": 25.0,
     "lineTotal": 50.0,
+    "discount": 0.0,
 }
 ADDRESS = {
     "name": "John Doe",
@@ -50,6 +52,8 @@ ORDER = {
     "subtotal": 999.99,
     "tax": 79.99,
     "shipping": 20.00,
+    "discount": 0.0,
+    "discountCode": None,
     "total": 1099.98,
     "currency": "USD",
     "taxRate": 8.0,
@@ -89,8 +93,18 @@ MARKETPLACE_ORDER = {
         "unmatchedItems": [{"sku": "GIFT-WRAP", "name": "Gift wrapping", "quantity": 1, "price": "9.9"}],
     },
 }
+DISCOUNTED_ORDER = {
+    **ORDER,
+    "items": [{**ITEM, "discount": 100.0}],
+    "tax": 72.0,
+    "discount": 100.0,
+    "discountCode": "SUMMER10",
+    "total": 991.99,
+    "amountPaid": 991.99,
+}
 ORDERS = [
     OpenApiExample("Order", value=ORDER, response_only=True),
+    OpenApiExample("Order with a 10% discount code", value=DISCOUNTED_ORDER, response_only=True),
     OpenApiExample("Order synced from Shopee, one line unmatched", value=MARKETPLACE_ORDER, response_only=True),
 ]
 ITEMS = [
@@ -113,6 +127,15 @@ CREATE = [
             "shipping": 20.00,
             "shippingAddress": ADDRESS,
             "notes": "Leave at the back door.",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "With a discount code",
+        value={
+            "customerId": "cus_123",
+            "items": [{"productId": PRODUCT_ID, "quantity": 1}],
+            "discountCode": "SUMMER10",
         },
         request_only=True,
     ),

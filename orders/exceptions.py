@@ -62,3 +62,9 @@ __all__ = [
     "ShippingLocked",
     "ValidationFailed",
 ]
+
+
+class OrderNotDiscountable(ConflictError):
+    """A discount can be added to a pending or processing order only, and not below what was paid."""
+
+    code = "ORDER_NOT_DISCOUNTABLE"

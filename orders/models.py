@@ -80,6 +80,12 @@ class Order(TenantModel):
     subtotal = models.DecimalField(**MONEY)
     tax = models.DecimalField(**MONEY)
     shipping_amount = models.DecimalField(**MONEY, default=ZERO)
+    discount_amount = models.DecimalField(
+        **MONEY, default=ZERO, help_text="Every discount on the order: its lines' and a shipping discount."
+    )
+    discount_code = models.CharField(
+        max_length=64, blank=True, default="", help_text="The discount code applied, as the account spells it."
+    )
     total = models.DecimalField(**MONEY)
     tax_rate = models.DecimalField(max_digits=6, decimal_places=3, help_text="Percent, from the account.")
     prices_include_tax = models.BooleanField(default=False)
@@ -113,6 +119,7 @@ class Order(TenantModel):
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_not_negative"),
             models.CheckConstraint(condition=Q(tax__gte=0), name="order_tax_not_negative"),
             models.CheckConstraint(condition=Q(shipping_amount__gte=0), name="order_shipping_not_negative"),
+            models.CheckConstraint(condition=Q(discount_amount__gte=0), name="order_discount_not_negative"),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             # Only column-to-column comparisons: SQLite keeps decimals as floats, so sums would be inexact.
             models.CheckConstraint(
@@ -158,6 +165,9 @@ class OrderItem(TenantModel):
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(**MONEY)
     line_total = models.DecimalField(**MONEY)
+    discount_amount = models.DecimalField(
+        **MONEY, default=ZERO, help_text="The discounts allocated to this line (at most its total)."
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -166,6 +176,10 @@ class OrderItem(TenantModel):
                 condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="order_item_quantity_in_range"
             ),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_item_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0) & Q(discount_amount__lte=models.F("line_total")),
+                name="order_item_discount_within_total",
+            ),
         ]
 
     def __str__(self):
@@ -243,6 +257,7 @@ class EventKind(models.TextChoices):
     PAYMENT = "payment"
     REFUND = "refund"
     SHIPPING_UPDATED = "shipping_updated"
+    DISCOUNT = "discount"
 
 
 class OrderEvent(TenantModel):

@@ -1,11 +1,13 @@
 """Order arithmetic, in Decimal only. The one place totals, tax and payment status are worked out.
 
     line total = quantity × unit price                      (exact: prices have two decimals)
-    subtotal   = Σ line totals
-    taxable    = subtotal + (shipping if the account taxes shipping else 0)
+    subtotal   = Σ line totals                              (before discounts)
+    discount   = Σ line discounts + shipping discount       (each line's at most its total)
+    net        = subtotal - line discounts + shipping - shipping discount
+    taxable    = subtotal - line discounts + (shipping - shipping discount if the account taxes shipping)
 
-    prices exclude tax:  tax = round(taxable × rate / 100)            total = subtotal + shipping + tax
-    prices include tax:  tax = round(taxable × rate / (100 + rate))   total = subtotal + shipping
+    prices exclude tax:  tax = round(taxable × rate / 100)            total = net + tax
+    prices include tax:  tax = round(taxable × rate / (100 + rate))   total = net
 
 `rate` is the account's `tax_rate` in percent; `round` is to the cent, ROUND_HALF_UP, once per order
 on the taxable amount (never per line), so an order's tax never drifts by summing rounded pieces.
@@ -14,7 +16,7 @@ With tax-inclusive prices `tax` is the part of the total that is tax; the total 
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -31,6 +33,7 @@ class Totals:
     tax: Decimal
     shipping: Decimal
     total: Decimal
+    discount: Decimal = Decimal("0.00")
 
 
 def to_cents(amount: Decimal) -> Decimal:
@@ -54,19 +57,50 @@ def order_totals(
     tax_rate: Decimal,
     prices_include_tax: bool,
     tax_shipping: bool,
+    line_discounts: Iterable[Decimal] = (),
+    shipping_discount: Decimal = Decimal("0.00"),
 ) -> Totals:
-    """Raises AmountTooLarge when any figure would not fit the stored columns."""
+    """Raises AmountTooLarge when any figure would not fit the stored columns. Discounts come already
+    allocated (`allocate`), each at most what it reduces."""
     subtotal = _checked(sum(line_totals, Decimal("0.00")), "subtotal")
+    lines_discount = sum(line_discounts, Decimal("0.00"))
     shipping = to_cents(shipping)
-    taxable = subtotal + (shipping if tax_shipping else Decimal("0"))
+    shipping_discount = min(to_cents(shipping_discount), shipping)
+    goods = subtotal - lines_discount
+    taxable = goods + (shipping - shipping_discount if tax_shipping else Decimal("0"))
     rate = Decimal(tax_rate)
+    net = goods + shipping - shipping_discount
     if prices_include_tax:
         tax = to_cents(taxable * rate / (HUNDRED + rate))
-        total = subtotal + shipping
+        total = net
     else:
         tax = to_cents(taxable * rate / HUNDRED)
-        total = subtotal + shipping + tax
-    return Totals(subtotal=subtotal, tax=tax, shipping=shipping, total=_checked(total, "order total"))
+        total = net + tax
+    return Totals(
+        subtotal=subtotal,
+        tax=tax,
+        shipping=shipping,
+        total=_checked(total, "order total"),
+        discount=lines_discount + shipping_discount,
+    )
+
+
+def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`amount` (cents) split over lines in proportion to `weights` (their totals), in cents that add up to
+    exactly `amount`: each line gets its share rounded down, and the cents left over go to the lines that
+    lost most to rounding (largest remainder; ties to the earlier line). No line gets more than its weight
+    when `amount` is at most their sum."""
+    total = sum(weights, Decimal("0"))
+    if amount <= 0 or total <= 0:
+        return [Decimal("0.00")] * len(weights)
+    amount = min(to_cents(amount), to_cents(total))
+    exact = [amount * weight / total for weight in weights]
+    shares = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
+    left = int((amount - sum(shares, Decimal("0"))) / CENT)
+    by_remainder = sorted(range(len(weights)), key=lambda index: (-(exact[index] - shares[index]), index))
+    for index in by_remainder[:left]:
+        shares[index] += CENT
+    return shares
 
 
 def payment_status_for(*, total: Decimal, amount_paid: Decimal, amount_refunded: Decimal) -> str:

@@ -36,6 +36,7 @@ ITEM_COLUMNS = (
     "quantity",
     "unit_price",
     "line_total",
+    "discount_amount",
 )
 CUSTOMER_COLUMNS_UNUSED = tuple(
     f"customer__{field.name}" for field in Customer._meta.concrete_fields if field.name not in ("id", "name")

@@ -116,6 +116,20 @@ class OrderMarketplaceField(serializers.Field):
         return self.to_representation
 
 
+@extend_schema_field({"type": "string", "nullable": True})
+class OptionalTextField(serializers.Field):
+    """Text stored as "" when there is none, shown as null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+    def compiled_converter(self):
+        return self.to_representation
+
+
 @extend_schema_serializer(examples=examples.ITEMS)
 class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
@@ -129,6 +143,7 @@ class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
     )
     price = MoneyField(source="unit_price", read_only=True, help_text="Unit price charged.")
     line_total = MoneyField(read_only=True, help_text="quantity × price.")
+    discount = MoneyField(source="discount_amount", read_only=True, help_text="The discounts on this line.")
 
     class Meta:
         model = OrderItem
@@ -143,6 +158,7 @@ class OrderItemSerializer(CompiledRepresentation, serializers.ModelSerializer):
             "quantity",
             "price",
             "line_total",
+            "discount",
         ]
         read_only_fields = fields
 
@@ -155,6 +171,10 @@ class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
     subtotal = MoneyField(read_only=True)
     tax = MoneyField(read_only=True)
     shipping = MoneyField(source="shipping_amount", read_only=True)
+    discount = MoneyField(
+        source="discount_amount", read_only=True, help_text="Every discount: the lines' and shipping's."
+    )
+    discount_code = OptionalTextField(help_text="The discount code applied; null when none was.")
     total = MoneyField(read_only=True)
     amount_paid = MoneyField(read_only=True, help_text="Succeeded payments less refunds.")
     amount_refunded = MoneyField(read_only=True)
@@ -174,6 +194,8 @@ class OrderSerializer(CompiledRepresentation, serializers.ModelSerializer):
             "subtotal",
             "tax",
             "shipping",
+            "discount",
+            "discount_code",
             "total",
             "currency",
             "tax_rate",
@@ -233,6 +255,13 @@ class OrderCreateSerializer(serializers.Serializer):
     )
     shipping_address = OrderAddressSerializer(required=False, allow_null=True, default=None)
     notes = _optional_text(NOTE_MAX_LENGTH)
+    discount_code = StrictCharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A discount code of the account (case-insensitive), applied line by line and redeemed.",
+    )
 
 
 @extend_schema_serializer(examples=examples.STATUS_UPDATE)

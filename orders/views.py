@@ -45,6 +45,12 @@ ERRORS = ErrorCatalog(
     ),
     error_example("ORDER_NOT_PAYABLE", "A cancelled order cannot take payments", {"status": "cancelled"}),
     error_example(*examples.VARIANT_REQUIRED),
+    error_example("DISCOUNT_CODE_NOT_FOUND", "Discount code not found", {"code": "SUMMER2024"}),
+    error_example(
+        "DISCOUNT_NOT_APPLICABLE",
+        "This discount code has expired",
+        {"code": "SUMMER2024", "reason": "expired"},
+    ),
 )
 
 
@@ -98,8 +104,9 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
         request=OrderCreateSerializer,
         responses={
             201: OrderSerializer,
+            404: ERRORS.response("DISCOUNT_CODE_NOT_FOUND"),
             409: ERRORS.response("CUSTOMER_ANONYMIZED", "INSUFFICIENT_STOCK"),
-            422: ERRORS.response("VARIANT_REQUIRED"),
+            422: ERRORS.response("VARIANT_REQUIRED", "DISCOUNT_NOT_APPLICABLE"),
         },
         tags=TAGS,
     )
@@ -114,6 +121,7 @@ class OrderViewSet(ListMixin, RetrieveMixin, TenantViewSet):
             shipping_address=data["shipping_address"],
             notes=data["notes"],
             payment_method=data["payment_method"],
+            discount_code=data["discount_code"],
             actor=self.actor,
         )
         return Response(self.represent(order), status=status.HTTP_201_CREATED)

@@ -28,6 +28,8 @@ from accounts import services as account_services
 from accounts.models import Role, User
 from billing.services import stripe_event_process
 from catalog.models import ProductImportJob
+from loyalty.services import points as loyalty_points
+from loyalty.services.discounts import discount_code_create
 from marketplace import services as marketplace_services
 from marketplace.models import MarketplaceBuyer, MarketplaceListing, MarketplaceOrder, SyncJob
 from omnisales.api import scopes
@@ -216,6 +218,12 @@ def every_model_has_rows(settings, staff_client):
         account=account, connection=connection, sku="SWEEP-SKU", item_id="1", model_id="2"
     )
     review_settings_update(account=account, auto_approve_verified=True)
+    discount = discount_code_create(account=account, code="SWEEP10", type="percentage", value=Decimal("10"))
+    place_order(account, discount_code=discount.code)  # a redemption
+    loyalty_points.loyalty_program_create(
+        account=account, name="Sweep rewards", tiers=[{"name": "Silver", "threshold": Decimal("10")}]
+    )
+    loyalty_points.points_adjust(account=account, customer=order.customer, points=50, note="A member and a lot")
     return secrets
 
 

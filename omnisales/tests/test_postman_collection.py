@@ -159,6 +159,8 @@ def test_getting_started_runs_first_from_product_to_timeline(collection):
         "Messaging",
         "Returns and reviews",
         "Marketplace",
+        "Loyalty",
+        "Discounts",
     ]
 
 

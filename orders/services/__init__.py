@@ -10,14 +10,15 @@ updated; every change to an existing order locks the order row first, then (canc
 customer row. Status changes are also conditional updates (`status=<old>`), so of two concurrent
 transitions exactly one wins and the other is a 409.
 
-Modules: `create`; `transitions` (the transition map and status changes); `shipping`; `payments`
-(payments and refunds); `notes` (notes and reconciliation); `_common` (the inventory hooks and helpers
-they share).
+Modules: `create`; `discounts` (discounts added after placing); `transitions` (the transition map and status
+changes); `shipping`; `payments` (payments and refunds); `notes` (notes and reconciliation); `_common` (the
+inventory hooks and helpers they share).
 """
 
 from ..exceptions import InvalidStatusTransition  # raised by order_transition; callers catch it from here
 from ._common import order_event_data
 from .create import order_create, order_draft
+from .discounts import DISCOUNTABLE, order_discount_add, order_discount_room
 from .imports import ImportLine, ImportOrder, order_follow, order_import_many, status_path
 from .notes import order_customer_stats_rebuild, order_note_add
 from .payments import (
@@ -32,6 +33,7 @@ from .transitions import API, INTERNAL, STATUS_TIMESTAMPS, TRANSITIONS, allowed_
 
 __all__ = [
     "API",
+    "DISCOUNTABLE",
     "INTERNAL",
     "NOT_PAYABLE",
     "SHIPPED_OR_LATER",
@@ -44,6 +46,8 @@ __all__ = [
     "allowed_transitions",
     "order_create",
     "order_customer_stats_rebuild",
+    "order_discount_add",
+    "order_discount_room",
     "order_draft",
     "order_event_data",
     "order_follow",

@@ -57,6 +57,8 @@ def order_event_data(order: Order) -> dict[str, Any]:
         "subtotal": _money(order.subtotal),
         "tax": _money(order.tax),
         "shipping": _money(order.shipping_amount),
+        "discount": _money(order.discount_amount),
+        "discount_code": order.discount_code or None,
         "total": _money(order.total),
         "amount_paid": _money(order.amount_paid),
         "amount_refunded": _money(order.amount_refunded),
@@ -72,6 +74,7 @@ def order_event_data(order: Order) -> dict[str, Any]:
                 "quantity": item.quantity,
                 "price": _money(item.unit_price),
                 "line_total": _money(item.line_total),
+                "discount": _money(item.discount_amount),
             }
             for item in order.items.all()
         ],

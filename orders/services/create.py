@@ -17,7 +17,7 @@ from omnisales.api.errors import not_found
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
-from .. import pricing, selectors
+from .. import discounts, pricing, selectors
 from ..actors import SYSTEM, Actor
 from ..exceptions import (
     ProductNotAvailable,
@@ -124,7 +124,9 @@ def _check_orderable(product_ids: list[str], statuses: dict[str, str]) -> None:
         )
 
 
-def _line_item(account: Account, order: Order, position: int, item: ProductVariant | Product, quantity, price):
+def _line_item(
+    account: Account, order: Order, position: int, item: ProductVariant | Product, quantity, price, discount=None
+):
     """An unsaved line of `item`: a variant (its product loaded), or a product created without options (its
     implicit variant)."""
     if isinstance(item, ProductVariant):
@@ -143,6 +145,7 @@ def _line_item(account: Account, order: Order, position: int, item: ProductVaria
         quantity=quantity,
         unit_price=price,
         line_total=pricing.line_total(quantity=quantity, unit_price=price),
+        discount_amount=discount if discount is not None else Decimal("0.00"),
         **variant_fields,
     )
 
@@ -153,12 +156,14 @@ def order_draft(
     customer: Customer,
     lines: Iterable[tuple[ProductVariant | Product, int, Decimal]],
     shipping: Decimal,
+    discount: discounts.DiscountPrice | None = None,
     **fields,
 ) -> tuple[Order, list[OrderItem]]:
     """An unsaved order and its unsaved lines [(variant, quantity, unit price)], priced with the account's
     tax settings: the one place an order's figures are put together (`order_create`, bulk imports, demo
-    data). A line may name a product created without options instead of a variant. `fields` are further
-    Order fields. Raises pricing.AmountTooLarge."""
+    data). A line may name a product created without options instead of a variant. `discount` is a code's
+    price (what it takes off each line and off shipping). `fields` are further Order fields. Raises
+    pricing.AmountTooLarge."""
     order = Order(
         account=account,
         customer=customer,
@@ -168,9 +173,10 @@ def order_draft(
         tax_shipping=account.tax_shipping,
         **fields,
     )
+    line_discounts = discount.line_discounts if discount is not None else [None] * len(lines)
     items = [
-        _line_item(account, order, position, item, quantity, price)
-        for position, (item, quantity, price) in enumerate(lines)
+        _line_item(account, order, position, item, quantity, price, line_discount)
+        for position, ((item, quantity, price), line_discount) in enumerate(zip(lines, line_discounts, strict=True))
     ]
     totals = pricing.order_totals(
         line_totals=[item.line_total for item in items],
@@ -178,17 +184,38 @@ def order_draft(
         tax_rate=account.tax_rate,
         prices_include_tax=account.prices_include_tax,
         tax_shipping=account.tax_shipping,
+        line_discounts=[item.discount_amount for item in items],
+        shipping_discount=discount.shipping_discount if discount is not None else Decimal("0.00"),
     )
-    order.subtotal, order.tax, order.shipping_amount, order.total = (
+    order.subtotal, order.tax, order.shipping_amount, order.total, order.discount_amount = (
         totals.subtotal,
         totals.tax,
         totals.shipping,
         totals.total,
+        totals.discount,
     )
+    if discount is not None:
+        order.discount_code = discount.code
     order.payment_status = pricing.payment_status_for(
         total=order.total, amount_paid=order.amount_paid, amount_refunded=order.amount_refunded
     )
     return order, items
+
+
+def _price_discount(*, account: Account, customer: Customer, code: str, priced: list, shipping: Decimal):
+    lines = []
+    for variant, quantity, price in priced:
+        line_total = pricing.line_total(quantity=quantity, unit_price=price)
+        lines.append(
+            discounts.DiscountLine(
+                product_id=variant.product_id,
+                variant_id=variant.pk,
+                category_id=variant.product.category_id,
+                quantity=quantity,
+                line_total=line_total,
+            )
+        )
+    return discounts.handler().price(account=account, customer=customer, code=code, lines=lines, shipping=shipping)
 
 
 @atomic_service
@@ -203,13 +230,15 @@ def order_create(
     notes: str = "",
     payment_method: str | None = None,
     placed_at: datetime.datetime | None = None,
+    discount_code: str | None = None,
     actor: Actor = SYSTEM,
 ) -> Order:
     """Places an order. `items`: [{variant_id and/or product_id, quantity, price?}] — one line per variant
     (`product_id` alone: a product without options; one with several variants is a 422 VARIANT_REQUIRED);
     `price` defaults to the variant's price. The product's name and the variant's SKU and title are copied
     onto each line; tax follows the account's settings (see `orders.pricing`). `placed_at` is for imported
-    orders (default: now).
+    orders (default: now). `discount_code`: a discount code of the account, applied line by line and
+    redeemed in this transaction (see `orders.discounts`; its errors are the loyalty app's).
 
     Counts the order in the customer's stats, marks the products as ordered, reserves stock and
     emits `order.created`. Errors: CUSTOMER_NOT_FOUND / PRODUCT_NOT_FOUND (404), PRODUCT_NOT_AVAILABLE
@@ -234,12 +263,18 @@ def order_create(
         if price is None and product.currency != account.currency:
             raise _invalid({"items": [f"Line {position}: {product.pk} is priced in {product.currency}; send a price."]})
         priced.append((variant, line["quantity"], variant.price if price is None else price))
+    discount = None
+    if discount_code:
+        discount = _price_discount(
+            account=account, customer=customer, code=discount_code, priced=priced, shipping=shipping
+        )
     try:
         order, lines = order_draft(
             account=account,
             customer=customer,
             lines=priced,
             shipping=shipping,
+            discount=discount,
             channel=channel,
             payment_method=payment_method,
             notes=notes,
@@ -264,5 +299,7 @@ def order_create(
     _mark_products_ordered(account=account, product_ids=list({variant.product_id: None for variant in variants}))
     _check_variants_still_sellable(variants)
     _reserve_stock(order=order, lines=lines, actor=actor)
+    if discount is not None:
+        discounts.handler().claim(order=order, price=discount)
     customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
     return order

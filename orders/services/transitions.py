@@ -8,7 +8,7 @@ from omnisales.api.renderers import camel_key
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
-from .. import selectors
+from .. import discounts, selectors
 from ..actors import SYSTEM, Actor
 from ..exceptions import InvalidStatusTransition
 from ..models import EventKind, Order, OrderStatus
@@ -74,6 +74,8 @@ def _apply_transition(order: Order, *, to_status: str, actor: Actor, note: str, 
 
     if to_status == OrderStatus.CANCELLED:
         _release_stock(order=order, actor=actor)
+        if order.discount_code:  # before the customer row, as placing an order locks them
+            discounts.handler().release(order=order)
         _uncount(order)
     elif to_status == OrderStatus.SHIPPED:
         _fulfil_stock(order=order, actor=actor)

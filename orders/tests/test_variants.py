@@ -62,6 +62,7 @@ def test_a_line_by_variant_copies_its_sku_title_and_price_and_reserves_its_stock
         "quantity": 2,
         "price": 21.0,
         "lineTotal": 42.0,
+        "discount": 0.0,
     }
     assert api.get(f"/api/orders/{response.json()['id']}").json()["items"] == [line]
     assert api.get("/api/orders").json()[0]["items"] == [line]

@@ -25,7 +25,7 @@ from billing.services import REFUNDABLE_STATUSES, payment_refund, refunds_held
 from omnisales.api.actors import SYSTEM, Actor
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.money import to_minor_units
-from orders.models import Order
+from orders.models import Order, OrderItem
 from orders.services import order_payment_refund
 from webhooks.services import event_emit
 
@@ -50,19 +50,28 @@ def _cents(value: Decimal) -> Decimal:
 
 
 def return_value(*, return_request: ReturnRequest, order: Order, include_shipping: bool = False) -> Decimal:
-    """What the received units of a return are worth on the order: their unit prices, plus their share of
-    the order's tax when prices exclude it (the order's tax is split pro rata over its taxable amount), plus
-    the order's shipping (and its tax) with `include_shipping`."""
-    goods = sum(
-        (item.unit_price * (item.quantity_restocked + item.quantity_damaged) for item in return_request.items.all()),
-        ZERO,
-    )
+    """What the received units of a return are worth on the order: what was paid for them (their lines'
+    totals less the lines' discounts, per unit), plus their share of the order's tax when prices exclude it
+    (the order's tax is split pro rata over its taxable amount), plus the order's shipping less any shipping
+    discount (and its tax) with `include_shipping`."""
+    lines = {
+        line.pk: line
+        for line in OrderItem.objects.filter(order_id=order.pk).only("quantity", "line_total", "discount_amount")
+    }
+    line_discounts = sum((line.discount_amount for line in lines.values()), ZERO)
+    goods = ZERO
+    for item in return_request.items.all():
+        line = lines[item.order_item_id]
+        goods += (
+            (line.line_total - line.discount_amount) * (item.quantity_restocked + item.quantity_damaged) / line.quantity
+        )
+    shipping = order.shipping_amount - (order.discount_amount - line_discounts)
     value, taxable = goods, goods
     if include_shipping:
-        value += order.shipping_amount
+        value += shipping
         if order.tax_shipping:
-            taxable += order.shipping_amount
-    base = order.subtotal + (order.shipping_amount if order.tax_shipping else ZERO)
+            taxable += shipping
+    base = order.subtotal - line_discounts + (shipping if order.tax_shipping else ZERO)
     if not order.prices_include_tax and base > 0:
         value += order.tax * taxable / base
     return _cents(value)

@@ -619,4 +619,68 @@ FOLDERS = (
             ),
         ),
     ),
+    (
+        "Loyalty",
+        "A points program from creation to deletion: points given by hand to the Getting started customer, redeemed "
+        "as money off a new order of theirs, the member and its ledger; then the program is switched off (the active "
+        "one cannot be deleted) and deleted. Earning happens by itself when an order is delivered.",
+        (
+            Step("POST", "/api/loyalty/programs", checks=("pm.expect(body.active).to.eql(true);",)),
+            Step("GET", "/api/loyalty/programs"),
+            Step("GET", "/api/loyalty/programs/{programId}"),
+            Step("PUT", "/api/loyalty/programs/{programId}"),
+            Step("PATCH", "/api/loyalty/programs/{programId}"),
+            Step("POST", "/api/loyalty/adjust", name="Give the customer 200 points"),
+            Step(
+                "POST", "/api/orders", name="Place an order to redeem points on", captures={"loyaltyOrderId": "body.id"}
+            ),
+            Step(
+                "POST",
+                "/api/loyalty/redeem",
+                changes={"points": 100, "orderId": "{{loyaltyOrderId}}"},
+                checks=("pm.expect(body.amount).to.eql(1);",),
+            ),
+            Step("GET", "/api/loyalty/members"),
+            Step("GET", "/api/loyalty/members/{customerId}"),
+            Step("GET", "/api/loyalty/members/{customerId}/transactions"),
+            Step(
+                "PATCH",
+                "/api/loyalty/programs/{programId}",
+                name="Switch the program off (the active program cannot be deleted)",
+                body={"active": False},
+            ),
+            Step("DELETE", "/api/loyalty/programs/{programId}"),
+        ),
+    ),
+    (
+        "Discounts",
+        "Discount codes: a code, a check of it against an order total, single-use codes generated in bulk, the "
+        "orders that used a code.",
+        (
+            Step(
+                "POST",
+                "/api/discounts/codes",
+                captures={"discountId": "body.id", "discountCode": "body.code"},
+                checks=("pm.expect(body.timesUsed).to.eql(0);",),
+            ),
+            Step("GET", "/api/discounts/codes"),
+            Step("GET", "/api/discounts/codes/{discountId}"),
+            Step("PUT", "/api/discounts/codes/{discountId}", captures={"discountCode": "body.code"}),
+            Step("PATCH", "/api/discounts/codes/{discountId}", body={"description": "Summer sale, extended"}),
+            Step(
+                "POST",
+                "/api/discounts/validate",
+                body={"code": "{{discountCode}}", "orderTotal": 100.0},
+                checks=("pm.expect(body.discountId).to.eql(pm.collectionVariables.get('discountId'));",),
+            ),
+            Step(
+                "POST",
+                "/api/discounts/codes/generate",
+                changes={"productIds": ["{{productId}}"]},
+                checks=("pm.expect(body.codes.length).to.eql(body.count);",),
+            ),
+            Step("GET", "/api/discounts/codes/{discountId}/redemptions"),
+            *_create_then_delete("discount code", "/api/discounts/codes/{discountId}"),
+        ),
+    ),
 )

@@ -1,0 +1,1 @@
+"""OpenAPI examples of the discounts and loyalty bodies, one module per area."""

@@ -1,0 +1,1 @@
+"""Discounts and loyalty bodies and representations, one module per area: `discounts` and `programs`."""

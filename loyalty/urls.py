@@ -1,0 +1,3 @@
+from .views import discounts, programs
+
+urlpatterns = [*discounts.urlpatterns, *programs.urlpatterns]

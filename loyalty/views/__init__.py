@@ -1,0 +1,1 @@
+"""Discounts and loyalty endpoints, one module per area: `discounts` and `programs`."""
