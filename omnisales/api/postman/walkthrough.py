@@ -621,12 +621,28 @@ FOLDERS = (
     ),
     (
         "Loyalty",
-        "A points program from creation to deletion: points given by hand to the Getting started customer, redeemed "
-        "as money off a new order of theirs, the member and its ledger; then the program is switched off (the active "
-        "one cannot be deleted) and deleted. Earning happens by itself when an order is delivered.",
+        "A points program from creation to deletion: the program the store runs (the demo store's) is switched off, "
+        "as an account runs one at a time; a new one is created; points are given by hand to the Getting started "
+        "customer and redeemed as money off a new order of theirs; the member and its ledger; then the new program "
+        "is switched off (the active one cannot be deleted) and deleted, and the earlier one switched back on. "
+        "Earning happens by itself when an order is delivered.",
         (
+            Step(
+                "GET",
+                "/api/loyalty/programs",
+                captures={
+                    "runningProgramId": "(body.filter(function (program) { return program.active; })[0] || {}).id"
+                },
+            ),
+            Step(
+                "PATCH",
+                "/api/loyalty/programs/{programId}",
+                name="Switch the running program off (none: 404)",
+                body={"active": False},
+                path_variables={"programId": "runningProgramId"},
+                placeholder=("runningProgramId", "loy_none", 404, "LOYALTY_PROGRAM_NOT_FOUND"),
+            ),
             Step("POST", "/api/loyalty/programs", checks=("pm.expect(body.active).to.eql(true);",)),
-            Step("GET", "/api/loyalty/programs"),
             Step("GET", "/api/loyalty/programs/{programId}"),
             Step("PUT", "/api/loyalty/programs/{programId}"),
             Step("PATCH", "/api/loyalty/programs/{programId}"),
@@ -650,6 +666,14 @@ FOLDERS = (
                 body={"active": False},
             ),
             Step("DELETE", "/api/loyalty/programs/{programId}"),
+            Step(
+                "PATCH",
+                "/api/loyalty/programs/{programId}",
+                name="Switch the earlier program back on (none: 404)",
+                body={"active": True},
+                path_variables={"programId": "runningProgramId"},
+                placeholder=("runningProgramId", "loy_none", 404, "LOYALTY_PROGRAM_NOT_FOUND"),
+            ),
         ),
     ),
     (
