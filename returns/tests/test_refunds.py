@@ -9,11 +9,13 @@ import pytest
 from billing.models import Payment, Refund
 from customers.models import Customer
 from inventory.models import MovementType, StockLevel, StockMovement
+from omnisales.testing.factories import CustomerFactory, place_order, product_in_stock
+from orders import services as order_services
 from orders.models import OrderPayment
 from returns.models import ReturnRefund, ReturnRequest
 from webhooks.models import WebhookEvent
 
-from .conftest import received_return, request_return
+from .conftest import deliver, received_return, request_return
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +235,22 @@ def test_the_stripe_webhook_between_a_timeout_and_the_retry_counts_the_refund_on
     assert ReturnRequest.objects.get().amount_refunded == Decimal("40.00")
     assert ReturnRefund.objects.get().status == "succeeded"
     assert len(_events("return.refunded")) == 1
+
+
+def test_discounted_goods_are_refunded_at_what_was_paid_for_them(api, account, stripe_fake):
+    """14.00 off 3 × 40.00 + 2 × 10.00 (10%: 12.00 and 2.00 on the lines): two mice returned are worth
+    20.00 - 2.00 = 18.00, not their list price."""
+    customer = CustomerFactory(account=account)
+    products = [product_in_stock(account, price=Decimal("40.00")), product_in_stock(account, price=Decimal("10.00"))]
+    order = place_order(account, customer=customer, products=products, quantities=[3, 2])
+    order = order_services.order_discount_add(order=order, amount=Decimal("14.00"), note="points")
+    order = deliver(order)
+    order_services.order_payment_record(order=order, amount=Decimal("126.00"), method="cash")
+    lines = list(order.items.order_by("position"))
+    assert [line.discount_amount for line in lines] == [Decimal("12.00"), Decimal("2.00")]
+
+    ret = received_return(api, order, [(lines[1], 2)], warehouse_id=_warehouse_id(account))
+    response = api.post("/api/returns/refund", {"returnId": ret["id"]}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["amount"] == 18.0
