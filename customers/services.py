@@ -267,19 +267,20 @@ def customer_record_orders(*, account, orders: dict[str, tuple[int, Decimal, dat
 
 
 def _record_orders_at_once(ids: list[str], orders: dict, now: datetime.datetime) -> None:
-    """One `UPDATE … FROM (VALUES …)` for every customer of a batch (PostgreSQL; LEAST and GREATEST skip the
-    NULL dates of a first order)."""
+    """One `UPDATE … FROM unnest(…)` for every customer of a batch (PostgreSQL; LEAST and GREATEST skip the
+    NULL dates of a first order). The figures go as five arrays: a statement of the same size for any batch,
+    where a `VALUES` row per customer made psycopg scan thousands of placeholders."""
     table = connection.ops.quote_name(Customer._meta.db_table)
-    rows = ", ".join(["(%s, %s::integer, %s::numeric, %s::timestamptz, %s::timestamptz)"] * len(ids))
-    params = [value for pk in ids for value in (pk, *orders[pk])]
+    columns = list(zip(*(orders[pk] for pk in ids), strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS c SET total_orders = c.total_orders + v.orders, "  # noqa: S608 - quoted names
             "total_spent = c.total_spent + v.amount, "
             "first_order_date = LEAST(c.first_order_date, v.first_at), "
             "last_order_date = GREATEST(c.last_order_date, v.last_at), updated_at = %s "
-            f"FROM (VALUES {rows}) AS v(id, orders, amount, first_at, last_at) WHERE c.id = v.id",
-            [now, *params],
+            "FROM unnest(%s::text[], %s::integer[], %s::numeric[], %s::timestamptz[], %s::timestamptz[]) "
+            "AS v(id, orders, amount, first_at, last_at) WHERE c.id = v.id",
+            [now, ids, *(list(column) for column in columns)],
         )
 
 

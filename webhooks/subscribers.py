@@ -46,9 +46,15 @@ def _call(handler: Handler, *, account_id: str, event: str, event_id: str, data:
         logger.exception("Event subscriber %r failed for %s %s", handler, event, event_id)
 
 
-def notify_on_commit(*, account_id: str, event: str, event_id: str, data: dict) -> None:
-    """Calls the event's subscribers once the current transaction commits."""
-    for handler in list(_handlers.get(event, ())):
-        transaction.on_commit(
-            lambda handler=handler: _call(handler, account_id=account_id, event=event, event_id=event_id, data=data)
-        )
+def notify_on_commit(events: Iterable[dict]) -> None:
+    """Calls the subscribers of each event (`{"account_id", "event", "event_id", "data"}`) once the current
+    transaction commits, event after event. One callback for them all: an import emits thousands."""
+    calls = [(handler, event) for event in events for handler in list(_handlers.get(event["event"], ()))]
+    if not calls:
+        return
+
+    def notify() -> None:
+        for handler, event in calls:
+            _call(handler, **event)
+
+    transaction.on_commit(notify)

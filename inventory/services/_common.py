@@ -188,9 +188,12 @@ def movement_for(
     reason: str = "",
     note: str = "",
     actor: Actor | str = SYSTEM,
+    after: tuple[int, int] | None = None,
 ) -> StockMovement:
-    """The (unsaved) ledger line for a change `level` has just had: its balances are already the new ones."""
+    """The (unsaved) ledger line for a change `level` has just had: its balances are already the new ones, or
+    given as `after` (on hand, reserved) when the line is made later, the level having changed since."""
     quantity = reserved_change if type in (MovementType.RESERVATION, MovementType.RELEASE) else on_hand_change
+    on_hand_after, reserved_after = after or (level.on_hand, level.reserved)
     return new(
         StockMovement,
         account_id=level.account_id,
@@ -202,8 +205,8 @@ def movement_for(
         quantity=quantity,
         on_hand_change=on_hand_change,
         reserved_change=reserved_change,
-        on_hand_after=level.on_hand,
-        reserved_after=level.reserved,
+        on_hand_after=on_hand_after,
+        reserved_after=reserved_after,
         reference_type=reference_type,
         reference_id=reference_id,
         reason=reason,

@@ -1,8 +1,10 @@
 """Reservations: the services orders call to reserve, release, fulfil and return stock."""
 
+import functools
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
+from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -186,7 +188,9 @@ def stock_reserve_many(
     changed: dict[str, StockLevel] = {}
     reserved_change: dict[str, int] = defaultdict(int)
     on_hand_change: dict[str, int] = defaultdict(int)  # units sold (taken off on hand)
-    movements: list[StockMovement] = []
+    # What the rows will be: they are made as they are written (`copy_insert` sends each as it is made).
+    movements: list[functools.partial] = []
+    reservations: list[tuple] = []  # (reference id, variant, warehouse id, quantity, status)
     low_stock: list[tuple[str, dict]] = []
     shortages = []
     for reference_id, wanted in wanted_by_reference.items():
@@ -203,33 +207,33 @@ def stock_reserve_many(
             shortages.extend(short)
             continue
         reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
-        reservations, crossed = result[reference_id], []
+        crossed = []
         selling = reference_id in sold
+        status = ReservationStatus.FULFILLED if selling else ReservationStatus.ACTIVE
         for level, quantity in allocations:
             movements.append(_reserve_in_memory(level, quantity, crossed, sell=selling, **reference))
             changed[level.pk] = level
             (on_hand_change if selling else reserved_change)[level.pk] += quantity
-            reservations.append(
-                _reservation(
-                    account,
-                    reference_type,
-                    reference_id,
-                    level.variant,
-                    level.warehouse_id,
-                    quantity,
-                    status=ReservationStatus.FULFILLED if selling else ReservationStatus.ACTIVE,
-                )
-            )
+            reservations.append((reference_id, level.variant, level.warehouse_id, quantity, status))
         for variant, quantity in backorders:
-            reservations.append(_reservation(account, reference_type, reference_id, variant, None, quantity))
+            reservations.append((reference_id, variant, None, quantity, ReservationStatus.ACTIVE))
         # As `stock_reserve` emits them: the level as the reference's reservation left it.
         low_stock.extend(("inventory.low_stock", low_stock_data(level)) for level in crossed)
     if shortages:
         raise _insufficient(_SHORT_FOR_ORDER, shortages)
 
     _levels_add_reserved(list(changed.values()), reserved_change, on_hand_change)
-    _insert_rows(StockReservation, [reservation for rows in result.values() for reservation in rows])
-    _insert_rows(StockMovement, movements)
+
+    def reservation_rows():
+        for reference_id, variant, warehouse_id, quantity, status in reservations:
+            reservation = _reservation(
+                account, reference_type, reference_id, variant, warehouse_id, quantity, status=status
+            )
+            result[reference_id].append(reservation)
+            yield reservation
+
+    _insert_rows(StockReservation, reservation_rows(), len(reservations))
+    _insert_rows(StockMovement, (movement() for movement in movements), len(movements))
     if low_stock:
         event_emit_many(account=account, events=low_stock)
     return result
@@ -237,10 +241,10 @@ def stock_reserve_many(
 
 def _reserve_in_memory(
     level: StockLevel, quantity: int, crossed: list[StockLevel], *, sell: bool = False, **movement
-) -> StockMovement:
+) -> functools.partial:
     """`_apply` of a reservation (or, with `sell`, of a sale) without its UPDATE (`_levels_add_reserved` writes
-    the sum of a batch's): the level's quantities and low-stock flag change in memory and the movement
-    carries the new balances."""
+    the sum of a batch's): the level's quantities and low-stock flag change in memory. Returns what makes the
+    movement, with the level's balances as they are now, when it is written."""
     was_below = level.below_reorder_point
     if sell:
         level.on_hand -= quantity
@@ -249,9 +253,20 @@ def _reserve_in_memory(
     level.below_reorder_point = level.available <= level.reorder_point
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         crossed.append(level)
+    after = (level.on_hand, level.reserved)
     if sell:
-        return movement_for(level, type=MovementType.SALE, on_hand_change=-quantity, **movement)
-    return movement_for(level, type=MovementType.RESERVATION, on_hand_change=0, reserved_change=quantity, **movement)
+        return functools.partial(
+            movement_for, level, type=MovementType.SALE, on_hand_change=-quantity, after=after, **movement
+        )
+    return functools.partial(
+        movement_for,
+        level,
+        type=MovementType.RESERVATION,
+        on_hand_change=0,
+        reserved_change=quantity,
+        after=after,
+        **movement,
+    )
 
 
 def _by_amount(levels: list[StockLevel], change: dict[str, int]):
@@ -270,11 +285,31 @@ def _levels_add_reserved(
     levels: list[StockLevel], reserved_change: dict[str, int], on_hand_change: dict[str, int] | None = None
 ) -> None:
     """One UPDATE of the levels: each one's reserved up (and on hand down, for sales) by its total change, its
-    low-stock flag as it now is."""
+    low-stock flag as it now is. On PostgreSQL `UPDATE … FROM unnest(…)` of four arrays, a statement of one
+    size for any batch; elsewhere CASE expressions."""
     if not levels:
         return
+    on_hand_change = on_hand_change or {}
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {connection.ops.quote_name(StockLevel._meta.db_table)} AS l "  # noqa: S608 - a quoted name
+                "SET reserved = l.reserved + v.reserved, on_hand = l.on_hand - v.sold, "
+                "below_reorder_point = v.below, updated_at = %s "
+                "FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::boolean[]) AS v(id, reserved, sold, below) "
+                "WHERE l.id = v.id",
+                [
+                    now,
+                    [level.pk for level in levels],
+                    [reserved_change.get(level.pk, 0) for level in levels],
+                    [on_hand_change.get(level.pk, 0) for level in levels],
+                    [level.below_reorder_point for level in levels],
+                ],
+            )
+        return
     changes = {"reserved": F("reserved") + _by_amount(levels, reserved_change)}
-    if on_hand_change and any(on_hand_change.values()):
+    if any(on_hand_change.values()):
         changes["on_hand"] = F("on_hand") - _by_amount(levels, on_hand_change)
     StockLevel.objects.filter(pk__in=[level.pk for level in levels]).update(
         **changes,
@@ -283,13 +318,14 @@ def _levels_add_reserved(
             default=Value(False),
             output_field=BooleanField(),
         ),
-        updated_at=timezone.now(),
+        updated_at=now,
     )
 
 
-def _insert_rows(model, objs: list) -> None:
-    if len(objs) <= INSERT_MAX_ROWS:
-        insert(model, objs)
+def _insert_rows(model, objs: Iterable, count: int) -> None:
+    """`count` rows: a few by `insert`, more by `copy_insert`, which makes each as it sends it."""
+    if count <= INSERT_MAX_ROWS:
+        insert(model, list(objs))
     else:
         copy_insert(model, objs)
 

@@ -7,6 +7,7 @@ are matched to variants by SKU; a line whose SKU matches nothing is kept in the 
 `marketplace.unmatchedItems` (its money stays in the totals) and never dropped.
 """
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -37,9 +38,11 @@ def _email(raw: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=65_536)
 def _phone(raw: str, region: str = "") -> str | None:
     """E.164 of a buyer's phone: international as it is; national (Lazada, Shopee) read in the shop's or
-    address's country (`region`, ISO 3166), the country code without its "+" accepted too."""
+    address's country (`region`, ISO 3166), the country code without its "+" accepted too. Remembered: a
+    returning buyer's number comes with each of their orders, and parsing one is most of matching them."""
     if not raw or "*" in raw:
         return None
     text = raw.strip()
@@ -113,8 +116,6 @@ class Matcher:
                 ),
             )
         buyer_ids = {key[0] for key in keys.values() if key[0]}
-        emails = {key[1] for key in keys.values() if key[1]}
-        phones = {key[2] for key in keys.values() if key[2]}
         by_buyer = {
             buyer_id: customer
             for buyer_id, customer in (
@@ -125,6 +126,11 @@ class Matcher:
             )
             if not customer.is_anonymized
         }
+        # Emails and phones are looked up only for the orders whose buyer id matched nobody (a returning
+        # buyer's orders, most of a sync's, never read them).
+        unmatched = [key for key in keys.values() if not (key[0] and key[0] in by_buyer)]
+        emails = {key[1] for key in unmatched if key[1]}
+        phones = {key[2] for key in unmatched if key[2]}
         by_email, by_phone = {}, {}
         if emails or phones:
             condition = Q(pk__in=[])

@@ -1,11 +1,12 @@
 """Order sync: a job per connection and time range, run by a worker on the `marketplace` queue.
 
 The worker walks the platform's order list page by page (the client splits the range into the windows the
-platform allows), reads the orders' details in batches (at most 50 per call), and writes each batch in
-one transaction that starts by locking the connection's row, so two syncs of one connection write one
-batch at a time and the second sees what the first wrote. A platform order is linked to its Omni Sales
-order by `MarketplaceOrder` (unique per connection and platform order): a known order is updated when its
-platform status or update time changed, and left alone otherwise.
+platform allows), reads the orders' details in batches (at most 50 per call; a thread of its own reads a
+few pages ahead, see `reading`), and writes each batch in one transaction that starts by locking the
+connection's row, so two syncs of one connection write one batch at a time and the second sees what the
+first wrote. A platform order is linked to its Omni Sales order by `MarketplaceOrder` (unique per
+connection and platform order): a known order is updated when its platform status or update time changed,
+and left alone otherwise.
 
 The job records where the platform's list was after each committed page (`resume`); a job whose worker
 died is taken over from there (`sync_jobs_resume_stalled`, or Celery's redelivery of the unacknowledged
@@ -13,9 +14,11 @@ task), and the batch that was being written is simply read again. A rate limit o
 the client's back-off is retried by the task later, from the same place.
 """
 
+import contextlib
 import datetime
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -43,9 +46,10 @@ from ..models import (
     SyncTrigger,
 )
 from ..platforms import PLATFORMS
-from ..providers.base import AuthFailed, ExternalOrder, MarketplaceError, chunks
+from ..providers.base import AuthFailed, ExternalOrder, MarketplaceError
 from .connections import client as connection_client
 from .mapping import Matcher
+from .reading import PageReader
 
 log = logging.getLogger(__name__)
 
@@ -202,19 +206,19 @@ def sync_job_run(
     matcher = Matcher(connection)
     pending: list[ExternalOrder] = []
     try:
-        for page in platform.order_pages(start=job.start_date, end=job.end_date, state=job.resume):
-            for refs in chunks(page.refs, platform.detail_batch):
-                pending.extend(platform.orders(refs))
-            # Written at the end of a page, so the resume point committed with them is exact; several pages
-            # go in one transaction (its fixed statements shared by more orders).
-            if len(pending) >= settings.MARKETPLACE_SYNC_WRITE_BATCH or page.resume is None:
-                waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=page.resume)
-                acknowledge(job=job, platform=platform, orders=waiting)
-                pending = []
-                if progress is not None:
-                    progress(job)
-            else:
-                _heartbeat(job)
+        with PageReader(platform, start=job.start_date, end=job.end_date, state=job.resume) as pages:
+            for orders, resume in pages:
+                pending.extend(orders)
+                # Written at the end of a page, so the resume point committed with them is exact; several
+                # pages go in one transaction (its fixed statements shared by more orders).
+                if len(pending) >= settings.MARKETPLACE_SYNC_WRITE_BATCH or resume is None:
+                    waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=resume)
+                    acknowledge(job=job, platform=platform, orders=waiting)
+                    pending = []
+                    if progress is not None:
+                        progress(job)
+                else:
+                    _heartbeat(job)
         if pending:  # a client whose last page still had a resume point
             waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=job.resume)
             acknowledge(job=job, platform=platform, orders=waiting)
@@ -235,9 +239,15 @@ def sync_job_run(
 
 
 def _heartbeat(job: SyncJob) -> None:
-    """The job is alive (between writes, after each page read); stops this worker if another claimed it."""
+    """The job is alive (between writes, after each page read); stops this worker if another claimed it. Not
+    waiting for the disk: a heartbeat a crash loses only makes the job look stale, as the crash does."""
     now = timezone.now()
-    if not SyncJob.objects.filter(pk=job.pk, attempts=job.attempts, status=SyncStatus.RUNNING).update(heartbeat_at=now):
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        alive = SyncJob.objects.filter(pk=job.pk, attempts=job.attempts, status=SyncStatus.RUNNING).update(
+            heartbeat_at=now
+        )
+    if not alive:
         raise JobTakenOver(job.pk)
 
 
@@ -331,6 +341,25 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+@contextlib.contextmanager
+def _without_collector_pauses() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a batch is written. A batch makes a hundred thousand
+    objects (instances, rows, payloads) that live until it ends: the collector, which runs every few hundred
+    allocations, examined them again and again and promoted them to its oldest generation, whose full
+    collections walk every object of the process (a third of the sync's CPU). A batch needs no cycle
+    collected while it runs; the ones it leaves are collected as usual once it has returned (its objects
+    released, so the collector does not walk them on their way out)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@_without_collector_pauses()
 def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any) -> list[tuple[str, str]]:
     """Writes one batch of a job's orders, its counts and its resume point (where the platform's list is
     after these orders) in one transaction. An order that cannot be written is counted failed with its
@@ -438,7 +467,7 @@ def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts:
     now = timezone.now()
     copy_insert(
         MarketplaceOrder,
-        [
+        (
             new(
                 MarketplaceOrder,
                 account=connection.account,
@@ -450,7 +479,7 @@ def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts:
                 synced_at=now,
             )
             for order, imported in written
-        ],
+        ),
     )
     counts["created"] += len(written)
     for order, imported in written:

@@ -16,7 +16,8 @@ Django's cursor wrapper, so they are not in `connection.queries` or `CaptureQuer
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -57,9 +58,13 @@ def _timestamped(field: models.Field) -> bool:
     return isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add)
 
 
-def _rows(fields: Sequence[models.Field], objs: Iterable[models.Model], connection) -> Iterable[list]:
+def _rows(fields: Sequence[models.Field], objs: Iterable[models.Model], connection) -> Iterable[Sequence]:
     postgresql = connection.vendor == "postgresql"
-    plan = [(field, field.attname, postgresql and _as_is(field), _timestamped(field)) for field in fields]
+    attnames = [field.attname for field in fields]
+    # Each value read from the instance's __dict__ (a foreign key's attribute is a descriptor: a Python call
+    # per read), all of a row's at once; only the fields that prepare their value go through their field.
+    values = operator.itemgetter(*attnames)
+    prepared = [(index, field) for index, field in enumerate(fields) if not (postgresql and _as_is(field))]
     # What pre_save(add=True) gives an auto_now(_add) field, worked out once for the batch.
     now = timezone.now()
     stamps = {
@@ -68,14 +73,18 @@ def _rows(fields: Sequence[models.Field], objs: Iterable[models.Model], connecti
         if _timestamped(field)
     }
     for obj in objs:
-        row = []
-        for field, attname, as_is, timestamped in plan:
-            if timestamped:
-                value = stamps[attname]
-                setattr(obj, attname, value)
-            else:
-                value = getattr(obj, attname)
-            row.append(value if as_is or value is None else field.get_db_prep_save(value, connection))
+        state = obj.__dict__
+        state.update(stamps)
+        try:
+            row = values(state)
+        except KeyError:  # a deferred field: read (and loaded) as Django reads it
+            row = tuple(getattr(obj, attname) for attname in attnames)
+        if prepared:
+            row = list(row)
+            for index, field in prepared:
+                value = row[index]
+                if value is not None:
+                    row[index] = field.get_db_prep_save(value, connection)
         yield row
 
 
@@ -91,17 +100,29 @@ def _saved(objs: Sequence[models.Model], using: str) -> None:
         obj._state.db = using
 
 
-_plans: dict[type[models.Model], list[tuple]] = {}
+_new_plans: dict[tuple, tuple] = {}
 
 
-def _plan(model: type[models.Model]) -> list[tuple]:
-    plan = _plans.get(model)
-    if plan is None:
-        plan = _plans[model] = [
-            (field.attname, field.name if field.is_relation else None, field, field._get_default)
-            for field in model._meta.concrete_fields
-        ]
-    return plan
+def _new_plan(model: type[models.Model], given: tuple[str, ...]) -> tuple:
+    """How `new(model, **values)` fills an instance for these keyword names: the related instances given
+    by name, and the defaults of the other fields, those that are one constant value (Django's own
+    `_get_default` returns the same object every time) apart from those to call for each instance."""
+    related, constants, factories, known = [], {}, [], set()
+    for field in model._meta.concrete_fields:
+        name = field.name if field.is_relation else None
+        known.update((field.attname, name))
+        if field.attname in given:
+            continue
+        if name is not None and name in given:
+            related.append((name, field.attname, field, field.target_field.attname))
+        elif (field.has_default() and callable(field.default)) or field.has_db_default():
+            factories.append((field.attname, field._get_default))
+        else:
+            constants[field.attname] = field._get_default()
+    unknown = set(given) - known
+    if unknown:
+        raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+    return related, constants, factories
 
 
 def new(model: type[models.Model], /, **values) -> models.Model:
@@ -110,41 +131,53 @@ def new(model: type[models.Model], /, **values) -> models.Model:
     the time for a model of twenty fields). A foreign key is given by its attname (`order_id=`) or an
     instance under its name (`order=`), which is cached as `Model.__init__` caches it. Only concrete fields
     are accepted: anything else is a TypeError, as from `Model(...)`."""
+    key = (model, *values)
+    plan = _new_plans.get(key)
+    if plan is None:
+        plan = _new_plans[key] = _new_plan(model, key[1:])
+    related, constants, factories = plan
     obj = model.__new__(model)
     obj._state = models.base.ModelState()
     state = obj.__dict__
-    remaining = len(values)
-    for attname, name, field, default in _plan(model):
-        if attname in values:
-            state[attname] = values[attname]
-            remaining -= 1
-        elif name is not None and name in values:
-            related = values[name]
-            state[attname] = None if related is None else getattr(related, field.target_field.attname)
-            field.set_cached_value(obj, related)
-            remaining -= 1
-        else:
-            state[attname] = default()
-    if remaining:
-        known = {entry[0] for entry in _plan(model)} | {entry[1] for entry in _plan(model) if entry[1]}
-        raise TypeError(f"{model.__name__} has no fields {sorted(set(values) - known)}")
+    state.update(constants)
+    for attname, default in factories:
+        state[attname] = default()
+    for name, attname, field, target_attname in related:
+        instance = values.pop(name)
+        state[attname] = None if instance is None else getattr(instance, target_attname)
+        field.set_cached_value(obj, instance)
+    state.update(values)
     return obj
 
 
-def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """INSERTs `objs` (new instances with their primary keys set) as `bulk_create(objs)` would."""
-    if not objs:
-        return
+def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> list[models.Model]:
+    """INSERTs `objs` (new instances with their primary keys set) as `bulk_create(objs)` would, and returns
+    them (a list given is returned as it is). `objs` may be a generator: each instance is then made while the
+    rows before it are on their way, and the server, which works on a COPY's rows as they arrive, is busy
+    with those meanwhile; building thousands of instances first would leave it idle that long."""
+    written = objs if isinstance(objs, list) else []
+    if written is objs and not objs:
+        return written
     using = router.db_for_write(model)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=BATCH)
-        return
+        if written is not objs:
+            written.extend(objs)
+        model.objects.bulk_create(written, batch_size=BATCH)
+        return written
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    rows = _rows(fields, objs if written is objs else _kept(objs, written), connection)
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        _copy(cursor.cursor, connection.ops.quote_name(model._meta.db_table), columns, _rows(fields, objs, connection))
-    _saved(objs, using)
+        _copy(cursor.cursor, connection.ops.quote_name(model._meta.db_table), columns, rows)
+    _saved(written, using)
+    return written
+
+
+def _kept(objs: Iterable[models.Model], written: list[models.Model]) -> Iterator[models.Model]:
+    for obj in objs:
+        written.append(obj)
+        yield obj
 
 
 INSERT_MAX_ROWS = 100  # `insert` writes up to this many rows in one statement; more go to bulk_create

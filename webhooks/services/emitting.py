@@ -39,7 +39,7 @@ def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int 
     for event, _ in events:
         _check_known(event)
     timestamp = _iso(timezone.now())
-    rows = [
+    rows = (  # made as the COPY sends them (see copy_insert)
         new(
             WebhookEvent,
             account=account,
@@ -47,9 +47,9 @@ def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int 
             payload={"event": event, "timestamp": timestamp, "data": _plain(data)},
         )
         for event, data in events
-    ]
+    )
     with transaction.atomic():
-        copy_insert(WebhookEvent, rows)
+        rows = copy_insert(WebhookEvent, rows)
         _deliveries_create(account=account, webhook_events=rows, batch_size=batch_size)
         _subscribers_notify(rows)
     return len(rows)
@@ -57,14 +57,16 @@ def event_emit_many(*, account, events: list[tuple[str, dict]], batch_size: int 
 
 def _subscribers_notify(webhook_events: list[WebhookEvent]) -> None:
     """The in-process subscribers of these events (webhooks.subscribers), called after the commit."""
-    for webhook_event in webhook_events:
-        if subscribers.has_subscribers(webhook_event.event_type):
-            subscribers.notify_on_commit(
-                account_id=webhook_event.account_id,
-                event=webhook_event.event_type,
-                event_id=webhook_event.pk,
-                data=webhook_event.payload["data"],
-            )
+    subscribers.notify_on_commit(
+        {
+            "account_id": webhook_event.account_id,
+            "event": webhook_event.event_type,
+            "event_id": webhook_event.pk,
+            "data": webhook_event.payload["data"],
+        }
+        for webhook_event in webhook_events
+        if subscribers.has_subscribers(webhook_event.event_type)
+    )
 
 
 # Read by every event emitted: compiled once.
