@@ -164,6 +164,7 @@ def seed(order_count: int) -> dict:
     from catalog.services import first_variant
     from inventory import services as inventory_services
     from inventory.models import AdjustmentReason
+    from loyalty.services import discount_code_create
     from omnisales.api import scopes
     from orders.models import Order
 
@@ -182,6 +183,7 @@ def seed(order_count: int) -> dict:
     inventory_services.stock_adjust(
         account=account, product=product, warehouse=warehouse, quantity=1_000_000, reason=AdjustmentReason.RECEIVED
     )
+    discount_code_create(account=account, code="BENCH10", type="percentage", value=Decimal("10"))
     _, key = api_key_create(
         account=account, name="http bench", scopes=["admin"], grantor_scopes=scopes.expand(["admin"])
     )
@@ -192,6 +194,7 @@ def seed(order_count: int) -> dict:
         "key": key,
         "order_id": order_id,
         "post_body": {"customerId": str(customer_id), "items": [{"productId": str(product.pk), "quantity": 1}]},
+        "discount_code": "BENCH10",
     }
 
 
@@ -357,6 +360,18 @@ def measure(args: argparse.Namespace, wrk: str, store: dict) -> None:
         {"name": "GET /api/products?limit=50", "method": "GET", "path": "/api/products?limit=50"},
         {"name": "GET /api/customers?limit=50", "method": "GET", "path": "/api/customers?limit=50"},
         {"name": "POST /api/orders", "method": "POST", "path": "/api/orders", "body": store["post_body"]},
+        {
+            "name": "POST /api/orders with a discount code",
+            "method": "POST",
+            "path": "/api/orders",
+            "body": {**store["post_body"], "discountCode": store["discount_code"]},
+        },
+        {
+            "name": "POST /api/discounts/validate",
+            "method": "POST",
+            "path": "/api/discounts/validate",
+            "body": {"code": store["discount_code"], "orderTotal": 100.0},
+        },
     ]
     if args.only:
         endpoints = [endpoint for endpoint in endpoints if args.only in endpoint["name"]]
