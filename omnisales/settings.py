@@ -48,6 +48,7 @@ LOCAL_APPS = [
     "returns",
     "marketplace",
     "loyalty",
+    "analytics",
 ]
 
 INSTALLED_APPS = [

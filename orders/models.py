@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import TenantModel
+from accounts.models import Account, TenantModel
 from catalog.models import Product, ProductVariant
 from customers.models import Customer
 from omnisales.api.fields import JSONField
@@ -168,6 +168,12 @@ class OrderItem(TenantModel):
     discount_amount = models.DecimalField(
         **MONEY, default=ZERO, help_text="The discounts allocated to this line (at most its total)."
     )
+    unit_cost = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="The product's cost when the order was placed (internal: for margins, never shown by the API).",
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -282,3 +288,47 @@ class OrderEvent(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.order_id}"
+
+
+ROLLUP_MONEY = {"max_digits": 18, "decimal_places": 2, "default": ZERO}
+
+
+class SalesDay(models.Model):
+    """One account's sales of one day (a calendar day of the account's time zone) on one channel: additive
+    figures that the order services keep exact inside their own transactions (`orders.rollups`), so reports
+    read a few hundred rows instead of a year of orders. `rollups_rebuild` recomputes them from the orders.
+
+    An order counts on the day it was placed, from placement until it is cancelled (a refunded order still
+    counts: it was sold, and its refunds are subtracted in net figures). Refunds count on the day they were
+    made, under the order's channel. See docs/analytics.md.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="A calendar day in the account's time zone.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    orders = models.IntegerField(default=0, help_text="Orders placed that day and not cancelled.")
+    units = models.BigIntegerField(default=0, help_text="Units on those orders' lines.")
+    gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ subtotal: the lines before discounts.")
+    discounts = models.DecimalField(**ROLLUP_MONEY, help_text="Σ discount (lines' and shipping's).")
+    tax = models.DecimalField(**ROLLUP_MONEY)
+    shipping = models.DecimalField(**ROLLUP_MONEY)
+    total = models.DecimalField(**ROLLUP_MONEY, help_text="Σ order total.")
+    refunds = models.DecimalField(
+        **ROLLUP_MONEY, help_text="Money refunded that day on orders that are not cancelled (by the refund's day)."
+    )
+    cost_of_goods = models.DecimalField(**ROLLUP_MONEY, help_text="Σ unit cost × quantity (unknown cost as 0).")
+    lines_without_cost = models.IntegerField(default=0, help_text="Lines whose product had no cost.")
+    new_customers = models.IntegerField(
+        default=0, help_text="Orders that are their customer's first order that is not cancelled."
+    )
+
+    class Meta:
+        ordering = ["-day", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day", "channel"], name="sales_day_account_day_channel"),
+        ]
+        indexes = [models.Index(fields=["account", "day"], name="sales_day_account_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.channel}"

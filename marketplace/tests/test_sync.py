@@ -11,6 +11,7 @@ from marketplace import services
 from marketplace.models import MarketplaceOrder, SyncStatus
 from omnisales.testing.factories import CustomerFactory
 from orders.models import Order
+from orders.rollups import rollups_rebuild, rollups_stored
 from webhooks.models import WebhookEvent
 
 from .conftest import NOW, connect
@@ -90,6 +91,9 @@ def test_a_second_sync_of_the_same_window_creates_nothing_and_updates_what_chang
     assert (again.fetched, again.created, again.updated, again.unchanged) == (7, 0, 0, 7)
     assert Order.objects.filter(account=account).count() == 7
     assert MarketplaceOrder.objects.filter(connection=connection).count() == 7
+    # the daily sales rows counted each order once, as a recomputation from the orders does
+    assert sum(day["orders"] for day in rollups_stored(account=account).values()) == 7
+    assert rollups_rebuild(account=account).differences == []
 
 
 def _line(sku="SKU-A", quantity=1, price="59.9", name="A"):

@@ -161,6 +161,7 @@ def test_getting_started_runs_first_from_product_to_timeline(collection):
         "Marketplace",
         "Loyalty",
         "Discounts",
+        "Analytics",
     ]
 
 

@@ -17,7 +17,7 @@ from omnisales.api.errors import not_found
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
-from .. import discounts, pricing, selectors
+from .. import discounts, pricing, rollups, selectors
 from ..actors import SYSTEM, Actor
 from ..exceptions import (
     ProductNotAvailable,
@@ -146,6 +146,7 @@ def _line_item(
         unit_price=price,
         line_total=pricing.line_total(quantity=quantity, unit_price=price),
         discount_amount=discount if discount is not None else Decimal("0.00"),
+        unit_cost=product.cost,
         **variant_fields,
     )
 
@@ -302,4 +303,6 @@ def order_create(
     if discount is not None:
         discounts.handler().claim(order=order, price=discount)
     customer_record_order(customer=customer, amount=order.total, ordered_at=order.created_at, refresh=False)
+    # The account's sales day is the hottest row of all (every order of the day updates it): last.
+    rollups.rollups_record_order(account=account, order=order, items=lines)
     return order

@@ -6,7 +6,7 @@ from customers.models import Customer
 from customers.services import customer_record_refund
 from omnisales.api.transactions import atomic_service
 
-from .. import pricing
+from .. import pricing, rollups
 from ..actors import SYSTEM, Actor
 from ..exceptions import OrderNotDiscountable
 from ..models import EventKind, Order, OrderItem, OrderStatus
@@ -61,7 +61,7 @@ def order_discount_add(*, order: Order, amount: Decimal, note: str, actor: Actor
     OrderItem.objects.bulk_update(
         [item for item, share in zip(items, shares, strict=True) if share], ["discount_amount"]
     )
-    previous_total = order.total
+    previous_discount, previous_tax, previous_total = order.discount_amount, order.tax, order.total
     order.tax, order.total, order.discount_amount = totals.tax, totals.total, totals.discount
     order.payment_status = pricing.payment_status_for(
         total=order.total, amount_paid=order.amount_paid, amount_refunded=order.amount_refunded
@@ -71,4 +71,10 @@ def order_discount_add(*, order: Order, amount: Decimal, note: str, actor: Actor
         customer_record_refund(customer=Customer(pk=order.customer_id), amount=previous_total - order.total)
     _record_event(order, kind=EventKind.DISCOUNT, actor=actor, note=note, data={"amount": _money(amount)})
     _emit_updated(order, changed=["discount", "tax", "total"], changes={"discount": {"added": _money(amount)}})
+    rollups.rollups_record_repricing(  # last: the sales day is the contended row
+        order=order,
+        discounts=order.discount_amount - previous_discount,
+        tax=order.tax - previous_tax,
+        total=order.total - previous_total,
+    )
     return order

@@ -6,10 +6,10 @@ the platform's unit prices, its shipping fee and its total; the platform's price
 no tax is added. A paid order gets a succeeded payment from the marketplace in its ledger.
 
 One batch runs a fixed number of statements whatever its size, in the usual lock order (products, stock
-levels, customers). Each order is written in its platform's status: stock is reserved for a pending or
-processing one, sold for a shipped or delivered one, untouched for a cancelled one (which does not count in
-its customer's totals). A later change of an order's platform status goes through `order_follow`, the
-transition map like any order.
+levels, customers, the daily sales rows of `orders.rollups`). Each order is written in its platform's
+status: stock is reserved for a pending or processing one, sold for a shipped or delivered one, untouched
+for a cancelled one (which does not count in its customer's totals). A later change of an order's platform
+status goes through `order_follow`, the transition map like any order.
 """
 
 import datetime
@@ -32,7 +32,7 @@ from omnisales.api.errors import ApplicationError, not_found
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
 
-from .. import pricing, selectors
+from .. import pricing, rollups, selectors
 from ..actors import SYSTEM, Actor
 from ..models import (
     EventKind,
@@ -166,6 +166,7 @@ def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> t
             quantity=line.quantity,
             unit_price=line.unit_price.quantize(pricing.CENT),
             line_total=pricing.line_total(quantity=line.quantity, unit_price=line.unit_price),
+            unit_cost=variant.product.cost,
         )
         item.created_at = item.updated_at = now
         items.append(item)
@@ -257,6 +258,8 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         entry[2], entry[3] = min(entry[2], order.created_at), max(entry[3], order.created_at)
     if totals:
         customer_record_orders(account=account, orders={pk: tuple(entry) for pk, entry in totals.items()})
+    # The daily sales rows last: every order of the account and day updates them.
+    rollups.rollups_record_orders(orders=written, items_by_order={order.pk: order.items.all() for order in written})
     return [imported.order for imported in orders]
 
 

@@ -9,7 +9,7 @@ from customers.services import customer_record_refund
 from omnisales.api.errors import not_found
 from omnisales.api.transactions import atomic_service
 
-from .. import pricing
+from .. import pricing, rollups
 from ..actors import SYSTEM, Actor
 from ..exceptions import OrderNotPayable, PaymentExceedsBalance, PaymentReferenceConflict, RefundExceedsPaid
 from ..models import EventKind, Order, OrderPayment, OrderStatus, PaymentKind, PaymentMethod, PaymentRecordStatus
@@ -267,4 +267,5 @@ def order_payment_refund(
     _emit_updated(order, changed=["amountPaid", "amountRefunded", "paymentStatus"])
     if in_full and OrderStatus.REFUNDED in allowed_transitions(order.status, internal=True):
         _apply_transition(order, to_status=OrderStatus.REFUNDED, actor=actor, note=note, internal=True)
+    rollups.rollups_record_refund(order=order, refund=refund)  # last: the sales day is the contended row
     return refund

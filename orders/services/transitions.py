@@ -8,7 +8,7 @@ from omnisales.api.renderers import camel_key
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
-from .. import discounts, selectors
+from .. import discounts, rollups, selectors
 from ..actors import SYSTEM, Actor
 from ..exceptions import InvalidStatusTransition
 from ..models import EventKind, Order, OrderStatus
@@ -89,6 +89,7 @@ def _apply_transition(order: Order, *, to_status: str, actor: Actor, note: str, 
     _emit_updated(order, changed=changed, changes={"status": {"from": from_status, "to": to_status}})
     if to_status == OrderStatus.CANCELLED:
         event_emit(account=order.account, event="order.cancelled", data=order_event_data(order))
+        rollups.rollups_cancel_order(order=order)  # the sales days last: the most contended rows
     return order
 
 
