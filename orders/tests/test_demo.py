@@ -10,6 +10,7 @@ from customers import demo as customers_demo
 from customers.models import Customer
 from orders import demo, pricing
 from orders.models import Order, OrderEvent, OrderPayment
+from orders.rollups import rollups_compute, rollups_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,5 @@ def test_demo_customer_stats_and_product_counts_match_the_orders(demo_store):
     )
     for product in ordered:
         assert product.order_count == product.orders
+    # the daily sales rows (written around the services, in bulk) are the orders' own
+    assert rollups_stored(account=account) == rollups_compute(account=account) != {}
