@@ -14,7 +14,7 @@ class DiscountCodeNotFound(NotFoundError):
 class DiscountNotApplicable(ValidationFailed):
     """The code exists but cannot apply to this order; `details`: {code, reason} with reason one of
     inactive, not_started, expired, below_minimum, exhausted, customer_limit_reached, not_applicable_items,
-    currency_mismatch, customer_required."""
+    currency_mismatch."""
 
     code = "DISCOUNT_NOT_APPLICABLE"
 

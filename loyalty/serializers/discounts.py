@@ -214,7 +214,7 @@ class ValidationSerializer(serializers.Serializer):
     )
     reason = serializers.CharField(
         allow_null=True,
-        help_text="Why not valid: inactive, not_started, expired, currency_mismatch, exhausted, customer_required, "
+        help_text="Why not valid: inactive, not_started, expired, currency_mismatch, exhausted, "
         "customer_limit_reached, below_minimum, not_applicable_items.",
     )
     message = serializers.CharField(allow_null=True)

@@ -77,7 +77,6 @@ MESSAGES = {
     "expired": "This discount code has expired",
     "currency_mismatch": "This discount code is in another currency than the store's",
     "exhausted": "This discount code has reached its usage limit",
-    "customer_required": "This discount code is limited per customer: say which customer is ordering",
     "customer_limit_reached": "This customer has already used this discount code as often as allowed",
     "below_minimum": "The order is below this discount code's minimum order total",
     "not_applicable_items": "This discount code applies to none of the order's items",
@@ -116,9 +115,9 @@ def _check_usable(
         raise _refused(discount, "currency_mismatch")
     if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
         raise _refused(discount, "exhausted")
-    if discount.per_customer_limit is not None:
-        if customer is None:
-            raise _refused(discount, "customer_required")
+    # Without a customer (a cart checked before sign-in) the per-customer limit waits for the order, which
+    # always names one.
+    if discount.per_customer_limit is not None and customer is not None:
         held = selectors.redemptions_held(discount_id=discount.pk, customer_id=customer.pk)
         if held >= discount.per_customer_limit:
             raise _refused(discount, "customer_limit_reached")

@@ -160,7 +160,7 @@ class DiscountValidateView(BaseAPIView):
         summary="Check a discount code against an order total or a cart",
         description="By the rules an order placed with the code follows, and with the same amounts: valid, or "
         "valid false with the reason an order would be refused (reason: inactive, not_started, expired, "
-        "currency_mismatch, exhausted, customer_required, customer_limit_reached, below_minimum, "
+        "currency_mismatch, exhausted, customer_limit_reached, below_minimum, "
         "not_applicable_items). Give orderTotal (the subtotal before discounts, shipping and tax) or items (the "
         "cart's lines: needed for codes limited to products or categories), and customerId for codes with a "
         "per-customer limit. Writes nothing. An unknown code is a 404 DISCOUNT_CODE_NOT_FOUND.",
