@@ -37,3 +37,11 @@ class FiguresCSVRenderer(BaseRenderer):
             writer.writerow([camel_key(key) for key in keys])
             writer.writerows([[_cell(row[key]) for key in keys] for row in rows])
         return out.getvalue().encode()
+
+
+class SeriesCSVRenderer(FiguresCSVRenderer):
+    """A report's `series`, one row per bucket: the part a spreadsheet charts. The totals and the other
+    breakdowns are in the JSON answer."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return super().render(list(data["series"]), accepted_media_type, renderer_context)

@@ -106,3 +106,202 @@ def dashboard(*, account: Account, period: Period, compare_to: str, channel: str
         orders_growth=growth(orders, previous_orders),
         customers_growth=growth(customers, previous_customers),
     )
+
+
+DAY, WEEK, MONTH = "day", "week", "month"
+GRANULARITIES = (DAY, WEEK, MONTH)
+WEEKDAY = "weekday"
+GROUPINGS = (WEEKDAY,)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _natural_start(day: datetime.date, granularity: str) -> datetime.date:
+    if granularity == WEEK:
+        return day - datetime.timedelta(days=day.weekday())
+    if granularity == MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def buckets(period: Period, granularity: str) -> list[datetime.date]:
+    """The first day of every bucket of the period, in order: days, weeks starting on Monday or calendar
+    months, the first and last clipped to the period, so the first is always `period.start`."""
+    starts, day = [], period.start
+    while day <= period.end:
+        starts.append(day)
+        if granularity == WEEK:
+            day = _natural_start(day, WEEK) + datetime.timedelta(days=7)
+        elif granularity == MONTH:
+            day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        else:
+            day += datetime.timedelta(days=1)
+    return starts
+
+
+def bucket_of(day: datetime.date, period: Period, granularity: str) -> datetime.date:
+    """The label of the bucket `day` falls in: its natural start, clipped to the period."""
+    return max(_natural_start(day, granularity), period.start)
+
+
+def _rows(account: Account, period: Period, channel: str | None):
+    rows = SalesDay.objects.filter(account=account).filter(period.q)
+    return rows.filter(channel=channel) if channel else rows
+
+
+def _days(account: Account, period: Period, channel: str | None, **sums):
+    """The period's sales days summed over the channels by the database: at most one row a day, which the
+    caller folds into buckets."""
+    return _rows(account, period, channel).values("day").annotate(**sums).order_by("day")
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(CENT, ROUND_HALF_UP)
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part / whole in percent, rounded half up to 2 decimals; None when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(CENT, ROUND_HALF_UP)
+
+
+def _average(revenue: Decimal, orders: int) -> Decimal:
+    return (revenue / orders).quantize(CENT, ROUND_HALF_UP) if orders else ZERO.quantize(CENT)
+
+
+@dataclass
+class SalesFigures:
+    revenue: Decimal = ZERO
+    orders: int = 0
+    units: int = 0
+
+    def add(self, row: dict) -> None:
+        self.revenue += (row["total"] or ZERO) - (row["refunds"] or ZERO)
+        self.orders += row["orders"] or 0
+        self.units += row["units"] or 0
+
+    def figures(self) -> dict:
+        revenue = _money(self.revenue)
+        return {"revenue": revenue, "orders": self.orders, "units": self.units}
+
+    def with_average(self) -> dict:
+        figures = self.figures()
+        return {**figures, "average_order_value": _average(figures["revenue"], self.orders)}
+
+
+@dataclass(frozen=True)
+class SalesReport:
+    start_date: datetime.date
+    end_date: datetime.date
+    granularity: str
+    currency: str
+    totals: dict
+    series: list[dict]
+    by_channel: list[dict]
+    by_weekday: list[dict] | None  # only when asked for (groupBy=weekday)
+
+
+_SALES_SUMS = {"total": Sum("total"), "refunds": Sum("refunds"), "orders": Sum("orders"), "units": Sum("units")}
+
+
+def sales(
+    *, account: Account, period: Period, granularity: str, channel: str | None = None, group_by: str | None = None
+) -> SalesReport:
+    """Net revenue, orders and units of the period per bucket (every bucket present), per channel and, when
+    asked, per weekday: two statements, the period's days summed over channels and its channels summed over
+    days, the days folded into buckets here (a year is at most 366 rows)."""
+    by_bucket = {start: SalesFigures() for start in buckets(period, granularity)}
+    by_weekday = [SalesFigures() for _ in WEEKDAYS]
+    total = SalesFigures()
+    for row in _days(account, period, channel, **_SALES_SUMS):
+        by_bucket[bucket_of(row["day"], period, granularity)].add(row)
+        by_weekday[row["day"].weekday()].add(row)
+        total.add(row)
+    per_channel = []
+    for row in _rows(account, period, channel).values("channel").annotate(**_SALES_SUMS).order_by("channel"):
+        figures = SalesFigures()
+        figures.add(row)
+        if figures.revenue or figures.orders or figures.units:  # rows zeroed by cancellations are no sales
+            per_channel.append({"channel": row["channel"], **figures.figures()})
+    totals = total.with_average()
+    for entry in per_channel:
+        entry["share"] = percent(entry["revenue"], totals["revenue"])
+    per_channel.sort(key=lambda entry: -entry["revenue"])  # stable: equal revenues stay in channel order
+    return SalesReport(
+        start_date=period.start,
+        end_date=period.end,
+        granularity=granularity,
+        currency=account.currency,
+        totals=totals,
+        series=[{"period": start, **figures.with_average()} for start, figures in by_bucket.items()],
+        by_channel=per_channel,
+        by_weekday=(
+            [{"weekday": name, **figures.figures()} for name, figures in zip(WEEKDAYS, by_weekday, strict=True)]
+            if group_by == WEEKDAY
+            else None
+        ),
+    )
+
+
+FINANCIAL_COLUMNS = ("gross_sales", "discounts", "refunds", "tax", "shipping", "cost_of_goods")
+
+
+@dataclass
+class FinancialFigures:
+    sums: dict[str, Decimal]
+    lines_without_cost: int = 0
+
+    @classmethod
+    def empty(cls) -> "FinancialFigures":
+        return cls(dict.fromkeys(FINANCIAL_COLUMNS, ZERO))
+
+    def add(self, row: dict) -> None:
+        for column in FINANCIAL_COLUMNS:
+            self.sums[column] += row[column] or ZERO
+        self.lines_without_cost += row["lines_without_cost"] or 0
+
+    def figures(self) -> dict:
+        sums = {column: _money(value) for column, value in self.sums.items()}
+        net_sales = sums["gross_sales"] - sums["discounts"] - sums["refunds"]
+        gross_profit = net_sales - sums["cost_of_goods"]
+        return {
+            "gross_sales": sums["gross_sales"],
+            "discounts": sums["discounts"],
+            "refunds": sums["refunds"],
+            "net_sales": net_sales,
+            "tax": sums["tax"],
+            "shipping": sums["shipping"],
+            "cost_of_goods": sums["cost_of_goods"],
+            "gross_profit": gross_profit,
+            "gross_margin": percent(gross_profit, net_sales),
+            "lines_without_cost": self.lines_without_cost,
+        }
+
+
+@dataclass(frozen=True)
+class FinancialReport:
+    start_date: datetime.date
+    end_date: datetime.date
+    granularity: str
+    currency: str
+    totals: dict
+    series: list[dict]
+
+
+def financial(*, account: Account, period: Period, granularity: str, channel: str | None = None) -> FinancialReport:
+    """Sales, discounts, refunds, tax, shipping, cost and profit of the period per bucket (every bucket
+    present) and in total: one statement, the period's days summed over channels, folded into buckets here."""
+    by_bucket = {start: FinancialFigures.empty() for start in buckets(period, granularity)}
+    total = FinancialFigures.empty()
+    sums = {column: Sum(column) for column in (*FINANCIAL_COLUMNS, "lines_without_cost")}
+    for row in _days(account, period, channel, **sums):
+        by_bucket[bucket_of(row["day"], period, granularity)].add(row)
+        total.add(row)
+    return FinancialReport(
+        start_date=period.start,
+        end_date=period.end,
+        granularity=granularity,
+        currency=account.currency,
+        totals=total.figures(),
+        series=[{"period": start, **figures.figures()} for start, figures in by_bucket.items()],
+    )

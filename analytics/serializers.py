@@ -3,8 +3,9 @@
 from rest_framework import serializers
 
 from omnisales.api.serializers import MoneyField
+from orders.models import Channel
 
-from .selectors import COMPARISONS
+from .selectors import COMPARISONS, GRANULARITIES, WEEKDAYS
 
 GROWTH_HELP = "Percent change against the comparison period, two decimals; null when that period had none."
 
@@ -27,3 +28,90 @@ class DashboardSerializer(serializers.Serializer):
     customers_growth = serializers.DecimalField(
         max_digits=20, decimal_places=2, coerce_to_string=False, allow_null=True, help_text=GROWTH_HELP
     )
+
+
+def _percent(help_text: str):
+    return serializers.DecimalField(
+        max_digits=20, decimal_places=2, coerce_to_string=False, allow_null=True, help_text=help_text
+    )
+
+
+class SalesFiguresSerializer(serializers.Serializer):
+    revenue = MoneyField(max_digits=18, help_text="Σ order totals less refunds made in the bucket; cancelled excluded.")
+    orders = serializers.IntegerField(help_text="Orders placed and not cancelled.")
+    units = serializers.IntegerField(help_text="Units on those orders' lines.")
+
+
+class SalesTotalsSerializer(SalesFiguresSerializer):
+    average_order_value = MoneyField(max_digits=18, help_text="revenue / orders; 0 without orders.")
+
+
+class PeriodField(serializers.Serializer):
+    """A bucket's label, declared in a base listed first so that it leads the row (and the CSV header)."""
+
+    period = serializers.DateField(help_text="The bucket's first day (clipped to the range).")
+
+
+class ChannelField(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+
+
+class WeekdayField(serializers.Serializer):
+    weekday = serializers.ChoiceField(choices=WEEKDAYS)
+
+
+class SalesPeriodSerializer(PeriodField, SalesTotalsSerializer):
+    pass
+
+
+class ChannelSalesSerializer(ChannelField, SalesFiguresSerializer):
+    share = _percent("Percent of the total revenue, two decimals; null when the total revenue is 0.")
+
+
+class WeekdaySalesSerializer(WeekdayField, SalesFiguresSerializer):
+    pass
+
+
+class SalesReportSerializer(serializers.Serializer):
+    start_date = serializers.DateField(help_text="First day (the account's time zone), inclusive.")
+    end_date = serializers.DateField(help_text="Last day, inclusive.")
+    granularity = serializers.ChoiceField(choices=GRANULARITIES)
+    currency = serializers.CharField(help_text="The account's currency: every amount is in it.")
+    totals = SalesTotalsSerializer()
+    series = SalesPeriodSerializer(many=True, help_text="Every bucket of the range, in order (zeros when empty).")
+    by_channel = ChannelSalesSerializer(many=True, help_text="Channels with sales, by revenue, highest first.")
+    by_weekday = WeekdaySalesSerializer(
+        many=True, required=False, help_text="Only with groupBy=weekday: Monday to Sunday, all seven."
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data["by_weekday"] is None:  # not asked for: absent rather than null
+            del data["by_weekday"]
+        return data
+
+
+class FinancialFiguresSerializer(serializers.Serializer):
+    gross_sales = MoneyField(max_digits=18, help_text="Σ subtotals: the lines before discounts.")
+    discounts = MoneyField(max_digits=18)
+    refunds = MoneyField(max_digits=18, help_text="Money refunded in the bucket on orders not cancelled.")
+    net_sales = MoneyField(max_digits=18, help_text="grossSales − discounts − refunds.")
+    tax = MoneyField(max_digits=18)
+    shipping = MoneyField(max_digits=18)
+    cost_of_goods = MoneyField(max_digits=18, help_text="Σ unit cost × quantity; lines without a cost count as 0.")
+    gross_profit = MoneyField(max_digits=18, help_text="netSales − costOfGoods.")
+    gross_margin = _percent("grossProfit / netSales in percent, two decimals; null when netSales is 0.")
+    lines_without_cost = serializers.IntegerField(help_text="Lines whose product had no cost (counted as 0).")
+
+
+class FinancialPeriodSerializer(PeriodField, FinancialFiguresSerializer):
+    pass
+
+
+class FinancialReportSerializer(serializers.Serializer):
+    start_date = serializers.DateField(help_text="First day (the account's time zone), inclusive.")
+    end_date = serializers.DateField(help_text="Last day, inclusive.")
+    granularity = serializers.ChoiceField(choices=GRANULARITIES)
+    currency = serializers.CharField(help_text="The account's currency: every amount is in it.")
+    totals = FinancialFiguresSerializer()
+    series = FinancialPeriodSerializer(many=True, help_text="Every bucket of the range, in order (zeros when empty).")

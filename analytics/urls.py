@@ -1,5 +1,9 @@
 from django.urls import path
 
-from .views import DashboardView
+from .views import DashboardView, FinancialView, SalesView
 
-urlpatterns = [path("analytics/dashboard", DashboardView.as_view(), name="analytics-dashboard")]
+urlpatterns = [
+    path("analytics/dashboard", DashboardView.as_view(), name="analytics-dashboard"),
+    path("analytics/sales", SalesView.as_view(), name="analytics-sales"),
+    path("analytics/financial", FinancialView.as_view(), name="analytics-financial"),
+]

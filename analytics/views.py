@@ -14,16 +14,29 @@ from omnisales.api.views import BaseAPIView
 from orders.models import Channel
 
 from . import examples, selectors
-from .renderers import FiguresCSVRenderer
-from .serializers import DashboardSerializer
+from .renderers import FiguresCSVRenderer, SeriesCSVRenderer
+from .serializers import DashboardSerializer, FinancialReportSerializer, SalesReportSerializer
 
 TAGS = ["analytics"]
 DEFAULT_DAYS = 30
 MAX_YEARS = 5
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 ERRORS = ErrorCatalog(
     error_example("INVALID_PARAMETER", "'startDate' must be a date (YYYY-MM-DD)", {"startDate": ["Got '2024-13-01'."]}),
+)
+RANGE_PARAMETERS = [
+    OpenApiParameter("startDate", OpenApiTypes.DATE, description="First day, YYYY-MM-DD."),
+    OpenApiParameter("endDate", OpenApiTypes.DATE, description="Last day, YYYY-MM-DD (inclusive)."),
+    OpenApiParameter("channel", str, enum=Channel.values, description="Only this channel's sales."),
+]
+GRANULARITY = OpenApiParameter(
+    "granularity",
+    str,
+    enum=selectors.GRANULARITIES,
+    description="Buckets of the series: day (default), week (starting Monday) or month, each labelled by its first "
+    "day; the first and last are clipped to the range.",
 )
 
 
@@ -34,11 +47,17 @@ def _date(params, name: str) -> datetime.date | None:
     try:
         if not _DATE.fullmatch(raw):
             raise ValueError
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
         raise InvalidQueryParameter(
             f"'{name}' must be a date (YYYY-MM-DD)", details={name: [f"Got {raw!r}."]}
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # Defaults, comparison periods and buckets step days and years away from it: bounded, they stay dates.
+        raise InvalidQueryParameter(
+            f"'{name}' must be from {FIRST_DAY} to {LAST_DAY}", details={name: [f"Got {raw!r}."]}
+        )
+    return day
 
 
 def _choice(params, name: str, choices, default=None) -> str | None:
@@ -50,9 +69,9 @@ def _choice(params, name: str, choices, default=None) -> str | None:
     return raw
 
 
-def dashboard_period(params, *, today: datetime.date) -> selectors.Period:
-    """startDate/endDate (inclusive days): by default the last 30 days ending today, a lone startDate running
-    to today and a lone endDate starting 29 days before it; at most five years."""
+def report_period(params, *, today: datetime.date) -> selectors.Period:
+    """startDate/endDate (inclusive days), the same for every report: by default the last 30 days ending today,
+    a lone startDate running to today and a lone endDate starting 29 days before it; at most five years."""
     start, end = _date(params, "startDate"), _date(params, "endDate")
     end = end or (today if start is None or start <= today else start)
     start = start or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
@@ -69,8 +88,30 @@ def dashboard_period(params, *, today: datetime.date) -> selectors.Period:
     return selectors.Period(start, end)
 
 
-class DashboardView(BaseAPIView):
+class ReportView(BaseAPIView):
+    """An analytics report: read:analytics, JSON or CSV, errors always JSON."""
+
     scope_area = "analytics"
+
+    def handle_exception(self, exc):
+        # Errors are JSON whatever Accept asked for: the envelope has no CSV form.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = CamelCaseJSONRenderer(), "application/json"
+        return response
+
+    def report_arguments(self) -> dict:
+        """The period (days of the account's time zone), the channel and the granularity every series report
+        takes."""
+        params = self.request.query_params
+        return {
+            "account": self.account,
+            "period": report_period(params, today=timezone.now().astimezone(self.account.zone).date()),
+            "channel": _choice(params, "channel", Channel.values),
+            "granularity": _choice(params, "granularity", selectors.GRANULARITIES, selectors.DAY),
+        }
+
+
+class DashboardView(ReportView):
     renderer_classes = [CamelCaseJSONRenderer, FiguresCSVRenderer]
 
     @extend_schema(
@@ -84,9 +125,7 @@ class DashboardView(BaseAPIView):
         "percent, null when the comparison period had none. Accept: text/csv answers the same figures as CSV. "
         "Read from daily rollups (docs/analytics.md).",
         parameters=[
-            OpenApiParameter("startDate", OpenApiTypes.DATE, description="First day, YYYY-MM-DD."),
-            OpenApiParameter("endDate", OpenApiTypes.DATE, description="Last day, YYYY-MM-DD (inclusive)."),
-            OpenApiParameter("channel", str, enum=Channel.values, description="Only this channel's sales."),
+            *RANGE_PARAMETERS,
             OpenApiParameter("compareTo", str, enum=selectors.COMPARISONS, description="Default previous_period."),
         ],
         responses={
@@ -99,7 +138,7 @@ class DashboardView(BaseAPIView):
     )
     def get(self, request):
         account, params = self.account, request.query_params
-        period = dashboard_period(params, today=timezone.now().astimezone(account.zone).date())
+        period = report_period(params, today=timezone.now().astimezone(account.zone).date())
         result = selectors.dashboard(
             account=account,
             period=period,
@@ -108,8 +147,59 @@ class DashboardView(BaseAPIView):
         )
         return self.respond(DashboardSerializer, result)
 
-    def handle_exception(self, exc):
-        # Errors are JSON whatever Accept asked for: the envelope has no CSV form.
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer, self.request.accepted_media_type = CamelCaseJSONRenderer(), "application/json"
-        return response
+
+class SalesView(ReportView):
+    renderer_classes = [CamelCaseJSONRenderer, SeriesCSVRenderer]
+
+    @extend_schema(
+        summary="Sales over time: net revenue, orders and units by day, week or month, by channel and weekday",
+        description="Figures of the days startDate to endDate (inclusive, in the account's time zone; by default "
+        "the last 30 days ending today, at most five years), on one channel or all: in total, per bucket of the "
+        "granularity (every bucket of the range, zeros when empty) and per channel (highest revenue first, share "
+        "in percent of the total revenue, null when it is 0). groupBy=weekday adds the seven weekdays. revenue "
+        "is order totals less refunds made in the period (cancelled orders excluded), as on the dashboard. "
+        "Hour of day is not offered: the reports read daily rows, and hours would need hourly ones. "
+        "Accept: text/csv answers the series as CSV. Read from daily rollups (docs/analytics.md).",
+        parameters=[
+            *RANGE_PARAMETERS,
+            GRANULARITY,
+            OpenApiParameter("groupBy", str, enum=selectors.GROUPINGS, description="weekday: add byWeekday."),
+        ],
+        responses={
+            (200, "application/json"): SalesReportSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: ERRORS.response("INVALID_PARAMETER"),
+        },
+        examples=[*examples.SALES, *examples.SALES_AS_CSV],
+        tags=TAGS,
+    )
+    def get(self, request):
+        arguments = self.report_arguments()
+        result = selectors.sales(**arguments, group_by=_choice(request.query_params, "groupBy", selectors.GROUPINGS))
+        return self.respond(SalesReportSerializer, result)
+
+
+class FinancialView(ReportView):
+    renderer_classes = [CamelCaseJSONRenderer, SeriesCSVRenderer]
+
+    @extend_schema(
+        summary="Financial summary: sales, discounts, refunds, tax, shipping, cost and margin over time",
+        description="Figures of the days startDate to endDate (inclusive, in the account's time zone; by default "
+        "the last 30 days ending today, at most five years), on one channel or all, in total and per bucket of the "
+        "granularity (every bucket of the range, zeros when empty): grossSales (lines before discounts), "
+        "discounts, refunds (made in the bucket), netSales = grossSales − discounts − refunds, tax, shipping, "
+        "costOfGoods (unit cost × quantity, lines without a cost counted as 0 and in linesWithoutCost), "
+        "grossProfit = netSales − costOfGoods and grossMargin = grossProfit / netSales in percent (null when "
+        "netSales is 0). Cancelled orders are excluded. Accept: text/csv answers the series as CSV. Read from "
+        "daily rollups (docs/analytics.md).",
+        parameters=[*RANGE_PARAMETERS, GRANULARITY],
+        responses={
+            (200, "application/json"): FinancialReportSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: ERRORS.response("INVALID_PARAMETER"),
+        },
+        examples=[*examples.FINANCIAL, *examples.FINANCIAL_AS_CSV],
+        tags=TAGS,
+    )
+    def get(self, request):
+        return self.respond(FinancialReportSerializer, selectors.financial(**self.report_arguments()))

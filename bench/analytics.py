@@ -1,4 +1,5 @@
-"""Benchmark: GET /api/analytics/dashboard over a one-year range on a store with 1,000,000 orders.
+"""Benchmark: GET /api/analytics/dashboard, /sales and /financial over a one-year range on a store with
+1,000,000 orders.
 
 On PostgreSQL (its own database): the first run creates the store with `generate_bench_data` (an account
 named "Analytics bench", ~3 lines an order, a year of orders, then its rollups), later runs reuse it. Then
@@ -111,11 +112,18 @@ def main() -> None:
         ("one year, previous_year", f"/api/analytics/dashboard?{year}&compareTo=previous_year", {}),
         ("one year, channel=online", f"/api/analytics/dashboard?{year}&channel=online", {}),
         ("one year as CSV", f"/api/analytics/dashboard?{year}", {"HTTP_ACCEPT": "text/csv"}),
+        ("sales: one year by day", f"/api/analytics/sales?{year}", {}),
+        ("sales: by week, groupBy=weekday", f"/api/analytics/sales?{year}&granularity=week&groupBy=weekday", {}),
+        ("sales: by month, channel=online", f"/api/analytics/sales?{year}&granularity=month&channel=online", {}),
+        ("sales: by day as CSV", f"/api/analytics/sales?{year}", {"HTTP_ACCEPT": "text/csv"}),
+        ("financial: one year by day", f"/api/analytics/financial?{year}", {}),
+        ("financial: by month", f"/api/analytics/financial?{year}&granularity=month", {}),
+        ("financial: by day as CSV", f"/api/analytics/financial?{year}", {"HTTP_ACCEPT": "text/csv"}),
     ]
-    print(f"{'scenario':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"{'scenario':36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for name, url, headers in scenarios:
         result = measure(client, url, args.requests, **headers)
-        print(f"{name:32} {result['p50']:8.2f} {result['p95']:8.2f} {result['queries']:8d}")
+        print(f"{name:36} {result['p50']:8.2f} {result['p95']:8.2f} {result['queries']:8d}")
 
 
 if __name__ == "__main__":

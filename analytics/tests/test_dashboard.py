@@ -174,6 +174,7 @@ def test_csv_answers_the_same_figures(api, store):
         ({"startDate": "2024-13-01"}, "startDate"),
         ({"startDate": "20240101"}, "startDate"),
         ({"endDate": "yesterday"}, "endDate"),
+        ({"endDate": "0001-01-01"}, "endDate"),
         ({"startDate": "2024-02-01", "endDate": "2024-01-31"}, "endDate"),
         ({"startDate": "2019-01-01", "endDate": "2024-01-01"}, "endDate"),
         ({"channel": "web"}, "channel"),

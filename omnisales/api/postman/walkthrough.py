@@ -707,4 +707,15 @@ FOLDERS = (
             *_create_then_delete("discount code", "/api/discounts/codes/{discountId}"),
         ),
     ),
+    (
+        "Analytics",
+        "Reports over the last 30 days (the default range; set startDate, endDate, channel, granularity or groupBy "
+        "in each request's query): the dashboard's figures and growth, sales over time by channel, and the "
+        "financial summary. Send Accept: text/csv for the same report as CSV.",
+        (
+            Step("GET", "/api/analytics/dashboard", checks=('pm.expect(body.compareTo).to.eql("previous_period");',)),
+            Step("GET", "/api/analytics/sales", checks=("pm.expect(body.series.length).to.eql(30);",)),
+            Step("GET", "/api/analytics/financial", checks=("pm.expect(body.series.length).to.eql(30);",)),
+        ),
+    ),
 )

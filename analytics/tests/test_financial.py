@@ -1,0 +1,172 @@
+"""GET /api/analytics/financial against the hand-computed store of conftest.py: every figure to the cent,
+margins (rounded half up, null without net sales), lines without a cost, week and month buckets (clipped and
+empty ones included), a time zone day boundary, channels, bad parameters, scopes, tenancy, CSV and the
+statement one request runs."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from omnisales.testing.assertions import assert_error
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/analytics/financial"
+TWO_MONTHS = {"startDate": "2024-01-01", "endDate": "2024-02-29"}
+EMPTY = {
+    "grossSales": 0.0,
+    "discounts": 0.0,
+    "refunds": 0.0,
+    "netSales": 0.0,
+    "tax": 0.0,
+    "shipping": 0.0,
+    "costOfGoods": 0.0,
+    "grossProfit": 0.0,
+    "grossMargin": None,
+    "linesWithoutCost": 0,
+}
+JANUARY = {
+    "grossSales": 105.0,  # A 20 + B 25 + C 60 (D cancelled)
+    "discounts": 6.0,  # C's, added after placing
+    "refunds": 5.0,  # A's
+    "netSales": 94.0,
+    "tax": 0.0,
+    "shipping": 5.0,  # A's
+    "costOfGoods": 12.0,  # A 2 × 4 + C 1 × 4 (Q has no cost)
+    "grossProfit": 82.0,
+    "grossMargin": 87.23,  # 82 / 94
+    "linesWithoutCost": 2,  # B's and C's Q lines
+}
+FEBRUARY = {
+    "grossSales": 60.01,  # E 50 + F 10.01
+    "discounts": 0.0,
+    "refunds": 50.0,  # E's, in full
+    "netSales": 10.01,
+    "tax": 0.0,
+    "shipping": 0.0,
+    "costOfGoods": 24.0,  # E 5 × 4 + F 4
+    "grossProfit": -13.99,
+    "grossMargin": -139.76,  # −13.99 / 10.01 = −139.7602…
+    "linesWithoutCost": 0,
+}
+
+
+def test_months_are_the_hand_computed_figures(api, report_store):
+    body = api.get(URL, {**TWO_MONTHS, "granularity": "month"}).json()
+    assert body == {
+        "startDate": "2024-01-01",
+        "endDate": "2024-02-29",
+        "granularity": "month",
+        "currency": "USD",
+        "totals": {
+            "grossSales": 165.01,
+            "discounts": 6.0,
+            "refunds": 55.0,
+            "netSales": 104.01,
+            "tax": 0.0,
+            "shipping": 5.0,
+            "costOfGoods": 36.0,
+            "grossProfit": 68.01,
+            "grossMargin": 65.39,  # 68.01 / 104.01 = 65.3879…
+            "linesWithoutCost": 2,
+        },
+        "series": [{"period": "2024-01-01", **JANUARY}, {"period": "2024-02-01", **FEBRUARY}],
+    }
+
+
+def test_weeks_are_clipped_and_empty_ones_are_zeros(api, report_store):
+    body = api.get(URL, {"startDate": "2024-01-07", "endDate": "2024-01-22", "granularity": "week"}).json()
+    # B at 23:30 on Sunday 7 January in New York (Monday in UTC) is in the clipped first week.
+    assert body["series"] == [
+        {"period": "2024-01-07", **EMPTY, "grossSales": 25.0, "netSales": 25.0, "grossProfit": 25.0}
+        | {"grossMargin": 100.0, "linesWithoutCost": 1},
+        {
+            "period": "2024-01-08",
+            **EMPTY,
+            "grossSales": 60.0,
+            "discounts": 6.0,
+            "netSales": 54.0,
+            "costOfGoods": 4.0,
+            "grossProfit": 50.0,
+            "grossMargin": 92.59,  # 50 / 54 = 92.592…
+            "linesWithoutCost": 1,
+        },
+        {"period": "2024-01-15", **EMPTY},
+        {"period": "2024-01-22", **EMPTY},  # clipped to one day
+    ]
+
+
+def test_days_are_the_default(api, report_store):
+    body = api.get(URL, {"startDate": "2024-02-04", "endDate": "2024-02-05"}).json()
+    assert body["granularity"] == "day"
+    assert body["series"] == [
+        {"period": "2024-02-04", **EMPTY},
+        {"period": "2024-02-05", **EMPTY, "refunds": 50.0, "netSales": -50.0, "grossProfit": -50.0}
+        | {"grossMargin": 100.0},
+    ]
+
+
+def test_the_margin_is_null_without_net_sales(api, report_store):
+    body = api.get(URL, {"startDate": "2024-02-02", "endDate": "2024-02-05"}).json()
+    assert body["totals"] == {
+        **EMPTY,
+        "grossSales": 50.0,
+        "refunds": 50.0,
+        "costOfGoods": 20.0,
+        "grossProfit": -20.0,
+    }
+
+
+def test_the_channel_filter_counts_one_channel(api, report_store):
+    body = api.get(URL, {**TWO_MONTHS, "granularity": "month", "channel": "mobile"}).json()
+    january = {**EMPTY, "grossSales": 25.0, "netSales": 25.0, "grossProfit": 25.0, "grossMargin": 100.0}
+    january["linesWithoutCost"] = 1
+    assert body["series"] == [{"period": "2024-01-01", **january}, {"period": "2024-02-01", **EMPTY}]
+    assert body["totals"] == january
+
+
+def test_one_statement_reads_the_figures(api, report_store):
+    api.get(URL, TWO_MONTHS)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(URL, {**TWO_MONTHS, "granularity": "week", "channel": "online"})
+    assert response.status_code == 200
+    statements = [query["sql"] for query in queries]
+    assert len(statements) <= 2 and sum("orders_salesday" in sql for sql in statements) == 1, statements
+
+
+def test_csv_answers_the_series(api, report_store):
+    response = api.get(URL, {**TWO_MONTHS, "granularity": "month"}, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.content.decode() == (
+        "period,grossSales,discounts,refunds,netSales,tax,shipping,costOfGoods,grossProfit,grossMargin,"
+        "linesWithoutCost\r\n"
+        "2024-01-01,105.00,6.00,5.00,94.00,0.00,5.00,12.00,82.00,87.23,2\r\n"
+        "2024-02-01,60.01,0.00,50.00,10.01,0.00,0.00,24.00,-13.99,-139.76,0\r\n"
+    )
+    assert_error(api.get(URL, {"channel": "web"}, HTTP_ACCEPT="text/csv"), 400, "INVALID_PARAMETER")
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"startDate": "20240101"}, "startDate"),
+        ({"startDate": "2024-02-01", "endDate": "2024-01-31"}, "endDate"),
+        ({"startDate": "2019-01-01", "endDate": "2024-01-01"}, "endDate"),
+        ({"channel": "web"}, "channel"),
+        ({"granularity": "quarter"}, "granularity"),
+    ],
+)
+def test_a_bad_parameter_is_a_400(api, params, name):
+    body = assert_error(api.get(URL, params), 400, "INVALID_PARAMETER")
+    assert list(body["details"]) == [name]
+
+
+def test_the_analytics_scope_is_needed(account, make_client):
+    assert_error(make_client(account, scopes=["read:orders"]).get(URL), 403, "INSUFFICIENT_SCOPE")
+    assert make_client(account, scopes=["read:analytics"]).get(URL).status_code == 200
+
+
+def test_another_accounts_sales_are_never_counted(other_api, report_store):
+    body = other_api.get(URL, {**TWO_MONTHS, "granularity": "month"}).json()
+    assert body["totals"]["grossSales"] == 999.0 and body["totals"]["linesWithoutCost"] == 1
+    assert [entry["grossSales"] for entry in body["series"]] == [999.0, 0.0]
