@@ -190,11 +190,10 @@ def test_five_years_is_the_longest_range(api):
     assert api.get("/api/analytics/dashboard", {"startDate": "2019-01-01", "endDate": "2023-12-31"}).status_code == 200
 
 
-def test_the_analytics_scope_is_needed(account, make_client):
-    assert_error(
-        make_client(account, scopes=["read:orders"]).get("/api/analytics/dashboard"), 403, "INSUFFICIENT_SCOPE"
-    )
-    assert make_client(account, scopes=["read:analytics"]).get("/api/analytics/dashboard").status_code == 200
+@pytest.mark.parametrize("path", ["/api/analytics/dashboard", "/api/analytics/sales", "/api/analytics/financial"])
+def test_the_analytics_scope_is_needed(account, make_client, path):
+    assert_error(make_client(account, scopes=["read:orders"]).get(path), 403, "INSUFFICIENT_SCOPE")
+    assert make_client(account, scopes=["read:analytics"]).get(path).status_code == 200
 
 
 def test_another_accounts_sales_are_never_counted(other_api, store):

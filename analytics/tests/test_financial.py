@@ -161,11 +161,6 @@ def test_a_bad_parameter_is_a_400(api, params, name):
     assert list(body["details"]) == [name]
 
 
-def test_the_analytics_scope_is_needed(account, make_client):
-    assert_error(make_client(account, scopes=["read:orders"]).get(URL), 403, "INSUFFICIENT_SCOPE")
-    assert make_client(account, scopes=["read:analytics"]).get(URL).status_code == 200
-
-
 def test_another_accounts_sales_are_never_counted(other_api, report_store):
     body = other_api.get(URL, {**TWO_MONTHS, "granularity": "month"}).json()
     assert body["totals"]["grossSales"] == 999.0 and body["totals"]["linesWithoutCost"] == 1
