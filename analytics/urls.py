@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import DashboardView, FinancialView, SalesView
+from .views.sales import DashboardView, FinancialView, SalesView
 
 urlpatterns = [
     path("analytics/dashboard", DashboardView.as_view(), name="analytics-dashboard"),

@@ -332,3 +332,106 @@ class SalesDay(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.channel}"
+
+
+class SalesHour(models.Model):
+    """One account's sales of one hour of one day (both in the account's time zone) on one channel: the
+    figures the hour-of-day pattern needs, kept like `SalesDay` (orders count at the hour they were placed,
+    refunds at the hour they were made)."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="A calendar day in the account's time zone.")
+    hour = models.PositiveSmallIntegerField(help_text="0–23, in the account's time zone.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    orders = models.IntegerField(default=0, help_text="Orders placed in that hour and not cancelled.")
+    units = models.BigIntegerField(default=0)
+    total = models.DecimalField(**ROLLUP_MONEY, help_text="Σ order total.")
+    refunds = models.DecimalField(**ROLLUP_MONEY, help_text="Money refunded in that hour on orders not cancelled.")
+
+    class Meta:
+        ordering = ["-day", "hour", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day", "hour", "channel"], name="sales_hour_account_key"),
+            models.CheckConstraint(condition=Q(hour__lte=23), name="sales_hour_hour_of_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.hour:02d}h {self.channel}"
+
+
+class ProductSalesDay(models.Model):
+    """One variant's sales of one day (the account's time zone) on one channel: what the products report
+    sums. Lines of orders that are not cancelled, on the order's placement day; discounts added later
+    included. Refunds are not split by product (they are money back on an order), so they are not here."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="A calendar day in the account's time zone.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
+    lines = models.IntegerField(default=0, help_text="Order lines (one per order that sold it).")
+    units = models.BigIntegerField(default=0)
+    gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ line total, before discounts.")
+    discounts = models.DecimalField(**ROLLUP_MONEY, help_text="Σ the discounts allocated to the lines.")
+    cost_of_goods = models.DecimalField(**ROLLUP_MONEY, help_text="Σ unit cost × quantity (unknown cost as 0).")
+    lines_without_cost = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "channel", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "day", "channel", "product", "variant"], name="product_sales_day_account_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} {self.variant_id}"
+
+
+class PaymentDay(models.Model):
+    """Money that moved on one day (the account's time zone) by one payment method, on one channel's
+    orders: succeeded payments and refunds, by the day they were recorded, whatever became of the order
+    (a cancelled order's payment was still taken, and its refund still paid out)."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="A calendar day in the account's time zone.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    payments = models.IntegerField(default=0, help_text="Succeeded payments.")
+    collected = models.DecimalField(**ROLLUP_MONEY, help_text="Σ succeeded payments.")
+    refunds = models.IntegerField(default=0, help_text="Succeeded refunds.")
+    refunded = models.DecimalField(**ROLLUP_MONEY, help_text="Σ succeeded refunds.")
+
+    class Meta:
+        ordering = ["-day", "channel", "method"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day", "channel", "method"], name="payment_day_account_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} {self.method}"
+
+
+class CohortMonth(models.Model):
+    """Monthly acquisition cohorts: of the customers whose first order (not cancelled) was placed in
+    `cohort`, how many ordered in `month` and how many orders they placed (months of the account's time
+    zone, each stored as its first day). Kept by the order services like `SalesDay`."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    cohort = models.DateField(help_text="First day of the month of the customers' first order.")
+    month = models.DateField(help_text="First day of the month they ordered in (the cohort's month or later).")
+    customers = models.IntegerField(default=0, help_text="Customers of the cohort with an order that month.")
+    orders = models.IntegerField(default=0, help_text="Their orders that month (not cancelled).")
+
+    class Meta:
+        ordering = ["-cohort", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "cohort", "month"], name="cohort_month_account_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort:%Y-%m} in {self.month:%Y-%m}"

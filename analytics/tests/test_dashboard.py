@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from analytics.selectors import shift_years
+from analytics.selectors.common import shift_years
 from omnisales.testing.assertions import assert_error
 from omnisales.testing.factories import CustomerFactory, place_order, product_in_stock
 from orders import services

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from omnisales.api.serializers import MoneyField
 from orders.models import Channel
 
-from .selectors import COMPARISONS, GRANULARITIES, WEEKDAYS
+from ..selectors.common import COMPARISONS, GRANULARITIES, WEEKDAYS
 
 GROWTH_HELP = "Percent change against the comparison period, two decimals; null when that period had none."
 

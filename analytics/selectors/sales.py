@@ -1,47 +1,29 @@
-"""Analytics reads: figures summed from the daily sales rollups (`orders.models.SalesDay`), never from the
-orders themselves, so a year of a large store is a few thousand rows read in one statement. What each
-figure means is in docs/analytics.md."""
+"""The sales reads (dashboard, sales, financial): figures summed from the daily sales rollups
+(`orders.models.SalesDay`), never from the orders themselves, so a year of a large store is a few thousand
+rows read in one statement. What each figure means is in docs/analytics.md."""
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from accounts.models import Account
 from orders.models import ZERO, SalesDay
 
-PREVIOUS_PERIOD = "previous_period"
-PREVIOUS_YEAR = "previous_year"
-COMPARISONS = (PREVIOUS_PERIOD, PREVIOUS_YEAR)
-CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime.date
-    end: datetime.date  # inclusive
-
-    @property
-    def q(self) -> Q:
-        return Q(day__gte=self.start, day__lte=self.end)
-
-
-def shift_years(day: datetime.date, years: int) -> datetime.date:
-    """The same calendar day `years` later (earlier when negative); 29 February becomes the 28th in a year
-    without one."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def comparison(period: Period, compare_to: str) -> Period:
-    """The period the figures are compared with: as many days just before, or the same dates a year earlier."""
-    if compare_to == PREVIOUS_YEAR:
-        return Period(shift_years(period.start, -1), shift_years(period.end, -1))
-    days = period.end - period.start + datetime.timedelta(days=1)
-    return Period(period.start - days, period.start - datetime.timedelta(days=1))
+from .common import (
+    CENT,
+    WEEKDAY,
+    WEEKDAYS,
+    Period,
+    average,
+    bucket_of,
+    buckets,
+    comparison,
+    growth,
+    money,
+    percent,
+)
 
 
 @dataclass(frozen=True)
@@ -57,13 +39,6 @@ class Dashboard:
     revenue_growth: Decimal | None
     orders_growth: Decimal | None
     customers_growth: Decimal | None
-
-
-def growth(current, previous) -> Decimal | None:
-    """Percent change from `previous`, two decimals; None when there is nothing to compare with."""
-    if not previous:
-        return None
-    return ((Decimal(current) - Decimal(previous)) * 100 / abs(Decimal(previous))).quantize(CENT, ROUND_HALF_UP)
 
 
 def _sums(period: Period, prefix: str) -> dict:
@@ -101,46 +76,11 @@ def dashboard(*, account: Account, period: Period, compare_to: str, channel: str
         total_revenue=revenue,
         total_orders=orders,
         total_customers=customers,
-        average_order_value=(revenue / orders).quantize(CENT, ROUND_HALF_UP) if orders else ZERO,
+        average_order_value=average(revenue, orders),
         revenue_growth=growth(revenue, previous_revenue),
         orders_growth=growth(orders, previous_orders),
         customers_growth=growth(customers, previous_customers),
     )
-
-
-DAY, WEEK, MONTH = "day", "week", "month"
-GRANULARITIES = (DAY, WEEK, MONTH)
-WEEKDAY = "weekday"
-GROUPINGS = (WEEKDAY,)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def _natural_start(day: datetime.date, granularity: str) -> datetime.date:
-    if granularity == WEEK:
-        return day - datetime.timedelta(days=day.weekday())
-    if granularity == MONTH:
-        return day.replace(day=1)
-    return day
-
-
-def buckets(period: Period, granularity: str) -> list[datetime.date]:
-    """The first day of every bucket of the period, in order: days, weeks starting on Monday or calendar
-    months, the first and last clipped to the period, so the first is always `period.start`."""
-    starts, day = [], period.start
-    while day <= period.end:
-        starts.append(day)
-        if granularity == WEEK:
-            day = _natural_start(day, WEEK) + datetime.timedelta(days=7)
-        elif granularity == MONTH:
-            day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        else:
-            day += datetime.timedelta(days=1)
-    return starts
-
-
-def bucket_of(day: datetime.date, period: Period, granularity: str) -> datetime.date:
-    """The label of the bucket `day` falls in: its natural start, clipped to the period."""
-    return max(_natural_start(day, granularity), period.start)
 
 
 def _rows(account: Account, period: Period, channel: str | None):
@@ -152,21 +92,6 @@ def _days(account: Account, period: Period, channel: str | None, **sums):
     """The period's sales days summed over the channels by the database: at most one row a day, which the
     caller folds into buckets."""
     return _rows(account, period, channel).values("day").annotate(**sums).order_by("day")
-
-
-def _money(value) -> Decimal:
-    return (value or ZERO).quantize(CENT, ROUND_HALF_UP)
-
-
-def percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    """part / whole in percent, rounded half up to 2 decimals; None when whole is 0."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / whole).quantize(CENT, ROUND_HALF_UP)
-
-
-def _average(revenue: Decimal, orders: int) -> Decimal:
-    return (revenue / orders).quantize(CENT, ROUND_HALF_UP) if orders else ZERO.quantize(CENT)
 
 
 @dataclass
@@ -181,12 +106,12 @@ class SalesFigures:
         self.units += row["units"] or 0
 
     def figures(self) -> dict:
-        revenue = _money(self.revenue)
+        revenue = money(self.revenue)
         return {"revenue": revenue, "orders": self.orders, "units": self.units}
 
-    def with_average(self) -> dict:
+    def withaverage(self) -> dict:
         figures = self.figures()
-        return {**figures, "average_order_value": _average(figures["revenue"], self.orders)}
+        return {**figures, "average_order_value": average(figures["revenue"], self.orders)}
 
 
 @dataclass(frozen=True)
@@ -223,7 +148,7 @@ def sales(
         figures.add(row)
         if figures.revenue or figures.orders or figures.units:  # rows zeroed by cancellations are no sales
             per_channel.append({"channel": row["channel"], **figures.figures()})
-    totals = total.with_average()
+    totals = total.withaverage()
     for entry in per_channel:
         entry["share"] = percent(entry["revenue"], totals["revenue"])
     per_channel.sort(key=lambda entry: -entry["revenue"])  # stable: equal revenues stay in channel order
@@ -233,7 +158,7 @@ def sales(
         granularity=granularity,
         currency=account.currency,
         totals=totals,
-        series=[{"period": start, **figures.with_average()} for start, figures in by_bucket.items()],
+        series=[{"period": start, **figures.withaverage()} for start, figures in by_bucket.items()],
         by_channel=per_channel,
         by_weekday=(
             [{"weekday": name, **figures.figures()} for name, figures in zip(WEEKDAYS, by_weekday, strict=True)]
@@ -261,7 +186,7 @@ class FinancialFigures:
         self.lines_without_cost += row["lines_without_cost"] or 0
 
     def figures(self) -> dict:
-        sums = {column: _money(value) for column, value in self.sums.items()}
+        sums = {column: money(value) for column, value in self.sums.items()}
         net_sales = sums["gross_sales"] - sums["discounts"] - sums["refunds"]
         gross_profit = net_sales - sums["cost_of_goods"]
         return {

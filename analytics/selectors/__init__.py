@@ -1,0 +1,1 @@
+"""Analytics reads, one module per report area; `common` holds the period and rounding rules they share."""

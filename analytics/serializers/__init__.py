@@ -1,0 +1,1 @@
+"""The analytics answers, one module per report area."""

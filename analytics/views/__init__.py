@@ -1,0 +1,1 @@
+"""Analytics endpoints, one module per report area; `common` parses what every report takes."""
