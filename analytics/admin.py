@@ -1,10 +1,12 @@
-"""The operator's view of the daily sales rollups: read-only (the order services keep them; `rebuild_rollups`
-repairs them), listed by account, day and channel."""
+"""The operator's view of the sales rollups: read-only (the order services keep them; `rebuild_rollups`
+repairs them), listed by account and key."""
 
 from django.contrib import admin
 
 from omnisales.api.admin import ReadOnlyModelAdmin
-from orders.models import SalesDay
+from orders.models import CohortMonth, PaymentDay, ProductSalesDay, SalesDay, SalesHour
+
+ACCOUNT_SEARCH = ["account__id", "account__name"]
 
 
 @admin.register(SalesDay)
@@ -12,6 +14,46 @@ class SalesDayAdmin(ReadOnlyModelAdmin):
     list_display = ["day", "account", "channel", "orders", "units", "total", "refunds", "discounts", "new_customers"]
     list_filter = ["account", "channel", ("day", admin.DateFieldListFilter)]
     list_select_related = ["account"]
-    search_fields = ["account__id", "account__name"]
+    search_fields = ACCOUNT_SEARCH
     date_hierarchy = "day"
     ordering = ["-day", "account", "channel"]
+
+
+@admin.register(SalesHour)
+class SalesHourAdmin(ReadOnlyModelAdmin):
+    list_display = ["day", "hour", "account", "channel", "orders", "units", "total", "refunds"]
+    list_filter = ["account", "channel", "hour", ("day", admin.DateFieldListFilter)]
+    list_select_related = ["account"]
+    search_fields = ACCOUNT_SEARCH
+    date_hierarchy = "day"
+    ordering = ["-day", "hour", "account", "channel"]
+
+
+@admin.register(ProductSalesDay)
+class ProductSalesDayAdmin(ReadOnlyModelAdmin):
+    list_display = ["day", "account", "channel", "product", "variant", "units", "gross_sales", "discounts"]
+    list_filter = ["account", "channel", ("day", admin.DateFieldListFilter)]
+    list_select_related = ["account", "product", "variant"]
+    search_fields = [*ACCOUNT_SEARCH, "product__id", "product__name", "variant__sku"]
+    date_hierarchy = "day"
+    ordering = ["-day", "account", "channel", "variant"]
+
+
+@admin.register(PaymentDay)
+class PaymentDayAdmin(ReadOnlyModelAdmin):
+    list_display = ["day", "account", "channel", "method", "payments", "collected", "refunds", "refunded"]
+    list_filter = ["account", "channel", "method", ("day", admin.DateFieldListFilter)]
+    list_select_related = ["account"]
+    search_fields = ACCOUNT_SEARCH
+    date_hierarchy = "day"
+    ordering = ["-day", "account", "channel", "method"]
+
+
+@admin.register(CohortMonth)
+class CohortMonthAdmin(ReadOnlyModelAdmin):
+    list_display = ["cohort", "month", "account", "customers", "orders"]
+    list_filter = ["account", ("cohort", admin.DateFieldListFilter)]
+    list_select_related = ["account"]
+    search_fields = ACCOUNT_SEARCH
+    date_hierarchy = "cohort"
+    ordering = ["-cohort", "month", "account"]

@@ -369,8 +369,10 @@ class ProductSalesDay(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(help_text="A calendar day in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
+    # Without database constraints: derived rows the rebuild recomputes, written by every import batch (a
+    # deferred check per row and key would cost more than the rows), and the catalog keeps ordered products.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     lines = models.IntegerField(default=0, help_text="Order lines (one per order that sold it).")
     units = models.BigIntegerField(default=0)
     gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ line total, before discounts.")

@@ -61,6 +61,23 @@ SALES = [
         },
         response_only=True,
     ),
+    OpenApiExample(
+        "By hour of day (groupBy=hourOfDay)",
+        value={
+            **SALES_VALUE,
+            "byHour": [
+                {"hour": hour, "revenue": revenue, "orders": orders, "units": units}
+                for hour, (revenue, orders, units) in enumerate(
+                    [(0.0, 0, 0)] * 9
+                    + [(110.0, 1, 2), (240.0, 2, 5), (180.0, 2, 4), (300.0, 3, 6), (210.0, 2, 4)]
+                    + [(0.0, 0, 0)] * 5
+                    + [(320.0, 3, 7), (160.0, 1, 3)]
+                    + [(0.0, 0, 0)] * 3
+                )
+            ],
+        },
+        response_only=True,
+    ),
 ]
 SALES_CSV = (
     "period,revenue,orders,units,averageOrderValue\r\n"
@@ -113,6 +130,11 @@ FINANCIAL_VALUE = {
             "grossMargin": 42.22,
             "linesWithoutCost": 0,
         },
+    ],
+    "byPaymentMethod": [
+        {"method": "credit_card", "payments": 61, "collected": 7400.0, "refunds": 3, "refunded": 400.0, "net": 7000.0},
+        {"method": "cash", "payments": 22, "collected": 2100.0, "refunds": 1, "refunded": 100.0, "net": 2000.0},
+        {"method": "marketplace", "payments": 9, "collected": 1020.0, "refunds": 0, "refunded": 0.0, "net": 1020.0},
     ],
 }
 FINANCIAL = [OpenApiExample("Two months", value=FINANCIAL_VALUE, response_only=True)]

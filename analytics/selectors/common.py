@@ -51,8 +51,8 @@ def growth(current, previous) -> Decimal | None:
 
 DAY, WEEK, MONTH = "day", "week", "month"
 GRANULARITIES = (DAY, WEEK, MONTH)
-WEEKDAY = "weekday"
-GROUPINGS = (WEEKDAY,)
+WEEKDAY, HOUR_OF_DAY = "weekday", "hourOfDay"
+GROUPINGS = (WEEKDAY, HOUR_OF_DAY)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

@@ -9,10 +9,11 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from accounts.models import Account
-from orders.models import ZERO, SalesDay
+from orders.models import ZERO, PaymentDay, SalesDay, SalesHour
 
 from .common import (
     CENT,
+    HOUR_OF_DAY,
     WEEKDAY,
     WEEKDAYS,
     Period,
@@ -109,7 +110,7 @@ class SalesFigures:
         revenue = money(self.revenue)
         return {"revenue": revenue, "orders": self.orders, "units": self.units}
 
-    def withaverage(self) -> dict:
+    def with_average(self) -> dict:
         figures = self.figures()
         return {**figures, "average_order_value": average(figures["revenue"], self.orders)}
 
@@ -124,6 +125,7 @@ class SalesReport:
     series: list[dict]
     by_channel: list[dict]
     by_weekday: list[dict] | None  # only when asked for (groupBy=weekday)
+    by_hour: list[dict] | None = None  # only when asked for (groupBy=hourOfDay)
 
 
 _SALES_SUMS = {"total": Sum("total"), "refunds": Sum("refunds"), "orders": Sum("orders"), "units": Sum("units")}
@@ -133,8 +135,9 @@ def sales(
     *, account: Account, period: Period, granularity: str, channel: str | None = None, group_by: str | None = None
 ) -> SalesReport:
     """Net revenue, orders and units of the period per bucket (every bucket present), per channel and, when
-    asked, per weekday: two statements, the period's days summed over channels and its channels summed over
-    days, the days folded into buckets here (a year is at most 366 rows)."""
+    asked, per weekday or hour of day: two statements, the period's days summed over channels and its channels
+    summed over days, the days folded into buckets here (a year is at most 366 rows); a third for the hours,
+    the period's hourly rows summed by hour (at most 24 rows)."""
     by_bucket = {start: SalesFigures() for start in buckets(period, granularity)}
     by_weekday = [SalesFigures() for _ in WEEKDAYS]
     total = SalesFigures()
@@ -148,7 +151,7 @@ def sales(
         figures.add(row)
         if figures.revenue or figures.orders or figures.units:  # rows zeroed by cancellations are no sales
             per_channel.append({"channel": row["channel"], **figures.figures()})
-    totals = total.withaverage()
+    totals = total.with_average()
     for entry in per_channel:
         entry["share"] = percent(entry["revenue"], totals["revenue"])
     per_channel.sort(key=lambda entry: -entry["revenue"])  # stable: equal revenues stay in channel order
@@ -158,14 +161,26 @@ def sales(
         granularity=granularity,
         currency=account.currency,
         totals=totals,
-        series=[{"period": start, **figures.withaverage()} for start, figures in by_bucket.items()],
+        series=[{"period": start, **figures.with_average()} for start, figures in by_bucket.items()],
         by_channel=per_channel,
         by_weekday=(
             [{"weekday": name, **figures.figures()} for name, figures in zip(WEEKDAYS, by_weekday, strict=True)]
             if group_by == WEEKDAY
             else None
         ),
+        by_hour=_hours(account, period, channel) if group_by == HOUR_OF_DAY else None,
     )
+
+
+def _hours(account: Account, period: Period, channel: str | None) -> list[dict]:
+    """The period's sales by hour of day (the account's time zone), all 24 hours from 0."""
+    by_hour = [SalesFigures() for _ in range(24)]
+    rows = SalesHour.objects.filter(account=account).filter(period.q)
+    if channel:
+        rows = rows.filter(channel=channel)
+    for row in rows.values("hour").annotate(**_SALES_SUMS).order_by("hour"):
+        by_hour[row["hour"]].add(row)
+    return [{"hour": hour, **figures.figures()} for hour, figures in enumerate(by_hour)]
 
 
 FINANCIAL_COLUMNS = ("gross_sales", "discounts", "refunds", "tax", "shipping", "cost_of_goods")
@@ -211,11 +226,41 @@ class FinancialReport:
     currency: str
     totals: dict
     series: list[dict]
+    by_payment_method: list[dict]
+
+
+def _payment_methods(account: Account, period: Period, channel: str | None) -> list[dict]:
+    """Money that moved in the period by payment method (succeeded payments and refunds by the day they were
+    recorded), the methods that moved any, most collected first: one statement over the payment days."""
+    rows = PaymentDay.objects.filter(account=account).filter(period.q)
+    if channel:
+        rows = rows.filter(channel=channel)
+    sums = rows.values("method").annotate(
+        payments=Sum("payments"), collected=Sum("collected"), refunds=Sum("refunds"), refunded=Sum("refunded")
+    )
+    methods = []
+    for row in sums.order_by("method"):
+        if not (row["payments"] or row["refunds"]):
+            continue
+        collected, refunded = money(row["collected"]), money(row["refunded"])
+        methods.append(
+            {
+                "method": row["method"],
+                "payments": row["payments"],
+                "collected": collected,
+                "refunds": row["refunds"],
+                "refunded": refunded,
+                "net": collected - refunded,
+            }
+        )
+    methods.sort(key=lambda entry: -entry["collected"])  # stable: equal amounts stay in method order
+    return methods
 
 
 def financial(*, account: Account, period: Period, granularity: str, channel: str | None = None) -> FinancialReport:
     """Sales, discounts, refunds, tax, shipping, cost and profit of the period per bucket (every bucket
-    present) and in total: one statement, the period's days summed over channels, folded into buckets here."""
+    present) and in total, and the money moved by payment method: two statements, the period's days summed
+    over channels (folded into buckets here) and its payment days summed by method."""
     by_bucket = {start: FinancialFigures.empty() for start in buckets(period, granularity)}
     total = FinancialFigures.empty()
     sums = {column: Sum(column) for column in (*FINANCIAL_COLUMNS, "lines_without_cost")}
@@ -229,4 +274,5 @@ def financial(*, account: Account, period: Period, granularity: str, channel: st
         currency=account.currency,
         totals=total.figures(),
         series=[{"period": start, **figures.figures()} for start, figures in by_bucket.items()],
+        by_payment_method=_payment_methods(account, period, channel),
     )

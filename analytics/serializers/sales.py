@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from omnisales.api.serializers import MoneyField
-from orders.models import Channel
+from orders.models import Channel, PaymentMethod
 
 from ..selectors.common import COMPARISONS, GRANULARITIES, WEEKDAYS
 
@@ -72,6 +72,14 @@ class WeekdaySalesSerializer(WeekdayField, SalesFiguresSerializer):
     pass
 
 
+class HourSalesSerializer(SalesFiguresSerializer):
+    hour = serializers.IntegerField(help_text="0–23, in the account's time zone.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {"hour": data.pop("hour"), **data}
+
+
 class SalesReportSerializer(serializers.Serializer):
     start_date = serializers.DateField(help_text="First day (the account's time zone), inclusive.")
     end_date = serializers.DateField(help_text="Last day, inclusive.")
@@ -83,11 +91,15 @@ class SalesReportSerializer(serializers.Serializer):
     by_weekday = WeekdaySalesSerializer(
         many=True, required=False, help_text="Only with groupBy=weekday: Monday to Sunday, all seven."
     )
+    by_hour = HourSalesSerializer(
+        many=True, required=False, help_text="Only with groupBy=hourOfDay: hours 0 to 23 of the account's time zone."
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if data["by_weekday"] is None:  # not asked for: absent rather than null
-            del data["by_weekday"]
+        for grouping in ("by_weekday", "by_hour"):
+            if data[grouping] is None:  # not asked for: absent rather than null
+                del data[grouping]
         return data
 
 
@@ -108,6 +120,15 @@ class FinancialPeriodSerializer(PeriodField, FinancialFiguresSerializer):
     pass
 
 
+class PaymentMethodSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    payments = serializers.IntegerField(help_text="Succeeded payments recorded in the range.")
+    collected = MoneyField(max_digits=18, help_text="Σ those payments.")
+    refunds = serializers.IntegerField(help_text="Succeeded refunds recorded in the range.")
+    refunded = MoneyField(max_digits=18, help_text="Σ those refunds.")
+    net = MoneyField(max_digits=18, help_text="collected − refunded.")
+
+
 class FinancialReportSerializer(serializers.Serializer):
     start_date = serializers.DateField(help_text="First day (the account's time zone), inclusive.")
     end_date = serializers.DateField(help_text="Last day, inclusive.")
@@ -115,3 +136,8 @@ class FinancialReportSerializer(serializers.Serializer):
     currency = serializers.CharField(help_text="The account's currency: every amount is in it.")
     totals = FinancialFiguresSerializer()
     series = FinancialPeriodSerializer(many=True, help_text="Every bucket of the range, in order (zeros when empty).")
+    by_payment_method = PaymentMethodSerializer(
+        many=True,
+        help_text="Money moved in the range by payment method, most collected first: succeeded payments and "
+        "refunds by the day they were recorded, whatever became of their orders (not the sales figures above).",
+    )

@@ -3,12 +3,14 @@ Monday; the account is in New York):
 
 | order | placed (New York) | channel | lines | figures |
 | --- | --- | --- | --- | --- |
-| A | Mon 1 Jan 10:00 | online | 2 × P (10.00, cost 4.00), shipping 5.00 | total 25.00; 5.00 refunded Wed 3 Jan |
+| A | Mon 1 Jan 10:00 | online | 2 × P (10.00, cost 4.00), shipping 5.00 | total 25.00, cash; 5.00 refunded 3 Jan 12:00|
 | B | Sun 7 Jan 23:30 (Mon 8 Jan in UTC) | mobile | 1 × Q (25.00, no cost) | total 25.00 |
-| C | Tue 9 Jan | online | 1 × P, 2 × Q; 6.00 discount added later | gross 60.00, total 54.00 |
+| C | Tue 9 Jan 10:00 | online | 1 × P, 2 × Q; 6.00 discount added later | gross 60.00, total 54.00, card terminal |
 | D | Wed 10 Jan | online | 3 × P | cancelled: counts nowhere |
-| E | Fri 2 Feb | shopee | 5 × P | total 50.00, refunded in full Mon 5 Feb |
-| F | Tue 20 Feb | online | 1 × P at 10.01 | total 10.01 |
+| E | Fri 2 Feb 10:00 | shopee | 5 × P | total 50.00 paid in cash, refunded in full Mon 5 Feb 12:00 |
+| F | Tue 20 Feb 10:00 | online | 1 × P at 10.01 | total 10.01 |
+
+Payments are recorded when their order is placed (C's by card terminal an hour later, after its discount).
 
 Another account has one order of 999.00 on 2 January.
 """
@@ -49,7 +51,8 @@ def report_store(account, other_account):
         )
 
     def refund(an_order, amount: str, when) -> None:
-        services.order_payment_record(order=an_order, amount=an_order.total, method="cash")
+        with freeze_time(an_order.created_at):
+            services.order_payment_record(order=an_order, amount=an_order.total, method="cash")
         with freeze_time(when):
             services.order_payment_refund(order=an_order, amount=Decimal(amount))
 
@@ -58,6 +61,9 @@ def report_store(account, other_account):
     order(at(1, 7, 23, 30), [(q, 1)], channel="mobile")
     c = order(at(1, 9), [(p, 1), (q, 2)])
     services.order_discount_add(order=c, amount=Decimal("6.00"), note="goodwill")
+    c.refresh_from_db()
+    with freeze_time(at(1, 9, 11)):
+        services.order_payment_record(order=c, amount=c.total, method="card_terminal")
     d = order(at(1, 10), [(p, 3)])
     services.order_transition(order=d, to_status=OrderStatus.CANCELLED)
     e = order(at(2, 2), [(p, 5)], channel="shopee")

@@ -71,7 +71,26 @@ def test_months_are_the_hand_computed_figures(api, report_store):
             "linesWithoutCost": 2,
         },
         "series": [{"period": "2024-01-01", **JANUARY}, {"period": "2024-02-01", **FEBRUARY}],
+        "byPaymentMethod": [
+            # A 25.00 and E 50.00 in cash, 5.00 and 50.00 of it refunded; C 54.00 by card terminal.
+            {"method": "cash", "payments": 2, "collected": 75.0, "refunds": 2, "refunded": 55.0, "net": 20.0},
+            {"method": "card_terminal", "payments": 1, "collected": 54.0, "refunds": 0, "refunded": 0.0, "net": 54.0},
+        ],
     }
+
+
+def test_payment_methods_count_money_on_the_day_it_moved_on_the_channel(api, report_store):
+    def methods(**params):
+        return api.get(URL, {**TWO_MONTHS, **params}).json()["byPaymentMethod"]
+
+    # E was paid on 2 February and refunded on the 5th: the days of the money, not the order's.
+    assert methods(startDate="2024-02-03") == [
+        {"method": "cash", "payments": 0, "collected": 0.0, "refunds": 1, "refunded": 50.0, "net": -50.0}
+    ]
+    assert methods(channel="shopee") == [
+        {"method": "cash", "payments": 1, "collected": 50.0, "refunds": 1, "refunded": 50.0, "net": 0.0}
+    ]
+    assert methods(channel="mobile") == []  # B was never paid
 
 
 def test_weeks_are_clipped_and_empty_ones_are_zeros(api, report_store):
@@ -125,13 +144,15 @@ def test_the_channel_filter_counts_one_channel(api, report_store):
     assert body["totals"] == january
 
 
-def test_one_statement_reads_the_figures(api, report_store):
+def test_two_statements_read_the_figures(api, report_store):
     api.get(URL, TWO_MONTHS)
     with CaptureQueriesContext(connection) as queries:
         response = api.get(URL, {**TWO_MONTHS, "granularity": "week", "channel": "online"})
     assert response.status_code == 200
     statements = [query["sql"] for query in queries]
-    assert len(statements) <= 2 and sum("orders_salesday" in sql for sql in statements) == 1, statements
+    # The days (summed over channels) and the payment days (summed by method); the API key is cached.
+    assert len(statements) <= 3 and sum("orders_salesday" in sql for sql in statements) == 1, statements
+    assert sum("orders_paymentday" in sql for sql in statements) == 1, statements
 
 
 def test_csv_answers_the_series(api, report_store):

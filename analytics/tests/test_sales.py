@@ -4,6 +4,7 @@ bad parameters, scopes, tenancy, CSV and the statements one request runs."""
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -123,6 +124,32 @@ def test_two_statements_read_the_figures(api, report_store):
     assert len(statements) <= 3 and sum("orders_salesday" in sql for sql in statements) == 2, statements
 
 
+def test_hours_of_day_count_orders_when_placed_and_refunds_when_made(api, report_store):
+    body = api.get(URL, {**TWO_MONTHS, "groupBy": "hourOfDay"}).json()
+    assert "byWeekday" not in body
+    hours = {entry["hour"]: entry for entry in body["byHour"]}
+    assert list(hours) == list(range(24))
+    # 10:00 New York: A 25 + C 54 + E 50 + F 10.01; 12:00: the refunds of A (5) and E (50); 23:30: B.
+    assert hours[10] == {"hour": 10, "revenue": 139.01, "orders": 4, "units": 11}
+    assert hours[12] == {"hour": 12, "revenue": -55.0, "orders": 0, "units": 0}
+    assert hours[23] == {"hour": 23, "revenue": 25.0, "orders": 1, "units": 1}
+    quiet = [hour for hour in range(24) if hour not in (10, 12, 23)]
+    assert all(hours[hour] == {"hour": hour, "revenue": 0.0, "orders": 0, "units": 0} for hour in quiet)
+    assert sum(Decimal(str(entry["revenue"])) for entry in body["byHour"]) == Decimal("109.01")
+    assert body["totals"]["revenue"] == 109.01
+    online = api.get(URL, {**TWO_MONTHS, "groupBy": "hourOfDay", "channel": "mobile"}).json()["byHour"]
+    assert [entry["hour"] for entry in online if entry["orders"]] == [23]
+
+
+def test_hours_are_one_more_statement(api, report_store):
+    api.get(URL, TWO_MONTHS)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(URL, {**TWO_MONTHS, "groupBy": "hourOfDay"})
+    assert response.status_code == 200
+    statements = [query["sql"] for query in queries]
+    assert len(statements) <= 4 and sum("orders_saleshour" in sql for sql in statements) == 1, statements
+
+
 def test_csv_answers_the_series(api, report_store):
     response = api.get(URL, {**TWO_MONTHS, "granularity": "month"}, HTTP_ACCEPT="text/csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -143,7 +170,7 @@ def test_csv_answers_the_series(api, report_store):
         ({"startDate": "2019-01-01", "endDate": "2024-01-01"}, "endDate"),
         ({"channel": "web"}, "channel"),
         ({"granularity": "year"}, "granularity"),
-        ({"groupBy": "hourOfDay"}, "groupBy"),
+        ({"groupBy": "hour"}, "groupBy"),
         ({"groupBy": "channel"}, "groupBy"),
     ],
 )

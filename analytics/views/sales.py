@@ -57,18 +57,21 @@ class SalesView(ReportView):
     renderer_classes = [CamelCaseJSONRenderer, SeriesCSVRenderer]
 
     @extend_schema(
-        summary="Sales over time: net revenue, orders and units by day, week or month, by channel and weekday",
+        summary="Sales over time: net revenue, orders and units by day, week or month, by channel, weekday and hour",
         description="Figures of the days startDate to endDate (inclusive, in the account's time zone; by default "
         "the last 30 days ending today, at most five years), on one channel or all: in total, per bucket of the "
         "granularity (every bucket of the range, zeros when empty) and per channel (highest revenue first, share "
-        "in percent of the total revenue, null when it is 0). groupBy=weekday adds the seven weekdays. revenue "
-        "is order totals less refunds made in the period (cancelled orders excluded), as on the dashboard. "
-        "Hour of day is not offered: the reports read daily rows, and hours would need hourly ones. "
-        "Accept: text/csv answers the series as CSV. Read from daily rollups (docs/analytics.md).",
+        "in percent of the total revenue, null when it is 0). groupBy=weekday adds the seven weekdays, "
+        "groupBy=hourOfDay the 24 hours of the account's time zone (orders at the hour they were placed, refunds "
+        "at the hour they were made). revenue is order totals less refunds made in the period (cancelled orders "
+        "excluded), as on the dashboard. Accept: text/csv answers the series as CSV. Read from daily and hourly "
+        "rollups (docs/analytics.md).",
         parameters=[
             *RANGE_PARAMETERS,
             GRANULARITY,
-            OpenApiParameter("groupBy", str, enum=common.GROUPINGS, description="weekday: add byWeekday."),
+            OpenApiParameter(
+                "groupBy", str, enum=common.GROUPINGS, description="weekday: add byWeekday; hourOfDay: add byHour."
+            ),
         ],
         responses={
             (200, "application/json"): SalesReportSerializer,
@@ -95,8 +98,9 @@ class FinancialView(ReportView):
         "discounts, refunds (made in the bucket), netSales = grossSales − discounts − refunds, tax, shipping, "
         "costOfGoods (unit cost × quantity, lines without a cost counted as 0 and in linesWithoutCost), "
         "grossProfit = netSales − costOfGoods and grossMargin = grossProfit / netSales in percent (null when "
-        "netSales is 0). Cancelled orders are excluded. Accept: text/csv answers the series as CSV. Read from "
-        "daily rollups (docs/analytics.md).",
+        "netSales is 0). Cancelled orders are excluded. byPaymentMethod is the money that moved by payment method: "
+        "succeeded payments and refunds by the day they were recorded, whatever became of their orders. "
+        "Accept: text/csv answers the series as CSV. Read from daily rollups (docs/analytics.md).",
         parameters=[*RANGE_PARAMETERS, GRANULARITY],
         responses={
             (200, "application/json"): FinancialReportSerializer,

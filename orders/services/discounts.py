@@ -71,10 +71,11 @@ def order_discount_add(*, order: Order, amount: Decimal, note: str, actor: Actor
         customer_record_refund(customer=Customer(pk=order.customer_id), amount=previous_total - order.total)
     _record_event(order, kind=EventKind.DISCOUNT, actor=actor, note=note, data={"amount": _money(amount)})
     _emit_updated(order, changed=["discount", "tax", "total"], changes={"discount": {"added": _money(amount)}})
-    rollups.rollups_record_repricing(  # last: the sales day is the contended row
+    rollups.rollups_record_repricing(  # last: the rollup rows are the contended ones
         order=order,
         discounts=order.discount_amount - previous_discount,
         tax=order.tax - previous_tax,
         total=order.total - previous_total,
+        lines=zip(items, shares, strict=True),
     )
     return order

@@ -258,8 +258,10 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         entry[2], entry[3] = min(entry[2], order.created_at), max(entry[3], order.created_at)
     if totals:
         customer_record_orders(account=account, orders={pk: tuple(entry) for pk, entry in totals.items()})
-    # The daily sales rows last: every order of the account and day updates them.
-    rollups.rollups_record_orders(orders=written, items_by_order={order.pk: order.items.all() for order in written})
+    # The rollups last: every order of the account and day updates them.
+    rollups.rollups_record_orders(
+        orders=written, items_by_order={order.pk: order.items.all() for order in written}, payments=payments
+    )
     return [imported.order for imported in orders]
 
 

@@ -107,6 +107,8 @@ def _replayed_payment(existing: OrderPayment, *, order: Order, amount: Decimal, 
         _payment_succeeded(order, existing, actor)
     existing.status = status
     existing.save(update_fields=["status", "updated_at"])
+    if status == PaymentRecordStatus.SUCCEEDED:
+        rollups.rollups_record_payment(order=order, payment=existing)  # last: the payment day is a shared row
     return existing
 
 
@@ -176,6 +178,7 @@ def order_payment_record(
         ) from None
     if status == PaymentRecordStatus.SUCCEEDED:
         _payment_succeeded(order, payment, actor)
+        rollups.rollups_record_payment(order=order, payment=payment)  # last: the payment day is a shared row
     return payment
 
 

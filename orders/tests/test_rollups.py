@@ -83,7 +83,12 @@ def test_refunds_count_on_their_day_and_leave_with_a_cancellation(tokyo):
     assert SalesDay.objects.get(account=tokyo, day=today).refunds == Decimal("20.00")
     services.order_transition(order=order, to_status=OrderStatus.CANCELLED)
     services.order_payment_refund(order=order, amount=Decimal("30.00"))  # after cancelling: not counted
-    assert not rollups_stored(account=tokyo)
+    stored = rollups_stored(account=tokyo)
+    assert not stored["sales_day"] and not stored["sales_hour"] and not stored["cohort_month"]
+    # The money still moved: one cash payment in, two refunds out.
+    assert list(stored["payment_day"].values()) == [
+        {"payments": 1, "refunds": 2, "collected": Decimal("50.00"), "refunded": Decimal("50.00")}
+    ]
     assert_consistent(tokyo)
 
 
@@ -107,7 +112,8 @@ def test_a_random_mix_of_writes_keeps_the_rows_equal_to_their_rebuild(tokyo):
                 if mine and rng.random() < 0.2:
                     placed_at = rng.choice(mine).created_at  # a tie: the id decides which is first
                 else:
-                    placed_at = now - datetime.timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 1440))
+                    # Over about three months: first orders move between cohorts.
+                    placed_at = now - datetime.timedelta(days=rng.randint(0, 75), minutes=rng.randint(0, 1440))
                 chosen = rng.sample(products, rng.randint(1, 3))
                 placed.append(
                     place_order(
@@ -131,7 +137,8 @@ def test_a_random_mix_of_writes_keeps_the_rows_equal_to_their_rebuild(tokyo):
             elif move < 0.85:
                 order = rng.choice(live)
                 if order.status not in services.NOT_PAYABLE and order.balance > 0:
-                    services.order_payment_record(order=order, amount=order.balance, method="cash")
+                    method = rng.choice(["cash", "card_terminal", "bank_transfer"])
+                    services.order_payment_record(order=order, amount=order.balance, method=method)
                     order.refresh_from_db()
                 if order.amount_paid > 0:
                     cents = rng.randint(1, int(order.amount_paid * 100))
@@ -152,10 +159,13 @@ def test_a_random_mix_of_writes_keeps_the_rows_equal_to_their_rebuild(tokyo):
     assert {OrderStatus.CANCELLED, OrderStatus.PENDING} <= statuses
     assert SalesDay.objects.filter(account=tokyo, refunds__gt=0).exists()
     assert SalesDay.objects.filter(account=tokyo, discounts__gt=0).exists()
+    stored = rollups_stored(account=tokyo)
+    assert len({cohort for cohort, _ in stored["cohort_month"]}) > 1
+    assert len({method for _, _, method in stored["payment_day"]}) > 1
     assert_consistent(tokyo)
 
 
-def test_a_batch_of_imported_orders_is_one_upsert(tokyo, django_assert_max_num_queries):
+def test_a_batch_of_imported_orders_is_one_upsert_per_table(tokyo, django_assert_max_num_queries):
     product = product_in_stock(tokyo, price=Decimal("8.00"), cost=Decimal("3.00"))
     uncosted = product_in_stock(tokyo, price=Decimal("2.50"))
     regular, newcomer = CustomerFactory(account=tokyo), CustomerFactory(account=tokyo)
@@ -182,9 +192,11 @@ def test_a_batch_of_imported_orders_is_one_upsert(tokyo, django_assert_max_num_q
     Order.objects.bulk_create(batch)
     OrderItem.objects.bulk_create([line for lines in items_by_order.values() for line in lines])
 
-    with django_assert_max_num_queries(3) as queries:  # the first orders before and after, then one upsert
+    # The first orders before and after, the customers' orders per month, then one upsert per table with
+    # changes: days, hours, products and cohorts (no payments in this batch).
+    with django_assert_max_num_queries(7) as queries:
         rollups_record_orders(orders=batch, items_by_order=items_by_order)
-    assert sum(query["sql"].startswith("INSERT") for query in queries.captured_queries) == 1
+    assert sum(query["sql"].startswith("INSERT") for query in queries.captured_queries) == 4
     assert_consistent(tokyo)
     lazada = SalesDay.objects.get(account=tokyo, channel="lazada")
     assert (lazada.orders, lazada.units, lazada.new_customers, lazada.lines_without_cost) == (1, 3, 1, 1)

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             result = rollups_rebuild(account=each)
             mismatched += bool(result.differences)
             self.stdout.write(f"{each.pk}: {result.rows} rows, {len(result.differences)} differed")
-            for (day, channel), figures in result.differences[:20]:
+            for table, key, figures in result.differences[:20]:
                 changes = ", ".join(f"{name} {had} -> {want}" for name, (had, want) in figures.items())
-                self.stdout.write(f"  {day} {channel}: {changes}")
+                self.stdout.write(f"  {table} {' '.join(str(part) for part in key)}: {changes}")
         self.stdout.write(f"{mismatched} account(s) had differences, now repaired")
