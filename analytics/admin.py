@@ -4,7 +4,7 @@ repairs them), listed by account and key."""
 from django.contrib import admin
 
 from omnisales.api.admin import ReadOnlyModelAdmin
-from orders.models import CohortMonth, PaymentDay, ProductSalesDay, SalesDay, SalesHour
+from orders.models import CohortMonth, PaymentDay, ProductSalesDay, ProductSalesMonth, SalesDay, SalesHour
 
 ACCOUNT_SEARCH = ["account__id", "account__name"]
 
@@ -37,6 +37,16 @@ class ProductSalesDayAdmin(ReadOnlyModelAdmin):
     search_fields = [*ACCOUNT_SEARCH, "product__id", "product__name", "variant__sku"]
     date_hierarchy = "day"
     ordering = ["-day", "account", "channel", "variant"]
+
+
+@admin.register(ProductSalesMonth)
+class ProductSalesMonthAdmin(ReadOnlyModelAdmin):
+    list_display = ["month", "account", "channel", "product", "variant", "units", "gross_sales", "discounts"]
+    list_filter = ["account", "channel", ("month", admin.DateFieldListFilter)]
+    list_select_related = ["account", "product", "variant"]
+    search_fields = [*ACCOUNT_SEARCH, "product__id", "product__name", "variant__sku"]
+    date_hierarchy = "month"
+    ordering = ["-month", "account", "channel", "variant"]
 
 
 @admin.register(PaymentDay)

@@ -94,7 +94,13 @@ PHASES = {  # module, function: what it does in a sync
     ("orders.services.imports", "event_emit_many"): "    order.created events",
     ("orders.services.imports", "customer_record_orders"): "    customers' totals",
     ("orders.services.imports", "product_mark_ordered_counts"): "    products' order counts",
+    ("orders.services.imports", "rollups.rollups_record_orders"): "    sales rollups (below: its parts)",
+    ("orders.rollups", "_add_order"): "      each order's figures",
+    ("orders.rollups", "_firsts"): "      customers' first orders",
+    ("orders.rollups", "_customer_months"): "      customers' orders per month",
+    ("orders.rollups", "_upsert"): "      the upserts",
     ("marketplace.services.mapping", "Matcher.customers"): "  matching and creating customers",
+    ("django.db.backends.base.base", "BaseDatabaseWrapper._commit"): "  commits (deferred foreign-key checks)",
     ("marketplace.providers.shopee", "ShopeeClient.orders"): "reading order details (both passes)",
 }
 

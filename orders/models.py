@@ -392,6 +392,37 @@ class ProductSalesDay(models.Model):
         return f"{self.day} {self.channel} {self.variant_id}"
 
 
+class ProductSalesMonth(models.Model):
+    """`ProductSalesDay` summed by calendar month (the account's time zone; a month is stored as its first
+    day), kept with it: the products report reads the whole months of a range here and only its partial
+    months' days there, a few thousand rows a year instead of one per variant, channel and day."""
+
+    id = models.BigAutoField(primary_key=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day, in the account's time zone.")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    # Without database constraints, as on ProductSalesDay.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    lines = models.IntegerField(default=0, help_text="Order lines (one per order that sold it).")
+    units = models.BigIntegerField(default=0)
+    gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ line total, before discounts.")
+    discounts = models.DecimalField(**ROLLUP_MONEY, help_text="Σ the discounts allocated to the lines.")
+    cost_of_goods = models.DecimalField(**ROLLUP_MONEY, help_text="Σ unit cost × quantity (unknown cost as 0).")
+    lines_without_cost = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month", "channel", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "month", "channel", "product", "variant"], name="product_sales_month_account_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.channel} {self.variant_id}"
+
+
 class PaymentDay(models.Model):
     """Money that moved on one day (the account's time zone) by one payment method, on one channel's
     orders: succeeded payments and refunds, by the day they were recorded, whatever became of the order

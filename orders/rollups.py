@@ -1,12 +1,13 @@
 """Sales rollups: additive rows the order services keep exact inside their own transactions, so reports sum a
 few thousand rows instead of a year of orders.
 
-Five tables (orders.models, docs/analytics.md), each keyed by account and a few columns, every other
+Six tables (orders.models, docs/analytics.md), each keyed by account and a few columns, every other
 column a figure that only ever changes by adding:
 
 - `SalesDay` (day, channel): orders, units, money, cost of goods, new customers;
 - `SalesHour` (day, hour, channel): orders, units, total and refunds for the hour-of-day pattern;
-- `ProductSalesDay` (day, channel, product, variant): lines, units, sales, discounts and cost per variant;
+- `ProductSalesDay` (day, channel, product, variant): lines, units, sales, discounts and cost per variant, and
+  `ProductSalesMonth` (month, channel, product, variant): the same by month;
 - `CohortMonth` (cohort, month): customers of a first-order month active in a later month, and their orders;
 - `PaymentDay` (day, channel, method): succeeded payments and refunds by payment method.
 
@@ -54,6 +55,7 @@ from .models import (
     PaymentKind,
     PaymentRecordStatus,
     ProductSalesDay,
+    ProductSalesMonth,
     SalesDay,
     SalesHour,
 )
@@ -98,11 +100,25 @@ PRODUCT_DAY = Rollup(
     ("lines", "units", "lines_without_cost"),
     ("gross_sales", "discounts", "cost_of_goods"),
 )
+PRODUCT_MONTH = Rollup(
+    "product_sales_month",
+    ProductSalesMonth,
+    ("month", "channel", "product_id", "variant_id"),
+    PRODUCT_DAY.counts,
+    PRODUCT_DAY.amounts,
+)
 COHORT_MONTH = Rollup("cohort_month", CohortMonth, ("cohort", "month"), ("customers", "orders"), ())
 PAYMENT_DAY = Rollup(
     "payment_day", PaymentDay, ("day", "channel", "method"), ("payments", "refunds"), ("collected", "refunded")
 )
-ROLLUPS = (SALES_DAY, SALES_HOUR, PRODUCT_DAY, COHORT_MONTH, PAYMENT_DAY)  # also the order rows are locked in
+ROLLUPS = (
+    SALES_DAY,
+    SALES_HOUR,
+    PRODUCT_DAY,
+    PRODUCT_MONTH,
+    COHORT_MONTH,
+    PAYMENT_DAY,
+)  # also the order rows are locked in
 
 # The sales days' figures, as the reports and tests name them.
 COUNTS, AMOUNTS, FIGURES = SALES_DAY.counts, SALES_DAY.amounts, SALES_DAY.figures
@@ -204,22 +220,23 @@ def _add_order(changes: Changes, account: Account, order: Order, items: Iterable
     """What `order` (with its lines) adds (sign 1) or takes back (-1) at the moment it was placed."""
     moment = order.created_at.astimezone(account.zone)
     day, channel = moment.date(), order.channel
+    month = day.replace(day=1)
     units, cost, without_cost = 0, ZERO, 0
     for item in items:
         units += item.quantity
         line_cost = ZERO if item.unit_cost is None else item.unit_cost * item.quantity
         cost += line_cost
         without_cost += item.unit_cost is None
-        changes.add(
-            PRODUCT_DAY,
-            (day, channel, item.product_id, item.variant_id),
-            lines=sign,
-            units=sign * item.quantity,
-            gross_sales=sign * item.line_total,
-            discounts=sign * item.discount_amount,
-            cost_of_goods=sign * line_cost,
-            lines_without_cost=sign * (item.unit_cost is None),
-        )
+        line = {
+            "lines": sign,
+            "units": sign * item.quantity,
+            "gross_sales": sign * item.line_total,
+            "discounts": sign * item.discount_amount,
+            "cost_of_goods": sign * line_cost,
+            "lines_without_cost": sign * (item.unit_cost is None),
+        }
+        changes.add(PRODUCT_DAY, (day, channel, item.product_id, item.variant_id), **line)
+        changes.add(PRODUCT_MONTH, (month, channel, item.product_id, item.variant_id), **line)
     changes.add(
         SALES_DAY,
         (day, channel),
@@ -365,6 +382,8 @@ def rollups_record_repricing(
     changes.add(SALES_HOUR, (moment.date(), moment.hour, order.channel), total=total)
     for item, added in lines:
         changes.add(PRODUCT_DAY, (moment.date(), order.channel, item.product_id, item.variant_id), discounts=added)
+        month = moment.date().replace(day=1)
+        changes.add(PRODUCT_MONTH, (month, order.channel, item.product_id, item.variant_id), discounts=added)
     changes.write(account.pk)
 
 
@@ -590,10 +609,15 @@ def rollups_compute(*, account: Account) -> dict[str, dict[Key, dict[str, int | 
     queries, days and hours computed by the database in the account's time zone). Rows whose figures are
     all zero are left out."""
     counting = Order.objects.filter(account=account).exclude(status=OrderStatus.CANCELLED)
+    product_days = _compute_product_days(account, counting)
+    product_months: dict[Key, dict] = {}
+    for (day, *rest), figures in product_days.items():
+        _sum_into(product_months, PRODUCT_MONTH, {(day.replace(day=1), *rest): figures})
     computed = {
         SALES_DAY: _compute_sales_days(account, counting),
         SALES_HOUR: _compute_sales_hours(account, counting),
-        PRODUCT_DAY: _compute_product_days(account, counting),
+        PRODUCT_DAY: product_days,
+        PRODUCT_MONTH: product_months,
         COHORT_MONTH: _compute_cohorts(account, counting),
         PAYMENT_DAY: _compute_payment_days(account),
     }

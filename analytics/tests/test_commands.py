@@ -20,8 +20,8 @@ def test_rebuild_rollups_reports_and_repairs_a_wrong_row(account):
     SalesDay.objects.filter(account=account).update(total=Decimal("1.00"))
     out = io.StringIO()
     call_command("rebuild_rollups", account=account.pk, stdout=out)
-    # One row in each of the day, hour, product and cohort tables; the day's total was wrong.
-    assert f"{account.pk}: 4 rows, 1 differed" in out.getvalue()
+    # One row in each of the day, hour, product day, product month and cohort tables; the day's total was wrong.
+    assert f"{account.pk}: 5 rows, 1 differed" in out.getvalue()
     assert "sales_day " in out.getvalue() and "total 1.00 -> 30.00" in out.getvalue()
     assert SalesDay.objects.get(account=account).total == Decimal("30.00")
 
