@@ -1,5 +1,5 @@
-"""Benchmark: GET /api/analytics/dashboard, /sales and /financial over a one-year range on a store with
-1,000,000 orders.
+"""Benchmark: GET /api/analytics/dashboard, /sales, /financial, /products and /customers over a one-year range
+on a store with 1,000,000 orders.
 
 On PostgreSQL (its own database): the first run creates the store with `generate_bench_data` (an account
 named "Analytics bench", ~3 lines an order, a year of orders, then its rollups), later runs reuse it. Then
@@ -41,7 +41,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Account  # noqa: E402
 from accounts.services import api_key_create  # noqa: E402
 from omnisales.api import scopes  # noqa: E402
-from orders.models import Order, SalesDay  # noqa: E402
+from orders.models import CohortMonth, Order, PaymentDay, ProductSalesDay, SalesDay, SalesHour  # noqa: E402
 
 NAME = "Analytics bench"
 
@@ -59,7 +59,10 @@ def store(orders: int) -> Account:
     account.name = NAME
     account.save(update_fields=["name"])
     with connection.cursor() as cursor:  # what autovacuum does after a bulk load
-        cursor.execute("VACUUM ANALYZE orders_order, orders_orderitem, orders_orderpayment, orders_salesday")
+        cursor.execute(
+            "VACUUM ANALYZE orders_order, orders_orderitem, orders_orderpayment, orders_salesday, orders_saleshour, "
+            "orders_productsalesday, orders_cohortmonth, orders_paymentday, customers_customer"
+        )
     print(f"built in {time.perf_counter() - started:.0f}s")
     return account
 
@@ -98,7 +101,11 @@ def main() -> None:
     account = store(args.orders)
     print(
         f"{account.pk}: {Order.objects.filter(account=account).count():,} orders, "
-        f"{SalesDay.objects.filter(account=account).count():,} sales-day rows"
+        f"{SalesDay.objects.filter(account=account).count():,} sales-day rows, "
+        f"{SalesHour.objects.filter(account=account).count():,} sales-hour rows, "
+        f"{ProductSalesDay.objects.filter(account=account).count():,} product-day rows, "
+        f"{CohortMonth.objects.filter(account=account).count():,} cohort rows, "
+        f"{PaymentDay.objects.filter(account=account).count():,} payment-day rows"
     )
     _, key = api_key_create(
         account=account, name="bench", scopes=["read:analytics"], grantor_scopes=scopes.expand(["admin"])
@@ -116,9 +123,17 @@ def main() -> None:
         ("sales: by week, groupBy=weekday", f"/api/analytics/sales?{year}&granularity=week&groupBy=weekday", {}),
         ("sales: by month, channel=online", f"/api/analytics/sales?{year}&granularity=month&channel=online", {}),
         ("sales: by day as CSV", f"/api/analytics/sales?{year}", {"HTTP_ACCEPT": "text/csv"}),
+        ("sales: groupBy=hourOfDay", f"/api/analytics/sales?{year}&groupBy=hourOfDay", {}),
         ("financial: one year by day", f"/api/analytics/financial?{year}", {}),
         ("financial: by month", f"/api/analytics/financial?{year}&granularity=month", {}),
         ("financial: by day as CSV", f"/api/analytics/financial?{year}", {"HTTP_ACCEPT": "text/csv"}),
+        ("products: one year", f"/api/analytics/products?{year}", {}),
+        ("products: by margin, limit=50", f"/api/analytics/products?{year}&sortBy=margin&limit=50", {}),
+        ("products: channel=online", f"/api/analytics/products?{year}&channel=online", {}),
+        ("products: previous_year", f"/api/analytics/products?{year}&compareTo=previous_year", {}),
+        ("customers: one year", f"/api/analytics/customers?{year}", {}),
+        ("customers: previous_year", f"/api/analytics/customers?{year}&compareTo=previous_year", {}),
+        ("customers: as CSV", f"/api/analytics/customers?{year}", {"HTTP_ACCEPT": "text/csv"}),
     ]
     print(f"{'scenario':36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for name, url, headers in scenarios:

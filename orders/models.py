@@ -304,7 +304,8 @@ class SalesDay(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the unique key leads with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(help_text="A calendar day in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     orders = models.IntegerField(default=0, help_text="Orders placed that day and not cancelled.")
@@ -328,7 +329,6 @@ class SalesDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "day", "channel"], name="sales_day_account_day_channel"),
         ]
-        indexes = [models.Index(fields=["account", "day"], name="sales_day_account_day")]
 
     def __str__(self):
         return f"{self.day} {self.channel}"
@@ -340,7 +340,8 @@ class SalesHour(models.Model):
     refunds at the hour they were made)."""
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the unique key leads with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(help_text="A calendar day in the account's time zone.")
     hour = models.PositiveSmallIntegerField(help_text="0–23, in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -366,13 +367,16 @@ class ProductSalesDay(models.Model):
     included. Refunds are not split by product (they are money back on an order), so they are not here."""
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the unique key leads with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(help_text="A calendar day in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # Without database constraints: derived rows the rebuild recomputes, written by every import batch (a
     # deferred check per row and key would cost more than the rows), and the catalog keeps ordered products.
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     lines = models.IntegerField(default=0, help_text="Order lines (one per order that sold it).")
     units = models.BigIntegerField(default=0)
     gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ line total, before discounts.")
@@ -398,12 +402,15 @@ class ProductSalesMonth(models.Model):
     months' days there, a few thousand rows a year instead of one per variant, channel and day."""
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the unique key leads with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField(help_text="The month's first day, in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # Without database constraints, as on ProductSalesDay.
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     lines = models.IntegerField(default=0, help_text="Order lines (one per order that sold it).")
     units = models.BigIntegerField(default=0)
     gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ line total, before discounts.")
@@ -429,7 +436,8 @@ class PaymentDay(models.Model):
     (a cancelled order's payment was still taken, and its refund still paid out)."""
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the unique key leads with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(help_text="A calendar day in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
@@ -454,7 +462,8 @@ class CohortMonth(models.Model):
     zone, each stored as its first day). Kept by the order services like `SalesDay`."""
 
     id = models.BigAutoField(primary_key=True)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # Not indexed alone: the unique key leads with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     cohort = models.DateField(help_text="First day of the month of the customers' first order.")
     month = models.DateField(help_text="First day of the month they ordered in (the cohort's month or later).")
     customers = models.IntegerField(default=0, help_text="Customers of the cohort with an order that month.")
