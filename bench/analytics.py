@@ -40,6 +40,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from accounts.services import api_key_create  # noqa: E402
+from customers.models import Customer  # noqa: E402
+from customers.services import rfm_scores_refresh  # noqa: E402
 from omnisales.api import scopes  # noqa: E402
 from orders.models import CohortMonth, Order, PaymentDay, ProductSalesDay, SalesDay, SalesHour  # noqa: E402
 
@@ -58,6 +60,7 @@ def store(orders: int) -> Account:
     account = Account.objects.order_by("-created_at").first()
     account.name = NAME
     account.save(update_fields=["name"])
+    rfm_scores_refresh(account=account)  # as the hourly refresh would: the customers report reads the segments
     with connection.cursor() as cursor:  # what autovacuum does after a bulk load
         cursor.execute(
             "VACUUM ANALYZE orders_order, orders_orderitem, orders_orderpayment, orders_salesday, orders_saleshour, "
@@ -99,6 +102,8 @@ def main() -> None:
     setup_test_environment()  # the test client's host is allowed
     settings.API_RATE_LIMITS = {"read": "100000000/hour", "write": "100000000/hour"}
     account = store(args.orders)
+    if not Customer.objects.filter(account=account, rfm_segment__isnull=False).exists():
+        rfm_scores_refresh(account=account)  # a store built before the refresh was part of it
     print(
         f"{account.pk}: {Order.objects.filter(account=account).count():,} orders, "
         f"{SalesDay.objects.filter(account=account).count():,} sales-day rows, "
@@ -113,6 +118,8 @@ def main() -> None:
     client = Client(HTTP_X_API_KEY=key)
     today = timezone.now().astimezone(account.zone).date()
     year = f"startDate={today - datetime.timedelta(days=364)}&endDate={today}"
+    # A year whose first and last months are both partial: the products report reads their days.
+    shifted = f"startDate={today - datetime.timedelta(days=379)}&endDate={today - datetime.timedelta(days=15)}"
     scenarios = [
         ("default (30 days)", "/api/analytics/dashboard", {}),
         ("one year", f"/api/analytics/dashboard?{year}", {}),
@@ -128,6 +135,7 @@ def main() -> None:
         ("financial: by month", f"/api/analytics/financial?{year}&granularity=month", {}),
         ("financial: by day as CSV", f"/api/analytics/financial?{year}", {"HTTP_ACCEPT": "text/csv"}),
         ("products: one year", f"/api/analytics/products?{year}", {}),
+        ("products: a year of partial months", f"/api/analytics/products?{shifted}", {}),
         ("products: by margin, limit=50", f"/api/analytics/products?{year}&sortBy=margin&limit=50", {}),
         ("products: channel=online", f"/api/analytics/products?{year}&channel=online", {}),
         ("products: previous_year", f"/api/analytics/products?{year}&compareTo=previous_year", {}),
