@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import TenantModel
+from accounts.models import Account, TenantModel
 from catalog.models import Product, ProductVariant
 from omnisales.api.ids import PrefixedIdField
 
@@ -182,9 +182,15 @@ class StockMovement(TenantModel):
     """
 
     id = PrefixedIdField(kind="stock_movement")
-    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+")
+    # The level, product and variant checked by one composite key (migration 0005): (stock_level, product,
+    # variant) is a stock level's (id, product, variant). The account and the level have no index of their
+    # own: the indexes below start with them.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stock_level = models.ForeignKey(
+        StockLevel, on_delete=models.PROTECT, related_name="movements", db_constraint=False, db_index=False
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     type = models.CharField(max_length=16, choices=MovementType.choices)
     quantity = models.BigIntegerField()
@@ -238,8 +244,11 @@ class StockReservation(TenantModel):
     id = PrefixedIdField(kind="stock_reservation")
     reference_type = models.CharField(max_length=16, choices=ReferenceType.choices, default=ReferenceType.ORDER)
     reference_id = models.CharField(max_length=64)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+")
+    # The product and variant checked by one composite key (migration 0005): (variant, product) is a variant's
+    # (id, product). The account has no index of its own: the indexes below start with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)

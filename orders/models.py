@@ -154,8 +154,11 @@ class OrderItem(TenantModel):
 
     id = PrefixedIdField(kind="order_item")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
-    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="order_items")
+    # Both checked by one composite key (migration 0011): (variant, product) is a variant's (id, product).
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items", db_constraint=False)
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.PROTECT, related_name="order_items", db_constraint=False
+    )
     position = models.PositiveSmallIntegerField(default=0, help_text="Line order, as sent.")
     product_name = models.CharField(max_length=255)
     sku = models.CharField(max_length=64, help_text="The variant's SKU (a product without options: its own).")
