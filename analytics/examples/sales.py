@@ -79,6 +79,22 @@ SALES = [
         response_only=True,
     ),
 ]
+SALES.append(
+    OpenApiExample(
+        "Against the previous period (compareTo=previous_period)",
+        value={
+            **SALES_VALUE,
+            "compareTo": "previous_period",
+            "comparison": {
+                "startDate": "2023-12-22",
+                "endDate": "2023-12-31",
+                "totals": {"revenue": 1900.0, "orders": 16, "units": 35, "averageOrderValue": 118.75},
+            },
+            "growth": {"revenue": -20.0, "orders": -12.5, "units": -11.43, "averageOrderValue": -8.56},
+        },
+        response_only=True,
+    )
+)
 SALES_CSV = (
     "period,revenue,orders,units,averageOrderValue\r\n"
     "2024-01-01,1180.00,11,24,107.27\r\n"

@@ -114,6 +114,17 @@ class SalesFigures:
         figures = self.figures()
         return {**figures, "average_order_value": average(figures["revenue"], self.orders)}
 
+    # What a comparison period needs: its sums, how to start and end them, which figures grow.
+    SUMS = {"total": Sum("total"), "refunds": Sum("refunds"), "orders": Sum("orders"), "units": Sum("units")}
+    GROWING = ("revenue", "orders", "units", "average_order_value")
+
+    @classmethod
+    def empty(cls) -> "SalesFigures":
+        return cls()
+
+    def totals(self) -> dict:
+        return self.with_average()
+
 
 @dataclass(frozen=True)
 class SalesReport:
@@ -126,18 +137,46 @@ class SalesReport:
     by_channel: list[dict]
     by_weekday: list[dict] | None  # only when asked for (groupBy=weekday)
     by_hour: list[dict] | None = None  # only when asked for (groupBy=hourOfDay)
+    compare_to: str | None = None  # the rest only when asked for (compareTo)
+    comparison: dict | None = None
+    growth: dict | None = None
 
 
-_SALES_SUMS = {"total": Sum("total"), "refunds": Sum("refunds"), "orders": Sum("orders"), "units": Sum("units")}
+def _compared(
+    account: Account, period: Period, compare_to: str | None, channel: str | None, figures, totals: dict
+) -> dict:
+    """With `compare_to`: the comparison period's totals (one statement over its days, `figures` the class that
+    adds them up) and each figure's growth against them, as the report's fields; nothing without it."""
+    if not compare_to:
+        return {}
+    previous = comparison(period, compare_to)
+    sums = figures.empty()
+    row = _rows(account, previous, channel).aggregate(**figures.SUMS)
+    sums.add(row)
+    previous_totals = sums.totals()
+    return {
+        "compare_to": compare_to,
+        "comparison": {"start_date": previous.start, "end_date": previous.end, "totals": previous_totals},
+        "growth": {name: growth(totals[name], previous_totals[name]) for name in figures.GROWING},
+    }
+
+
+_SALES_SUMS = SalesFigures.SUMS
 
 
 def sales(
-    *, account: Account, period: Period, granularity: str, channel: str | None = None, group_by: str | None = None
+    *,
+    account: Account,
+    period: Period,
+    granularity: str,
+    channel: str | None = None,
+    group_by: str | None = None,
+    compare_to: str | None = None,
 ) -> SalesReport:
     """Net revenue, orders and units of the period per bucket (every bucket present), per channel and, when
-    asked, per weekday or hour of day: two statements, the period's days summed over channels and its channels
-    summed over days, the days folded into buckets here (a year is at most 366 rows); a third for the hours,
-    the period's hourly rows summed by hour (at most 24 rows)."""
+    asked, per weekday or hour of day, and against a comparison period: two statements, the period's days
+    summed over channels and its channels summed over days, the days folded into buckets here (a year is at most
+    366 rows); one more for the hours (the period's hourly rows summed by hour) and one for the comparison."""
     by_bucket = {start: SalesFigures() for start in buckets(period, granularity)}
     by_weekday = [SalesFigures() for _ in WEEKDAYS]
     total = SalesFigures()
@@ -169,6 +208,7 @@ def sales(
             else None
         ),
         by_hour=_hours(account, period, channel) if group_by == HOUR_OF_DAY else None,
+        **_compared(account, period, compare_to, channel, SalesFigures, totals),
     )
 
 
@@ -194,6 +234,12 @@ class FinancialFigures:
     @classmethod
     def empty(cls) -> "FinancialFigures":
         return cls(dict.fromkeys(FINANCIAL_COLUMNS, ZERO))
+
+    SUMS = {column: Sum(column) for column in (*FINANCIAL_COLUMNS, "lines_without_cost")}
+    GROWING = ("gross_sales", "discounts", "refunds", "net_sales", "tax", "shipping", "cost_of_goods", "gross_profit")
+
+    def totals(self) -> dict:
+        return self.figures()
 
     def add(self, row: dict) -> None:
         for column in FINANCIAL_COLUMNS:
@@ -227,6 +273,9 @@ class FinancialReport:
     totals: dict
     series: list[dict]
     by_payment_method: list[dict]
+    compare_to: str | None = None  # the rest only when asked for (compareTo)
+    comparison: dict | None = None
+    growth: dict | None = None
 
 
 def _payment_methods(account: Account, period: Period, channel: str | None) -> list[dict]:
@@ -257,14 +306,16 @@ def _payment_methods(account: Account, period: Period, channel: str | None) -> l
     return methods
 
 
-def financial(*, account: Account, period: Period, granularity: str, channel: str | None = None) -> FinancialReport:
+def financial(
+    *, account: Account, period: Period, granularity: str, channel: str | None = None, compare_to: str | None = None
+) -> FinancialReport:
     """Sales, discounts, refunds, tax, shipping, cost and profit of the period per bucket (every bucket
-    present) and in total, and the money moved by payment method: two statements, the period's days summed
-    over channels (folded into buckets here) and its payment days summed by method."""
+    present) and in total, the money moved by payment method, and, when asked, the comparison period's totals:
+    two statements, the period's days summed over channels (folded into buckets here) and its payment days
+    summed by method; one more for the comparison."""
     by_bucket = {start: FinancialFigures.empty() for start in buckets(period, granularity)}
     total = FinancialFigures.empty()
-    sums = {column: Sum(column) for column in (*FINANCIAL_COLUMNS, "lines_without_cost")}
-    for row in _days(account, period, channel, **sums):
+    for row in _days(account, period, channel, **FinancialFigures.SUMS):
         by_bucket[bucket_of(row["day"], period, granularity)].add(row)
         total.add(row)
     return FinancialReport(
@@ -272,7 +323,8 @@ def financial(*, account: Account, period: Period, granularity: str, channel: st
         end_date=period.end,
         granularity=granularity,
         currency=account.currency,
-        totals=total.figures(),
+        totals=(totals := total.figures()),
         series=[{"period": start, **figures.figures()} for start, figures in by_bucket.items()],
         by_payment_method=_payment_methods(account, period, channel),
+        **_compared(account, period, compare_to, channel, FinancialFigures, totals),
     )

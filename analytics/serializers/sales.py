@@ -80,6 +80,27 @@ class HourSalesSerializer(SalesFiguresSerializer):
         return {"hour": data.pop("hour"), **data}
 
 
+def _optional(data: dict, *names: str) -> dict:
+    """Leaves out the parts that were not asked for (None) rather than answering null."""
+    for name in names:
+        if data[name] is None:
+            del data[name]
+    return data
+
+
+class SalesComparisonSerializer(serializers.Serializer):
+    start_date = serializers.DateField(help_text="The comparison period's first day.")
+    end_date = serializers.DateField(help_text="Its last day.")
+    totals = SalesTotalsSerializer()
+
+
+class SalesGrowthSerializer(serializers.Serializer):
+    revenue = _percent(GROWTH_HELP)
+    orders = _percent(GROWTH_HELP)
+    units = _percent(GROWTH_HELP)
+    average_order_value = _percent(GROWTH_HELP)
+
+
 class SalesReportSerializer(serializers.Serializer):
     start_date = serializers.DateField(help_text="First day (the account's time zone), inclusive.")
     end_date = serializers.DateField(help_text="Last day, inclusive.")
@@ -94,13 +115,13 @@ class SalesReportSerializer(serializers.Serializer):
     by_hour = HourSalesSerializer(
         many=True, required=False, help_text="Only with groupBy=hourOfDay: hours 0 to 23 of the account's time zone."
     )
+    compare_to = serializers.ChoiceField(choices=COMPARISONS, required=False, help_text="Only with compareTo.")
+    comparison = SalesComparisonSerializer(required=False, help_text="Only with compareTo: its period and totals.")
+    growth = SalesGrowthSerializer(required=False, help_text="Only with compareTo: each total against the comparison.")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        for grouping in ("by_weekday", "by_hour"):
-            if data[grouping] is None:  # not asked for: absent rather than null
-                del data[grouping]
-        return data
+        return _optional(data, "by_weekday", "by_hour", "compare_to", "comparison", "growth")
 
 
 class FinancialFiguresSerializer(serializers.Serializer):
@@ -129,6 +150,23 @@ class PaymentMethodSerializer(serializers.Serializer):
     net = MoneyField(max_digits=18, help_text="collected − refunded.")
 
 
+class FinancialComparisonSerializer(serializers.Serializer):
+    start_date = serializers.DateField(help_text="The comparison period's first day.")
+    end_date = serializers.DateField(help_text="Its last day.")
+    totals = FinancialFiguresSerializer()
+
+
+class FinancialGrowthSerializer(serializers.Serializer):
+    gross_sales = _percent(GROWTH_HELP)
+    discounts = _percent(GROWTH_HELP)
+    refunds = _percent(GROWTH_HELP)
+    net_sales = _percent(GROWTH_HELP)
+    tax = _percent(GROWTH_HELP)
+    shipping = _percent(GROWTH_HELP)
+    cost_of_goods = _percent(GROWTH_HELP)
+    gross_profit = _percent(GROWTH_HELP)
+
+
 class FinancialReportSerializer(serializers.Serializer):
     start_date = serializers.DateField(help_text="First day (the account's time zone), inclusive.")
     end_date = serializers.DateField(help_text="Last day, inclusive.")
@@ -141,3 +179,11 @@ class FinancialReportSerializer(serializers.Serializer):
         help_text="Money moved in the range by payment method, most collected first: succeeded payments and "
         "refunds by the day they were recorded, whatever became of their orders (not the sales figures above).",
     )
+    compare_to = serializers.ChoiceField(choices=COMPARISONS, required=False, help_text="Only with compareTo.")
+    comparison = FinancialComparisonSerializer(required=False, help_text="Only with compareTo: its period and totals.")
+    growth = FinancialGrowthSerializer(
+        required=False, help_text="Only with compareTo: each total against the comparison."
+    )
+
+    def to_representation(self, instance):
+        return _optional(super().to_representation(instance), "compare_to", "comparison", "growth")

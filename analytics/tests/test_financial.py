@@ -79,6 +79,29 @@ def test_months_are_the_hand_computed_figures(api, report_store):
     }
 
 
+def test_compare_to_adds_the_comparison_totals_and_their_growth(api, report_store):
+    # February and two days of March against the 31 days just before: January.
+    body = api.get(URL, {"startDate": "2024-02-01", "endDate": "2024-03-02", "compareTo": "previous_period"}).json()
+    assert body["totals"] == FEBRUARY
+    assert body["compareTo"] == "previous_period"
+    assert body["comparison"] == {"startDate": "2024-01-01", "endDate": "2024-01-31", "totals": JANUARY}
+    assert body["growth"] == {
+        "grossSales": -42.85,  # (60.01 − 105) / 105 = −42.847…
+        "discounts": -100.0,
+        "refunds": 900.0,  # 5 → 50
+        "netSales": -89.35,  # (10.01 − 94) / 94 = −89.351…
+        "tax": None,  # none either time
+        "shipping": -100.0,
+        "costOfGoods": 100.0,  # 12 → 24
+        "grossProfit": -117.06,  # (−13.99 − 82) / 82 = −117.060…
+    }
+    empty = api.get(URL, {**TWO_MONTHS, "compareTo": "previous_year"}).json()
+    assert empty["comparison"] == {"startDate": "2023-01-01", "endDate": "2023-02-28", "totals": EMPTY}
+    assert set(empty["growth"].values()) == {None}
+    plain = api.get(URL, TWO_MONTHS).json()
+    assert not {"compareTo", "comparison", "growth"} & set(plain)
+
+
 def test_payment_methods_count_money_on_the_day_it_moved_on_the_channel(api, report_store):
     def methods(**params):
         return api.get(URL, {**TWO_MONTHS, **params}).json()["byPaymentMethod"]
@@ -175,6 +198,7 @@ def test_csv_answers_the_series(api, report_store):
         ({"startDate": "2019-01-01", "endDate": "2024-01-01"}, "endDate"),
         ({"channel": "web"}, "channel"),
         ({"granularity": "quarter"}, "granularity"),
+        ({"compareTo": "last_year"}, "compareTo"),
     ],
 )
 def test_a_bad_parameter_is_a_400(api, params, name):

@@ -150,6 +150,27 @@ def test_hours_are_one_more_statement(api, report_store):
     assert len(statements) <= 4 and sum("orders_saleshour" in sql for sql in statements) == 1, statements
 
 
+def test_compare_to_adds_the_comparison_totals_and_their_growth(api, report_store):
+    # February and two days of March against the 31 days just before: January.
+    body = api.get(URL, {"startDate": "2024-02-01", "endDate": "2024-03-02", "compareTo": "previous_period"}).json()
+    assert body["totals"] == figures(10.01, 2, 6, 5.01)
+    assert body["compareTo"] == "previous_period"
+    assert body["comparison"] == {
+        "startDate": "2024-01-01",
+        "endDate": "2024-01-31",
+        "totals": figures(99.0, 3, 6, 33.0),
+    }
+    # (10.01 − 99) / 99 = −89.888…; (2 − 3) / 3 = −33.333…; (5.01 − 33) / 33 = −84.818…
+    assert body["growth"] == {"revenue": -89.89, "orders": -33.33, "units": 0.0, "averageOrderValue": -84.82}
+    on_shopee = api.get(
+        URL,
+        {"startDate": "2024-02-01", "endDate": "2024-03-02", "channel": "shopee"} | {"compareTo": "previous_period"},
+    ).json()
+    assert on_shopee["comparison"]["totals"] == figures(0.0, 0, 0, 0.0)  # no Shopee sale in January
+    assert set(on_shopee["growth"].values()) == {None}
+    assert "growth" not in api.get(URL, TWO_MONTHS).json()
+
+
 def test_csv_answers_the_series(api, report_store):
     response = api.get(URL, {**TWO_MONTHS, "granularity": "month"}, HTTP_ACCEPT="text/csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -171,6 +192,7 @@ def test_csv_answers_the_series(api, report_store):
         ({"channel": "web"}, "channel"),
         ({"granularity": "year"}, "granularity"),
         ({"groupBy": "hour"}, "groupBy"),
+        ({"compareTo": "yesterday"}, "compareTo"),
         ({"groupBy": "channel"}, "groupBy"),
     ],
 )

@@ -15,6 +15,15 @@ from ..selectors import sales as selectors
 from ..serializers.sales import DashboardSerializer, FinancialReportSerializer, SalesReportSerializer
 from .common import ERRORS, GRANULARITY, RANGE_PARAMETERS, TAGS, ReportView, choice, report_period
 
+COMPARE_TO = OpenApiParameter(
+    "compareTo",
+    str,
+    enum=common.COMPARISONS,
+    description="Optional: adds the totals of the same number of days just before (previous_period) or of the same "
+    "dates a year earlier (previous_year) as comparison, and each total's growth in percent (null when the "
+    "comparison's is 0).",
+)
+
 
 class DashboardView(ReportView):
     renderer_classes = [CamelCaseJSONRenderer, FiguresCSVRenderer]
@@ -64,14 +73,15 @@ class SalesView(ReportView):
         "in percent of the total revenue, null when it is 0). groupBy=weekday adds the seven weekdays, "
         "groupBy=hourOfDay the 24 hours of the account's time zone (orders at the hour they were placed, refunds "
         "at the hour they were made). revenue is order totals less refunds made in the period (cancelled orders "
-        "excluded), as on the dashboard. Accept: text/csv answers the series as CSV. Read from daily and hourly "
-        "rollups (docs/analytics.md).",
+        "excluded), as on the dashboard. compareTo adds the comparison period's totals and their growth. "
+        "Accept: text/csv answers the series as CSV. Read from daily and hourly rollups (docs/analytics.md).",
         parameters=[
             *RANGE_PARAMETERS,
             GRANULARITY,
             OpenApiParameter(
                 "groupBy", str, enum=common.GROUPINGS, description="weekday: add byWeekday; hourOfDay: add byHour."
             ),
+            COMPARE_TO,
         ],
         responses={
             (200, "application/json"): SalesReportSerializer,
@@ -82,8 +92,12 @@ class SalesView(ReportView):
         tags=TAGS,
     )
     def get(self, request):
-        arguments = self.report_arguments()
-        result = selectors.sales(**arguments, group_by=choice(request.query_params, "groupBy", common.GROUPINGS))
+        params = request.query_params
+        result = selectors.sales(
+            **self.report_arguments(),
+            group_by=choice(params, "groupBy", common.GROUPINGS),
+            compare_to=choice(params, "compareTo", common.COMPARISONS),
+        )
         return self.respond(SalesReportSerializer, result)
 
 
@@ -99,9 +113,10 @@ class FinancialView(ReportView):
         "costOfGoods (unit cost × quantity, lines without a cost counted as 0 and in linesWithoutCost), "
         "grossProfit = netSales − costOfGoods and grossMargin = grossProfit / netSales in percent (null when "
         "netSales is 0). Cancelled orders are excluded. byPaymentMethod is the money that moved by payment method: "
-        "succeeded payments and refunds by the day they were recorded, whatever became of their orders. "
-        "Accept: text/csv answers the series as CSV. Read from daily rollups (docs/analytics.md).",
-        parameters=[*RANGE_PARAMETERS, GRANULARITY],
+        "succeeded payments and refunds by the day they were recorded, whatever became of their orders. compareTo "
+        "adds the comparison period's totals and their growth. Accept: text/csv answers the series as CSV. Read "
+        "from daily rollups (docs/analytics.md).",
+        parameters=[*RANGE_PARAMETERS, GRANULARITY, COMPARE_TO],
         responses={
             (200, "application/json"): FinancialReportSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
@@ -111,4 +126,7 @@ class FinancialView(ReportView):
         tags=TAGS,
     )
     def get(self, request):
-        return self.respond(FinancialReportSerializer, selectors.financial(**self.report_arguments()))
+        compare_to = choice(request.query_params, "compareTo", common.COMPARISONS)
+        return self.respond(
+            FinancialReportSerializer, selectors.financial(**self.report_arguments(), compare_to=compare_to)
+        )
