@@ -88,9 +88,12 @@ def _optional(data: dict, *names: str) -> dict:
     return data
 
 
-class SalesComparisonSerializer(serializers.Serializer):
+class ComparisonPeriodSerializer(serializers.Serializer):
     start_date = serializers.DateField(help_text="The comparison period's first day.")
     end_date = serializers.DateField(help_text="Its last day.")
+
+
+class SalesComparisonSerializer(ComparisonPeriodSerializer):
     totals = SalesTotalsSerializer()
 
 
@@ -150,9 +153,7 @@ class PaymentMethodSerializer(serializers.Serializer):
     net = MoneyField(max_digits=18, help_text="collected − refunded.")
 
 
-class FinancialComparisonSerializer(serializers.Serializer):
-    start_date = serializers.DateField(help_text="The comparison period's first day.")
-    end_date = serializers.DateField(help_text="Its last day.")
+class FinancialComparisonSerializer(ComparisonPeriodSerializer):
     totals = FinancialFiguresSerializer()
 
 
