@@ -32,13 +32,12 @@ the check that the incremental rows are right, and the repair if they ever were 
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value, When
-from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, ExtractHour, RowNumber, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate, TruncMonth
 
 from accounts.models import Account
 from customers.models import Customer
@@ -387,39 +386,39 @@ def rollups_record_repricing(
     changes.write(account.pk)
 
 
-def _firsts(*, account: Account, customer_ids: list[str], excluding: list[str]) -> dict[str, tuple]:
-    """Each customer's first order that counts, leaving out the orders `excluding`: {customer: (created_at,
-    channel, id)}, in one statement."""
+@dataclass
+class _Customer:
+    """One customer's counting orders as a batch finds them: their first order without the batch's orders and
+    with them, (created_at, channel, id), and their orders per month without and with them."""
+
+    first_before: tuple | None = None
+    first_after: tuple | None = None
+    months_before: Counter = field(default_factory=Counter)
+    months_after: Counter = field(default_factory=Counter)
+
+
+def _batch_customers(*, account: Account, customer_ids: list[str], batch: set[str]) -> dict[str, _Customer]:
+    """The batch's customers' counting orders, read once in the database's order of (created_at, id) (the
+    order the rebuild compares by): each one's first orders and orders per month, without the orders of
+    `batch` and with them."""
     rows = (
         Order.objects.filter(account=account, customer_id__in=customer_ids)
         .exclude(status=OrderStatus.CANCELLED)
-        .exclude(pk__in=excluding)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("customer_id")], order_by=[F("created_at").asc(), F("id").asc()])
-        )
-        .filter(rank=1)
+        .order_by("customer_id", "created_at", "id")
         .values_list("customer_id", "created_at", "channel", "id")
     )
-    return {customer_id: rest for customer_id, *rest in rows}
-
-
-def _customer_months(*, account: Account, customer_ids: list[str], batch: list[str]) -> dict[str, tuple[dict, dict]]:
-    """Each customer's counting orders per month without the orders of `batch` and with them, in one
-    statement: {customer: (before, after)}."""
-    rows = (
-        Order.objects.filter(account=account, customer_id__in=customer_ids)
-        .exclude(status=OrderStatus.CANCELLED)
-        .annotate(month=_month(account))
-        .values("customer_id", "month")
-        .annotate(n=Count("id"), batch=Count("id", filter=Q(pk__in=batch)))
-        .values_list("customer_id", "month", "n", "batch")
-    )
-    months: dict[str, tuple[dict, dict]] = defaultdict(lambda: ({}, {}))
-    for customer_id, month, count, in_batch in rows:
-        before, after = months[customer_id]
-        before[month.date()] = before.get(month.date(), 0) + count - in_batch
-        after[month.date()] = after.get(month.date(), 0) + count
-    return months
+    customers: dict[str, _Customer] = defaultdict(_Customer)
+    for customer_id, created_at, channel, order_id in rows:
+        customer = customers[customer_id]
+        month = local_month(account, created_at)
+        customer.months_after[month] += 1
+        if customer.first_after is None:
+            customer.first_after = (created_at, channel, order_id)
+        if order_id not in batch:
+            customer.months_before[month] += 1
+            if customer.first_before is None:
+                customer.first_before = (created_at, channel, order_id)
+    return customers
 
 
 def rollups_record_orders(
@@ -445,20 +444,14 @@ def rollups_record_orders(
             _add_payment(changes, account, by_id[payment.order_id], payment)
     customer_ids = sorted({order.customer_id for order in counted})
     if customer_ids:
-        batch = [order.pk for order in orders]
-        before = _firsts(account=account, customer_ids=customer_ids, excluding=batch)
-        after = _firsts(account=account, customer_ids=customer_ids, excluding=[])
-        for customer_id, (created_at, channel, order_id) in after.items():
-            previous = before.get(customer_id)
-            if previous is not None and previous[2] == order_id:
-                continue
-            changes.add(SALES_DAY, (local_day(account, created_at), channel), new_customers=1)
-            if previous is not None:
-                changes.add(SALES_DAY, (local_day(account, previous[0]), previous[1]), new_customers=-1)
-        for months_before, months_after in _customer_months(
-            account=account, customer_ids=customer_ids, batch=[order.pk for order in counted]
-        ).values():
-            _add_cohort_change(changes, months_before, months_after)
+        batch = {order.pk for order in orders}
+        for customer in _batch_customers(account=account, customer_ids=customer_ids, batch=batch).values():
+            before, after = customer.first_before, customer.first_after
+            if after is not None and (before is None or before[2] != after[2]):
+                changes.add(SALES_DAY, (local_day(account, after[0]), after[1]), new_customers=1)
+                if before is not None:
+                    changes.add(SALES_DAY, (local_day(account, before[0]), before[1]), new_customers=-1)
+            _add_cohort_change(changes, customer.months_before, customer.months_after)
     changes.write(account.pk)
 
 
