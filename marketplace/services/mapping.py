@@ -228,6 +228,7 @@ class Matcher:
             subtotal=order.subtotal,
             shipping=order.shipping_fee,
             total=order.total,
+            discount=order.discount,
             paid=order.paid,
             payment_method=PaymentMethod.COD if order.cash_on_delivery else PaymentMethod.MARKETPLACE,
             payment_provider=self.connection.platform,

@@ -15,6 +15,7 @@ from omnisales.api.encryption import decrypt
 from omnisales.testing.assertions import assert_error
 from omnisales.testing.shopee_server import listing_ids
 from orders.models import Order
+from orders.rollups import rollups_rebuild, rollups_stored
 from webhooks.models import WebhookEvent
 
 from .conftest import FAKES
@@ -998,3 +999,11 @@ def test_a_synced_order_shows_its_marketplace_details(api, catalog, shopee_fake,
     [item] = order["items"]
     assert (item["sku"], item["quantity"]) == ("SKU-A", 2)
     assert Decimal(str(order["total"])) == Decimal("120.90")  # 2 × 59.9 + 0.1 + 2.5 shipping - 1.5 voucher
+    # The voucher is the order's discount, on its one matched line (the gift wrap's money stays in the totals),
+    # and so the sales rollups' and the reports' discounts.
+    assert Decimal(str(order["discount"])) == Decimal("1.50") and Decimal(str(item["discount"])) == Decimal("1.50")
+    account = Order.objects.get(pk=listed["id"]).account
+    stored = rollups_stored(account=account)
+    assert [day["discounts"] for day in stored["sales_day"].values()] == [Decimal("1.50")]
+    assert [day["discounts"] for day in stored["product_sales_day"].values()] == [Decimal("1.50")]
+    assert rollups_rebuild(account=account).differences == []

@@ -89,6 +89,9 @@ class ImportOrder:
     marketplace: dict[str, Any]
     payment_method: str = PaymentMethod.MARKETPLACE
     payment_provider: str = ""  # who holds the buyer's money: the platform
+    # What the platform's vouchers took off (subtotal + shipping - total): split over the lines, any part
+    # beyond them being a shipping discount, as for a discount code.
+    discount: Decimal = Decimal("0.00")
     shipping_address: dict[str, str] | None = None
     status_changed_at: datetime.datetime | None = None
     notes: str = ""
@@ -109,7 +112,7 @@ def status_path(from_status: str, to_status: str) -> list[str] | None:
 
 
 def _check(account: Account, imported: ImportOrder, index: int) -> None:
-    for name in ("subtotal", "shipping", "total"):
+    for name in ("subtotal", "shipping", "total", "discount"):
         value = getattr(imported, name)
         if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value > pricing.MAX_AMOUNT:
             raise _invalid({f"orders[{index}].{name}": ["Must be a decimal from 0 to the largest amount."]})
@@ -132,6 +135,7 @@ def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> t
         payment_method=imported.payment_method,
         currency=imported.currency,
         subtotal=imported.subtotal.quantize(pricing.CENT),
+        discount_amount=imported.discount.quantize(pricing.CENT),
         tax=Decimal("0.00"),
         shipping_amount=imported.shipping.quantize(pricing.CENT),
         total=total,
@@ -170,6 +174,10 @@ def _order(account: Account, imported: ImportOrder, now: datetime.datetime) -> t
         )
         item.created_at = item.updated_at = now
         items.append(item)
+    if order.discount_amount:
+        shares = pricing.allocate(order.discount_amount, [item.line_total for item in items])
+        for item, share in zip(items, shares, strict=True):
+            item.discount_amount = share
     return order, items
 
 
