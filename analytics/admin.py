@@ -29,22 +29,28 @@ class SalesHourAdmin(ReadOnlyModelAdmin):
     ordering = ["-day", "hour", "account", "channel"]
 
 
-@admin.register(ProductSalesDay)
-class ProductSalesDayAdmin(ReadOnlyModelAdmin):
-    list_display = ["day", "account", "channel", "product", "variant", "units", "gross_sales", "discounts"]
-    list_filter = ["account", "channel", ("day", admin.DateFieldListFilter)]
+PRODUCT_SALES_COLUMNS = ["account", "channel", "product", "variant", "units", "gross_sales", "discounts"]
+
+
+class ProductSalesAdmin(ReadOnlyModelAdmin):
+    """A variant's sales by day or by month: the two tables differ only in their date column."""
+
     list_select_related = ["account", "product", "variant"]
     search_fields = [*ACCOUNT_SEARCH, "product__id", "product__name", "variant__sku"]
+
+
+@admin.register(ProductSalesDay)
+class ProductSalesDayAdmin(ProductSalesAdmin):
+    list_display = ["day", *PRODUCT_SALES_COLUMNS]
+    list_filter = ["account", "channel", ("day", admin.DateFieldListFilter)]
     date_hierarchy = "day"
     ordering = ["-day", "account", "channel", "variant"]
 
 
 @admin.register(ProductSalesMonth)
-class ProductSalesMonthAdmin(ReadOnlyModelAdmin):
-    list_display = ["month", "account", "channel", "product", "variant", "units", "gross_sales", "discounts"]
+class ProductSalesMonthAdmin(ProductSalesAdmin):
+    list_display = ["month", *PRODUCT_SALES_COLUMNS]
     list_filter = ["account", "channel", ("month", admin.DateFieldListFilter)]
-    list_select_related = ["account", "product", "variant"]
-    search_fields = [*ACCOUNT_SEARCH, "product__id", "product__name", "variant__sku"]
     date_hierarchy = "month"
     ordering = ["-month", "account", "channel", "variant"]
 

@@ -204,6 +204,6 @@ def seed(account, *, user, log) -> None:
     for product_ids in products_by_order.values():
         product_mark_ordered(account=account, product_ids=product_ids)
     customers_with_orders = services.order_customer_stats_rebuild(account=account)
-    rollups.rollups_rebuild(account=account)  # written in bulk, around the services: the daily rows from them
+    rollups.rollups_rebuild(account=account)  # written in bulk, around the services: the rollups from them
     rfm_scores_refresh(account=account)  # the demo's customers are scored as soon as their history exists
     log(f"Orders: {len(builder.orders)} created for {customers_with_orders} customers.")

@@ -364,15 +364,14 @@ class SalesHour(models.Model):
         return f"{self.day} {self.hour:02d}h {self.channel}"
 
 
-class ProductSalesDay(models.Model):
-    """One variant's sales of one day (the account's time zone) on one channel: what the products report
-    sums. Lines of orders that are not cancelled, on the order's placement day; discounts added later
-    included. Refunds are not split by product (they are money back on an order), so they are not here."""
+class ProductSales(models.Model):
+    """What a variant sold on one channel in a period of the account's time zone (a day or a month, set by
+    the concrete table): lines of orders that are not cancelled, on the order's placement day; discounts added
+    later included. Refunds are not split by product (they are money back on an order), so they are not here."""
 
     id = models.BigAutoField(primary_key=True)
     # Not indexed alone: the unique key leads with it.
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
-    day = models.DateField(help_text="A calendar day in the account's time zone.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # Without database constraints: derived rows the rebuild recomputes, written by every import batch (a
     # deferred check per row and key would cost more than the rows), and the catalog keeps ordered products.
@@ -388,6 +387,16 @@ class ProductSalesDay(models.Model):
     lines_without_cost = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class ProductSalesDay(ProductSales):
+    """One variant's sales of one day on one channel: what the products report sums for the days of a
+    range's partial months."""
+
+    day = models.DateField(help_text="A calendar day in the account's time zone.")
+
+    class Meta:
         ordering = ["-day", "channel", "variant"]
         constraints = [
             models.UniqueConstraint(
@@ -399,27 +408,12 @@ class ProductSalesDay(models.Model):
         return f"{self.day} {self.channel} {self.variant_id}"
 
 
-class ProductSalesMonth(models.Model):
-    """`ProductSalesDay` summed by calendar month (the account's time zone; a month is stored as its first
-    day), kept with it: the products report reads the whole months of a range here and only its partial
-    months' days there, a few thousand rows a year instead of one per variant, channel and day."""
+class ProductSalesMonth(ProductSales):
+    """`ProductSalesDay` summed by calendar month (stored as its first day), kept with it: the products
+    report reads the whole months of a range here and only its partial months' days there, a few thousand
+    rows a year instead of one per variant, channel and day."""
 
-    id = models.BigAutoField(primary_key=True)
-    # Not indexed alone: the unique key leads with it.
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField(help_text="The month's first day, in the account's time zone.")
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    # Without database constraints, as on ProductSalesDay.
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    variant = models.ForeignKey(
-        ProductVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    lines = models.IntegerField(default=0, help_text="Order lines (one per order that sold it).")
-    units = models.BigIntegerField(default=0)
-    gross_sales = models.DecimalField(**ROLLUP_MONEY, help_text="Σ line total, before discounts.")
-    discounts = models.DecimalField(**ROLLUP_MONEY, help_text="Σ the discounts allocated to the lines.")
-    cost_of_goods = models.DecimalField(**ROLLUP_MONEY, help_text="Σ unit cost × quantity (unknown cost as 0).")
-    lines_without_cost = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["-month", "channel", "variant"]
