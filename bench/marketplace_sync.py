@@ -87,7 +87,8 @@ def run_in_worker(job_id: str, env: dict) -> float:
 
 
 PHASES = {  # module, function: what it does in a sync
-    ("marketplace.services.sync", "import_batch"): "writing a batch (all of it)",
+    ("marketplace.services.sync", "prepare_batch"): "preparing a batch (reads, customers planned)",
+    ("marketplace.services.sync", "write_batch"): "writing a batch (all of it)",
     ("marketplace.services.sync", "order_import_many"): "  the orders (below: its parts)",
     ("orders.services.imports", "stock_reserve_many"): "    stock reserved or sold",
     ("orders.services.imports", "copy_insert"): "    orders, lines, payments, timeline (COPY)",
@@ -98,7 +99,7 @@ PHASES = {  # module, function: what it does in a sync
     ("orders.rollups", "_add_order"): "      each order's figures",
     ("orders.rollups", "_batch_customers"): "      customers' first orders and months",
     ("orders.rollups", "_upsert"): "      the upserts",
-    ("marketplace.services.mapping", "Matcher.customers"): "  matching and creating customers",
+    ("marketplace.services.mapping", "Matcher.create_customers"): "  creating customers",
     ("django.db.backends.base.base", "BaseDatabaseWrapper._commit"): "  commits (deferred foreign-key checks)",
     ("marketplace.providers.shopee", "ShopeeClient.orders"): "reading order details (both passes)",
 }

@@ -540,6 +540,8 @@ MARKETPLACE_RETRY_BACKOFF_SECONDS = env.float("MARKETPLACE_RETRY_BACKOFF_SECONDS
 MARKETPLACE_SYNC_OVERLAP_MINUTES = env.int("MARKETPLACE_SYNC_OVERLAP_MINUTES", default=10)
 # Orders a sync writes per transaction (whole pages of the platform's list, so a bit more).
 MARKETPLACE_SYNC_WRITE_BATCH = env.int("MARKETPLACE_SYNC_WRITE_BATCH", default=500)
+# A sync writes each batch on a second database connection while it prepares the next (PostgreSQL only).
+MARKETPLACE_SYNC_CONCURRENT_WRITES = env.bool("MARKETPLACE_SYNC_CONCURRENT_WRITES", default=True)
 # How far back the first sync of a new connection reaches.
 MARKETPLACE_INITIAL_SYNC_DAYS = env.int("MARKETPLACE_INITIAL_SYNC_DAYS", default=30)
 # A running sync job whose worker has not reported for this long is taken over by the next sweep.

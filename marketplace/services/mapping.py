@@ -8,6 +8,7 @@ are matched to variants by SKU; a line whose SKU matches nothing is kept in the 
 """
 
 import functools
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +82,27 @@ _COUNTRIES = (
 REGIONS = {**{code: code for code, _ in _COUNTRIES}, **{name.upper(): code for code, name in _COUNTRIES}}
 
 
+class NewCustomer:
+    """A customer a batch's plan found nobody for: its profile, and the customer once a write created it."""
+
+    __slots__ = ("customer", "profile")
+
+    def __init__(self, profile: dict[str, Any]):
+        self.profile, self.customer = profile, None
+
+
+def _resolved(entry: "Customer | NewCustomer") -> Customer:
+    return entry.customer if isinstance(entry, NewCustomer) else entry
+
+
+class CustomerPlan:
+    """A batch's buyers: {external order id: customer or NewCustomer}, and the buyer ids to link to theirs."""
+
+    def __init__(self):
+        self.customers: dict[str, Customer | NewCustomer] = {}
+        self.buyers: dict[str, Customer | NewCustomer] = {}
+
+
 class Matcher:
     """Resolves customers and variants for the batches of one sync, remembering what it has seen."""
 
@@ -89,6 +111,11 @@ class Matcher:
         self.account = connection.account
         self.variants: dict[str, ProductVariant | None] = {}
         self.country = str(connection.details.get("country") or "")  # what the platform said of the shop
+        # What this sync's plans decided, by ("b", buyer id), ("e", email) or ("p", phone): a customer found
+        # or one to create. Later batches find it there before it is written (or committed).
+        self.planned: dict[tuple[str, str], Customer | NewCustomer] = {}
+        self.linked: set[tuple[str, str]] = set()  # (buyer id, customer id) links this sync wrote
+        self.planning = threading.Lock()  # a write may plan an order again (its link vanished meanwhile)
 
     # ---- variants ---------------------------------------------------------------------------------
     def load_variants(self, skus: set[str]) -> None:
@@ -101,9 +128,17 @@ class Matcher:
             self.variants.setdefault(sku, None)
 
     # ---- customers --------------------------------------------------------------------------------
-    def customers(self, orders: list[ExternalOrder]) -> dict[str, Customer]:
-        """{external order id: customer} for the batch, creating the customers that match nobody."""
+    def plan_customers(self, orders: list[ExternalOrder]) -> "CustomerPlan":
+        """Who each order's buyer is, read but not written: an existing customer, or a `NewCustomer` that
+        `create_customers` makes. The batches of one sync are planned in order, possibly while the batch
+        before is still being written: what this sync planned before (a buyer seen in an earlier batch) counts
+        as found, exactly as if it had been written already, so one buyer is one customer."""
+        with self.planning:
+            return self._plan(orders)
+
+    def _plan(self, orders: list[ExternalOrder]) -> "CustomerPlan":
         platform = self.connection.platform
+        planned = self.planned
         keys = {}
         for order in orders:
             country = ((order.shipping_address or {}).get("country") or self.country).upper()
@@ -128,7 +163,7 @@ class Matcher:
         }
         # Emails and phones are looked up only for the orders whose buyer id matched nobody (a returning
         # buyer's orders, most of a sync's, never read them).
-        unmatched = [key for key in keys.values() if not (key[0] and key[0] in by_buyer)]
+        unmatched = [key for key in keys.values() if not (key[0] and (key[0] in by_buyer or ("b", key[0]) in planned))]
         emails = {key[1] for key in unmatched if key[1]}
         phones = {key[2] for key in unmatched if key[2]}
         by_email, by_phone = {}, {}
@@ -148,28 +183,19 @@ class Matcher:
                 if customer.phone:
                     by_phone.setdefault(customer.phone, customer)
 
-        found: dict[str, Customer] = {}
-        new_profiles: list[dict[str, Any]] = []
-        new_for: dict[str, int] = {}  # external id -> index in new_profiles
-        pending: dict[tuple, int] = {}  # a new buyer's keys -> its profile, so one buyer is created once
+        plan = CustomerPlan()
         for order in orders:
             buyer_id, email, phone = keys[order.external_id]
+            # What this sync planned counts as written before this batch: after what the database has for
+            # the same key, before the next key (the order of the lookups of a sync written batch by batch).
             customer = (
-                (buyer_id and by_buyer.get(buyer_id))
-                or (email and by_email.get(email))
-                or (phone and by_phone.get(phone))
+                (buyer_id and (by_buyer.get(buyer_id) or planned.get(("b", buyer_id))))
+                or (email and (by_email.get(email) or planned.get(("e", email))))
+                or (phone and (by_phone.get(phone) or planned.get(("p", phone))))
             )
-            if customer:
-                found[order.external_id] = customer
-                continue
-            index = next(
-                (pending[key] for key in (("b", buyer_id), ("e", email), ("p", phone)) if key[1] and key in pending),
-                None,
-            )
-            if index is None:
-                index = len(new_profiles)
+            if not customer:
                 name = order.buyer_name or (order.shipping_address or {}).get("name") or ""
-                new_profiles.append(
+                customer = NewCustomer(
                     {
                         "name": (name or f"{self.connection.get_platform_display()} buyer {buyer_id}".strip())[
                             :NAME_MAX
@@ -180,33 +206,54 @@ class Matcher:
                         "tags": [platform],
                     }
                 )
-            for key in (("b", buyer_id), ("e", email), ("p", phone)):
-                if key[1]:
-                    pending.setdefault(key, index)
-            new_for[order.external_id] = index
-        created = customers_create_many(account=self.account, profiles=new_profiles) if new_profiles else []
-        for external_id, index in new_for.items():
-            found[external_id] = created[index]
+            if isinstance(customer, NewCustomer):  # each key of its orders finds it (one buyer, one customer)
+                for key in (("b", buyer_id), ("e", email), ("p", phone)):
+                    if key[1]:
+                        planned.setdefault(key, customer)
+            plan.customers[order.external_id] = customer
+            if buyer_id and buyer_id not in by_buyer:  # linked to whom it matched (an anonymized one's: repointed)
+                planned.setdefault(("b", buyer_id), customer)
+                plan.buyers[buyer_id] = customer
+        return plan
 
-        links = {}
-        for order in orders:
-            buyer_id = keys[order.external_id][0]
-            if buyer_id and buyer_id not in by_buyer:
-                links[buyer_id] = found[order.external_id]
+    def create_customers(self, plan: "CustomerPlan", external_ids: list[str]) -> dict[str, Customer]:
+        """{external order id: customer} for these orders of a plan: the new customers the orders need that
+        no earlier batch created are created, and their buyer ids linked. Run by the batch's write."""
+        wanted = [plan.customers[external_id] for external_id in external_ids]
+        missing = list(
+            {id(entry): entry for entry in wanted if isinstance(entry, NewCustomer) and entry.customer is None}.values()
+        )
+        if missing:
+            created = customers_create_many(account=self.account, profiles=[entry.profile for entry in missing])
+            for entry, customer in zip(missing, created, strict=True):
+                entry.customer = customer
+        needed = {id(entry) for entry in wanted}
+        links = {
+            buyer_id: _resolved(entry)
+            for buyer_id, entry in plan.buyers.items()
+            if id(entry) in needed and (buyer_id, _resolved(entry).pk) not in self.linked
+        }
         if links:  # a link to an anonymized customer is pointed at the new one
             copy_upsert(
                 MarketplaceBuyer,
                 [
-                    new(MarketplaceBuyer, account=self.account, platform=platform, buyer_id=buyer_id, customer=customer)
+                    new(
+                        MarketplaceBuyer,
+                        account=self.account,
+                        platform=self.connection.platform,
+                        buyer_id=buyer_id,
+                        customer=customer,
+                    )
                     for buyer_id, customer in links.items()
                 ],
                 conflict=["account", "platform", "buyer_id"],
                 update=["customer", "updated_at"],
             )
-        return found
+            self.linked.update((buyer_id, customer.pk) for buyer_id, customer in links.items())
+        return {external_id: _resolved(entry) for external_id, entry in zip(external_ids, wanted, strict=True)}
 
     # ---- orders -----------------------------------------------------------------------------------
-    def import_order(self, order: ExternalOrder, customer: Customer) -> ImportOrder:
+    def import_order(self, order: ExternalOrder, customer: Customer | None) -> ImportOrder:
         lines, unmatched = [], []
         for line in order.lines:
             variant = self.variants.get(line.sku) if line.sku else None

@@ -18,11 +18,14 @@ import contextlib
 import datetime
 import gc
 import logging
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from django.conf import settings
 from django.db import connection as db_connection
+from django.db import connections as db_connections
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -48,7 +51,7 @@ from ..models import (
 from ..platforms import PLATFORMS
 from ..providers.base import AuthFailed, ExternalOrder, MarketplaceError
 from .connections import client as connection_client
-from .mapping import Matcher
+from .mapping import CustomerPlan, Matcher
 from .reading import PageReader
 
 log = logging.getLogger(__name__)
@@ -206,22 +209,22 @@ def sync_job_run(
     matcher = Matcher(connection)
     pending: list[ExternalOrder] = []
     try:
-        with PageReader(platform, start=job.start_date, end=job.end_date, state=job.resume) as pages:
+        with (
+            PageReader(platform, start=job.start_date, end=job.end_date, state=job.resume) as pages,
+            BatchWriter(job, matcher, platform, progress) as writer,
+        ):
             for orders, resume in pages:
                 pending.extend(orders)
                 # Written at the end of a page, so the resume point committed with them is exact; several
                 # pages go in one transaction (its fixed statements shared by more orders).
                 if len(pending) >= settings.MARKETPLACE_SYNC_WRITE_BATCH or resume is None:
-                    waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=resume)
-                    acknowledge(job=job, platform=platform, orders=waiting)
+                    writer.write(prepare_batch(job=job, matcher=matcher, orders=pending, resume=resume))
                     pending = []
-                    if progress is not None:
-                        progress(job)
-                else:
+                elif not writer.busy:  # a write in flight holds the job's row, and refreshes its heartbeat
                     _heartbeat(job)
-        if pending:  # a client whose last page still had a resume point
-            waiting = import_batch(job=job, matcher=matcher, orders=pending, resume=job.resume)
-            acknowledge(job=job, platform=platform, orders=waiting)
+            if pending:  # a client whose last page still had a resume point
+                writer.write(prepare_batch(job=job, matcher=matcher, orders=pending, resume=job.resume))
+            writer.finish()
     except JobTakenOver:
         log.warning("Sync job %s was taken over by another worker; this one stops", job.pk)
         return None
@@ -341,49 +344,101 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+_collector_pauses = {"count": 0, "enable": False}  # batches being prepared or written, and what to restore
+_collector_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _without_collector_pauses() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a batch is written. A batch makes a hundred thousand
-    objects (instances, rows, payloads) that live until it ends: the collector, which runs every few hundred
-    allocations, examined them again and again and promoted them to its oldest generation, whose full
+    """Python's cyclic garbage collector paused while a batch is prepared or written. A batch makes a hundred
+    thousand objects (instances, rows, payloads) that live until it ends: the collector, which runs every few
+    hundred allocations, examined them again and again and promoted them to its oldest generation, whose full
     collections walk every object of the process (a third of the sync's CPU). A batch needs no cycle
-    collected while it runs; the ones it leaves are collected as usual once it has returned (its objects
-    released, so the collector does not walk them on their way out)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    collected while it runs; the ones it leaves are collected as usual once no batch is being prepared or
+    written (its objects released, so the collector does not walk them on their way out). Counted: the
+    worker's thread prepares a batch while the writer's thread writes the one before."""
+    with _collector_lock:
+        if _collector_pauses["count"] == 0:
+            _collector_pauses["enable"] = gc.isenabled()
+            gc.disable()
+        _collector_pauses["count"] += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _collector_lock:
+            _collector_pauses["count"] -= 1
+            if _collector_pauses["count"] == 0 and _collector_pauses["enable"]:
+                gc.enable()
+
+
+_POLL_SECONDS = 0.05
+
+
+class Batch:
+    """A batch of a job's orders read and planned, ready to be written (`prepare_batch`)."""
+
+    def __init__(self, orders: list[ExternalOrder], resume: Any):
+        self.orders, self.resume = orders, resume
+        self.counts = {"fetched": len(orders), "created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        self.errors: list[dict[str, str]] = []
+        self.unique: list[ExternalOrder] = []  # the orders to write: each once, none refused
+        self.customers: CustomerPlan | None = None
+        self.imports: dict[str, ImportOrder] = {}  # for the orders that were new when planned
+        self.committing = threading.Event()  # set by its write when only the commit is left
+
+    def fail(self, order: ExternalOrder, message: str, code: str = "INVALID_ORDER") -> None:
+        self.counts["failed"] += 1
+        self.errors.append({"external_id": order.external_id, "code": code, "message": message[:500]})
 
 
 @_without_collector_pauses()
-def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any) -> list[tuple[str, str]]:
-    """Writes one batch of a job's orders, its counts and its resume point (where the platform's list is
-    after these orders) in one transaction. An order that cannot be written is counted failed with its
-    reason; the others are. Returns the orders the platform waits to be acknowledged: [(platform id, ours)]."""
-    connection = job.connection
-    counts = {"fetched": len(orders), "created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    errors: list[dict[str, str]] = []
-
-    def fail(order: ExternalOrder, message: str, code: str = "INVALID_ORDER") -> None:
-        counts["failed"] += 1
-        errors.append({"external_id": order.external_id, "code": code, "message": message[:500]})
-
-    seen, unique = set(), []
+def prepare_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], resume: Any) -> Batch:
+    """Everything of a batch that only reads: the orders checked (one that cannot be written is counted
+    failed with its reason), the new ones (no link yet) matched to variants and to customers, and made
+    into `ImportOrder`s. Runs while the batch before is being written (see `BatchWriter`): its reads may
+    miss what that write has not committed, which `write_batch` checks again under the connection's lock."""
+    batch = Batch(orders, resume)
+    seen = set()
     for order in orders:
         if order.external_id in seen:
-            counts["fetched"] -= 1  # a platform listing one order twice in a batch
+            batch.counts["fetched"] -= 1  # a platform listing one order twice in a batch
             continue
         seen.add(order.external_id)
         problem = _problem(order)
         if problem:
-            fail(order, problem)
+            batch.fail(order, problem)
         else:
-            unique.append(order)
+            batch.unique.append(order)
+    known = set(
+        MarketplaceOrder.objects.filter(
+            connection=job.connection, external_id__in=[order.external_id for order in batch.unique]
+        ).values_list("external_id", flat=True)
+    )
+    _plan(batch, matcher, [order for order in batch.unique if order.external_id not in known])
+    return batch
 
+
+def _plan(batch: Batch, matcher: Matcher, orders: list[ExternalOrder]) -> None:
+    if not orders:
+        return
+    matcher.load_variants({line.sku for order in orders for line in order.lines})
+    plan = matcher.plan_customers(orders)
+    if batch.customers is None:
+        batch.customers = plan
+    else:
+        batch.customers.customers.update(plan.customers)
+        batch.customers.buyers.update(plan.buyers)
+    for order in orders:
+        batch.imports[order.external_id] = matcher.import_order(order, customer=None)
+
+
+@_without_collector_pauses()
+def write_batch(*, job: SyncJob, matcher: Matcher, batch: Batch) -> list[tuple[str, str]]:
+    """Writes a prepared batch, its counts and its resume point (where the platform's list is after these
+    orders) in one transaction. Returns the orders the platform waits to be acknowledged:
+    [(platform id, ours)]."""
+    connection = job.connection
+    counts = batch.counts
     with transaction.atomic():
         _commit_without_waiting_for_disk()
         MarketplaceConnection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").get()
@@ -397,36 +452,108 @@ def import_batch(*, job: SyncJob, matcher: Matcher, orders: list[ExternalOrder],
         links = {
             link.external_id: link
             for link in MarketplaceOrder.objects.filter(
-                connection=connection, external_id__in=[order.external_id for order in unique]
+                connection=connection, external_id__in=[order.external_id for order in batch.unique]
             ).select_related("order")
         }
-        new = [order for order in unique if order.external_id not in links]
-        known = [order for order in unique if order.external_id in links]
+        new = [order for order in batch.unique if order.external_id not in links]
+        known = [order for order in batch.unique if order.external_id in links]
+        # Planned as known, new now (its order was deleted meanwhile): planned here, under the lock.
+        _plan(batch, matcher, [order for order in new if order.external_id not in batch.imports])
         order_ids = {external_id: link.order_id for external_id, link in links.items()}
         if new:
-            matcher.load_variants({line.sku for order in new for line in order.lines})
             _remember_listings(matcher, new)
-            order_ids.update(_create(job, matcher, new, counts, fail))
+            order_ids.update(_create(job, matcher, batch, new, counts))
         for order in known:
-            _update(job, matcher, order, links[order.external_id], counts, fail)
+            _update(job, matcher, order, links[order.external_id], counts, batch.fail)
 
         stored_errors = max(0, MAX_SYNC_ERRORS - len(job.errors or []))
-        job.errors = [*(job.errors or []), *errors[:stored_errors]]
+        job.errors = [*(job.errors or []), *batch.errors[:stored_errors]]
         changes = {name: F(name) + value for name, value in counts.items() if value}
         now = timezone.now()
         SyncJob.objects.filter(pk=job.pk).update(
-            errors=job.errors, resume=resume, heartbeat_at=now, updated_at=now, **changes
+            errors=job.errors, resume=batch.resume, heartbeat_at=now, updated_at=now, **changes
         )
-        job.resume = resume
+        job.resume = batch.resume
+        batch.committing.set()
     for name, value in counts.items():
         setattr(job, name, getattr(job, name) + value)
+    orders = batch.orders
     if orders:  # how far through the range the platform's list has come (lists go by update time)
         job.reached = max(getattr(job, "reached", None) or job.start_date, max(order.updated_at for order in orders))
     return [
         (order.external_id, order_ids[order.external_id])
-        for order in unique
+        for order in batch.unique
         if order.platform_status == AWAITING_ACKNOWLEDGEMENT and order.external_id in order_ids
     ]
+
+
+class BatchWriter:
+    """Writes a job's prepared batches in order, one at a time, on a thread of its own with its own database
+    connection, so that the worker's thread prepares the next batch (its reads, its customers matched, its
+    `ImportOrder`s) while the database commits the one before (the commit runs the batch's deferred
+    foreign-key checks: about a fifth of a sync). `write` returns once the write it started is committing:
+    the preparing then runs beside a single wait for the database. Run beside the write's own Python, it
+    made the sync slower: each of the writer's many round trips (a COPY's buffers, its statements) then
+    waited for the GIL to come back from the preparing thread. After each write, the orders a platform waits
+    for are acknowledged and `progress(job)` is called, on the worker's thread. A write's error is raised by
+    the next `write` or by `finish`.
+
+    The writes run in the worker's thread instead (one after the other with the preparing) elsewhere than
+    on PostgreSQL, when MARKETPLACE_SYNC_CONCURRENT_WRITES is off, and inside an outer transaction: a second
+    connection would not see its rows."""
+
+    def __init__(self, job: SyncJob, matcher: Matcher, platform, progress: Callable[[SyncJob], None] | None):
+        self.job, self.matcher, self.platform, self.progress = job, matcher, platform, progress
+        self.concurrent = (
+            settings.MARKETPLACE_SYNC_CONCURRENT_WRITES
+            and db_connection.vendor == "postgresql"
+            and not db_connection.in_atomic_block
+        )
+        self.executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="marketplace-writer") if self.concurrent else None
+        )
+        self.in_flight: Future | None = None
+
+    def __enter__(self) -> "BatchWriter":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.executor is None:
+            return
+        try:
+            if self.in_flight is not None:  # the worker's thread failed (the platform's error, a stop)
+                wait([self.in_flight])
+                if self.in_flight.exception() is None:  # written: acknowledged as it would have been
+                    self.finish()
+        finally:
+            self.executor.submit(db_connections.close_all).result()
+            self.executor.shutdown()
+
+    @property
+    def busy(self) -> bool:
+        return self.in_flight is not None and not self.in_flight.done()
+
+    def write(self, batch: Batch) -> None:
+        """Writes `batch` once the write before it has ended (in the background when concurrent)."""
+        self.finish()
+        if self.executor is None:
+            self._written(write_batch(job=self.job, matcher=self.matcher, batch=batch))
+        else:
+            self.in_flight = self.executor.submit(write_batch, job=self.job, matcher=self.matcher, batch=batch)
+            while not batch.committing.wait(_POLL_SECONDS) and not self.in_flight.done():
+                pass  # writing (or failed before its commit: `finish` raises why)
+
+    def finish(self) -> None:
+        """Waits for the write in flight, raising its error."""
+        if self.in_flight is None:
+            return
+        future, self.in_flight = self.in_flight, None
+        self._written(future.result())
+
+    def _written(self, waiting: list[tuple[str, str]]) -> None:
+        acknowledge(job=self.job, platform=self.platform, orders=waiting)
+        if self.progress is not None:
+            self.progress(self.job)
 
 
 def acknowledge(*, job: SyncJob, platform, orders: list[tuple[str, str]]) -> None:
@@ -446,10 +573,13 @@ def acknowledge(*, job: SyncJob, platform, orders: list[tuple[str, str]]) -> Non
         SyncJob.objects.filter(pk=job.pk).update(errors=job.errors, updated_at=timezone.now())
 
 
-def _create(job: SyncJob, matcher: Matcher, orders: list[ExternalOrder], counts: dict, fail) -> dict[str, str]:
+def _create(job: SyncJob, matcher: Matcher, batch: Batch, orders: list[ExternalOrder], counts: dict) -> dict[str, str]:
     connection = job.connection
-    customers = matcher.customers(orders)
-    imports = [matcher.import_order(order, customers[order.external_id]) for order in orders]
+    fail = batch.fail
+    customers = matcher.create_customers(batch.customers, [order.external_id for order in orders])
+    imports = [batch.imports[order.external_id] for order in orders]
+    for order, imported in zip(orders, imports, strict=True):
+        imported.customer = customers[order.external_id]
     try:
         with transaction.atomic():
             order_import_many(account=connection.account, orders=imports)

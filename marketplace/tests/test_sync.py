@@ -8,7 +8,9 @@ import pytest
 from customers.models import Customer
 from inventory.models import StockLevel, StockReservation
 from marketplace import services
-from marketplace.models import MarketplaceOrder, SyncStatus
+from marketplace.models import MarketplaceBuyer, MarketplaceOrder, SyncStatus
+from marketplace.services import sync
+from marketplace.services.mapping import Matcher
 from omnisales.testing.factories import CustomerFactory
 from orders.models import Order
 from orders.rollups import rollups_rebuild, rollups_stored
@@ -333,3 +335,51 @@ def test_facebook_orders_are_acknowledged_once_they_are_in(account, catalog, met
     assert len([r for r in meta_fake.requests if r["path"].endswith("/acknowledge_order")]) == 1
     order.refresh_from_db()
     assert order.marketplace["platform_status"] == "IN_PROGRESS"
+
+
+def _read_all(connection) -> list:
+    """Every order of the last week as the platform's client reads it (list pages, then details)."""
+    client = services.client(connection)
+    orders = []
+    for page in client.order_pages(
+        start=WEEK_AGO - datetime.timedelta(days=1), end=NOW + datetime.timedelta(minutes=1)
+    ):
+        orders.extend(client.orders(page.refs))
+    return orders
+
+
+def test_a_batch_planned_before_the_batch_ahead_of_it_was_written_writes_each_order_and_buyer_once(
+    account, catalog, shopee_fake
+):
+    """A sync plans its next batch while the one before is being written, so the plan's reads miss that
+    write. Planned with the first still unwritten, the second batch reuses the buyers the first planned (one
+    customer per buyer), and an order of both batches, new when planned, is found written under the lock
+    and not created again."""
+    connection = connect(account, "shopee", shopee_fake)
+    for hour in range(4):
+        moment = WEEK_AGO + datetime.timedelta(hours=hour)
+        shopee_fake.add_order(buyer_id="88", buyer_name="Mei", lines=[_line()], created_at=moment, updated_at=moment)
+    orders = _read_all(connection)
+    assert len(orders) == 4
+    job = services.sync_job_create(account=account, connection=connection, start_date=WEEK_AGO, end_date=NOW)
+    job = sync._claim(job.pk)
+    matcher = Matcher(connection)
+
+    first = sync.prepare_batch(job=job, matcher=matcher, orders=orders[:3], resume=None)
+    second = sync.prepare_batch(job=job, matcher=matcher, orders=orders[2:], resume=None)  # orders[2] in both
+    assert set(second.imports) == {orders[2].external_id, orders[3].external_id}, "both new when planned"
+    assert Customer.objects.filter(account=account).count() == 0, "planning writes nothing"
+    sync.write_batch(job=job, matcher=matcher, batch=first)
+    sync.write_batch(job=job, matcher=matcher, batch=second)
+
+    job.refresh_from_db()
+    assert (job.fetched, job.created, job.unchanged, job.failed) == (5, 4, 1, 0)
+    assert sorted(Order.objects.filter(account=account).values_list("external_id", flat=True)) == sorted(
+        order.order_number or order.external_id for order in orders
+    )
+    customer = Customer.objects.get(account=account)
+    assert (customer.name, customer.total_orders) == ("Mei", 4)
+    assert MarketplaceBuyer.objects.get(account=account, buyer_id="88").customer_id == customer.pk
+    assert WebhookEvent.objects.filter(account=account, event_type="customer.created").count() == 1
+    assert WebhookEvent.objects.filter(account=account, event_type="order.created").count() == 4
+    assert StockReservation.objects.filter(account=account).count() == 4

@@ -5,18 +5,21 @@ timeout) and the job goes on from its last committed page, writing every platfor
 import datetime
 import os
 import re
+import threading
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db.models import Sum
+from django.db import connection as db_connection
+from django.db.models import F, Sum
 
 from customers.models import Customer
 from inventory.models import ReservationStatus, StockLevel, StockReservation
 from marketplace import services
 from marketplace.models import MarketplaceBuyer, MarketplaceOrder, SyncJob, SyncStatus
+from marketplace.services import sync
 from marketplace.services.reading import READ_AHEAD_PAGES
 from marketplace.tasks import enqueue_sync
 from omnisales.testing.celery_worker import WorkerProcess, database_url
@@ -132,6 +135,68 @@ def test_two_syncs_of_one_window_at_once_write_each_order_customer_and_reservati
     assert sorted(customers.values_list("total_orders", flat=True)) == [4] * 10  # each order counted once
     assert set(Order.objects.filter(account=account).values_list("status", flat=True)) == {"processing"}
     assert sum(StockLevel.objects.filter(product=products["SKU-B"]).values_list("reserved", flat=True)) == 20
+
+
+# ---- batches written by the writer's thread -------------------------------------------------------------
+
+
+def _connections_to_this_database() -> int:
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_batches_are_written_by_the_writer_thread_one_after_the_other_and_its_connection_is_closed(
+    account, shopee_fake, settings, monkeypatch
+):
+    """On PostgreSQL a sync writes each batch on a thread (and connection) of its own while it prepares the
+    next. Buyers recurring in later batches, planned before the earlier batches were committed, are still
+    one customer each, every order is written once, and the writer's connection is closed at the end."""
+    settings.MARKETPLACE_SYNC_WRITE_BATCH = 5
+    _products(account)
+    numbers = _add_orders(shopee_fake, 40, buyers=10)
+    connection = connect(account, "shopee", shopee_fake)
+    writers = []
+    write_batch = sync.write_batch
+
+    def recorded(**kwargs):
+        writers.append(threading.current_thread().name)
+        return write_batch(**kwargs)
+
+    monkeypatch.setattr(sync, "write_batch", recorded)
+    connections_before = _connections_to_this_database()
+
+    job = services.sync_job_run(job_id=_job(account, connection).pk, sleep=lambda seconds: None)
+
+    assert (job.status, job.fetched, job.created, job.failed) == (SyncStatus.SUCCEEDED, 40, 40, 0)
+    assert len(writers) >= 8 and all(name.startswith("marketplace-writer") for name in writers), writers
+    _assert_each_platform_order_once(account, connection, numbers)
+    customers = Customer.objects.filter(account=account)
+    assert sorted(customers.values_list("total_orders", flat=True)) == [4] * 10
+    assert MarketplaceBuyer.objects.filter(account=account).values("customer").distinct().count() == 10
+    assert _connections_to_this_database() == connections_before
+
+
+def test_a_job_taken_over_while_a_batch_is_being_written_stops_after_the_batches_it_had_written(
+    account, shopee_fake, settings
+):
+    """Another worker claims the job once the first batch is written: the batch written next by the writer
+    thread is refused by the job's fence (nothing of it written) and the sync stops, leaving the job to the
+    new worker."""
+    settings.MARKETPLACE_SYNC_WRITE_BATCH = 5
+    _products(account)
+    _add_orders(shopee_fake, 20, buyers=20)
+    connection = connect(account, "shopee", shopee_fake)
+    job = _job(account, connection)
+
+    def taken_over(current):
+        SyncJob.objects.filter(pk=current.pk).update(attempts=F("attempts") + 1)
+
+    assert services.sync_job_run(job_id=job.pk, progress=taken_over, sleep=lambda seconds: None) is None
+    assert Order.objects.filter(account=account).count() == 5
+    assert Customer.objects.filter(account=account).count() == 5
+    job.refresh_from_db()
+    assert (job.status, job.created, job.attempts) == (SyncStatus.RUNNING, 5, 2)
 
 
 # ---- a worker killed mid-job --------------------------------------------------------------------------

@@ -73,6 +73,29 @@ def test_copy_insert_writes_what_bulk_create_writes():
     assert first.created_at == rows[0].created_at and first.created_at.tzinfo is not None
 
 
+def test_json_is_stored_as_bulk_create_stores_it_and_refused_as_it_refuses_it():
+    """COPY writes JSON through orjson: the same stored values (non-ASCII, big and float numbers, nesting), and a
+    value json.dumps cannot write (a Decimal, a datetime) fails as bulk_create fails, with nothing written."""
+    copied, created = AccountFactory(), AccountFactory()
+    attributes = {"name": "Kopi ☕ café", "big": 2**62, "ratio": 0.1, "nested": [{"a": [None, False, "é\t"]}]}
+    copy_insert(Product, [Product(account=copied, sku="J", name="J", price=Decimal("1"), attributes=attributes)])
+    Product.objects.bulk_create(
+        [Product(account=created, sku="J", name="J", price=Decimal("1"), attributes=attributes)]
+    )
+    assert stored(copied) == stored(created)
+    assert Product.objects.get(account=copied).attributes == attributes
+    for refused in ({"price": Decimal("1.50")}, {"at": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)}):
+        product = Product(account=copied, sku="R", name="R", price=Decimal("1"), attributes=refused)
+        with pytest.raises(TypeError) as from_django, transaction.atomic():
+            Product.objects.bulk_create(
+                [Product(account=copied, sku="R", name="R", price=Decimal("1"), attributes=refused)]
+            )
+        with pytest.raises(TypeError) as from_copy, transaction.atomic():
+            copy_insert(Product, [product])
+        assert str(from_copy.value) == str(from_django.value)
+    assert not Product.objects.filter(account=copied, sku="R").exists()
+
+
 def test_each_fields_own_preparation_is_kept(account):
     """An encrypted field is encrypted on the way in, exactly as when saved."""
     assert_secret_encrypted(account, copy_insert)
