@@ -9,10 +9,11 @@ STDIN` sends the rows as they are and psycopg writes them in C:
     copy_upsert(Product, products, conflict=["account", "sku"], update=["price", "updated_at"])
 
 Both write exactly what `bulk_create()` would (`auto_now` timestamps set, each field's own database
-preparation kept wherever it does more than pass the value through: JSON, encrypted fields) and mark
-the instances as saved. Database errors (a unique constraint another transaction won) are Django's, as
-from any query. Elsewhere than on PostgreSQL they are `bulk_create()` itself. The statements bypass
-Django's cursor wrapper, so they are not in `connection.queries` or `CaptureQueriesContext`.
+preparation kept wherever it does more than pass the value through: encrypted fields; JSON, whose text
+orjson writes, the same values in the jsonb column) and mark the instances as saved. Database errors (a
+unique constraint another transaction won) are Django's, as from any query. Elsewhere than on PostgreSQL
+they are `bulk_create()` itself. The statements bypass Django's cursor wrapper, so they are not in
+`connection.queries` or `CaptureQueriesContext`.
 """
 
 import datetime
@@ -24,6 +25,7 @@ import orjson
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
+from .fields import JSONField
 from .ids import PrefixedIdField
 
 BATCH = 1000  # bulk_create's batch size where COPY is not used
@@ -75,8 +77,11 @@ def _json_text(field: models.Field, connection):
 _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
+_PLAIN_JSON = (models.JSONField, JSONField)  # Django's, and ours (which only reads differently)
+
+
 def _preparer(field: models.Field, connection, copying: bool):
-    if copying and type(field) is models.JSONField and field.encoder is None:
+    if copying and type(field) in _PLAIN_JSON and field.encoder is None:
         return _json_text(field, connection)
     return functools.partial(field.get_db_prep_save, connection=connection)
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import PRODUCT_FIELDS, Product, ProductStatus
+from omnisales.api import bulk
 from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, copy_upsert, insert
 from omnisales.testing.factories import AccountFactory
 from webhooks.models import WebhookEndpoint
@@ -73,12 +74,16 @@ def test_copy_insert_writes_what_bulk_create_writes():
     assert first.created_at == rows[0].created_at and first.created_at.tzinfo is not None
 
 
-def test_json_is_stored_as_bulk_create_stores_it_and_refused_as_it_refuses_it():
+def test_json_is_stored_as_bulk_create_stores_it_and_refused_as_it_refuses_it(monkeypatch):
     """COPY writes JSON through orjson: the same stored values (non-ASCII, big and float numbers, nesting), and a
     value json.dumps cannot write (a Decimal, a datetime) fails as bulk_create fails, with nothing written."""
     copied, created = AccountFactory(), AccountFactory()
     attributes = {"name": "Kopi ☕ café", "big": 2**62, "ratio": 0.1, "nested": [{"a": [None, False, "é\t"]}]}
+    written = []
+    dumps = bulk.orjson.dumps
+    monkeypatch.setattr(bulk.orjson, "dumps", lambda value, **kwargs: written.append(value) or dumps(value, **kwargs))
     copy_insert(Product, [Product(account=copied, sku="J", name="J", price=Decimal("1"), attributes=attributes)])
+    assert attributes in written, "the JSON went through orjson"
     Product.objects.bulk_create(
         [Product(account=created, sku="J", name="J", price=Decimal("1"), attributes=attributes)]
     )
