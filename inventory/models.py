@@ -199,7 +199,7 @@ class StockMovement(TenantModel):
     on_hand_after = models.BigIntegerField()
     reserved_after = models.BigIntegerField()
     reference_type = models.CharField(max_length=16, choices=ReferenceType.choices, blank=True)
-    reference_id = models.CharField(max_length=64, blank=True, db_index=True)
+    reference_id = models.CharField(max_length=64, blank=True)  # indexed below, without a LIKE index
     reason = models.CharField(max_length=32, choices=AdjustmentReason.choices, blank=True)
     note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
     actor = models.CharField(max_length=254, help_text='User email, API key id (key_…) or "system".')
@@ -214,6 +214,9 @@ class StockMovement(TenantModel):
             models.Index(fields=["account", "warehouse", "created_at"]),
             models.Index(fields=["stock_level", "type", "created_at"]),
             models.Index(fields=["account", "type", "created_at"]),
+            # An order's or transfer's movements. A plain index: `db_index=True` on a CharField also gets a
+            # `varchar_pattern_ops` one on PostgreSQL, for LIKE searches these ids never see.
+            models.Index(fields=["reference_id"], name="stock_movement_reference"),
         ]
 
     def __str__(self):

@@ -56,13 +56,18 @@ class WebhookEvent(TenantModel):
     """Outbox: one row per domain event, written in the transaction of the change that caused it."""
 
     id = PrefixedIdField(kind="webhook_event")
-    event_type = models.CharField(max_length=64, db_index=True)
+    event_type = models.CharField(max_length=64)  # indexed below, without a LIKE index
     payload = JSONField(help_text='The delivered body: {"event", "timestamp", "data"}.')
 
     class Meta:
         verbose_name = "webhook event"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["account", "event_type", "created_at"])]
+        indexes = [
+            models.Index(fields=["account", "event_type", "created_at"]),
+            # A plain index: `db_index=True` on a CharField also gets a `varchar_pattern_ops` one on
+            # PostgreSQL, for LIKE searches event types never see.
+            models.Index(fields=["event_type"], name="webhook_event_type"),
+        ]
 
     def __str__(self):
         return f"{self.event_type} {self.id}"
