@@ -75,15 +75,17 @@ def test_copy_insert_writes_what_bulk_create_writes():
 
 
 def test_json_is_stored_as_bulk_create_stores_it_and_refused_as_it_refuses_it(monkeypatch):
-    """COPY writes JSON through orjson: the same stored values (non-ASCII, big and float numbers, nesting), and a
-    value json.dumps cannot write (a Decimal, a datetime) fails as bulk_create fails, with nothing written."""
+    """COPY writes JSON through orjson (on PostgreSQL): the same stored values (non-ASCII, big and float
+    numbers, nesting), and a value json.dumps cannot write (a Decimal, a datetime) fails as bulk_create fails,
+    with nothing written."""
     copied, created = AccountFactory(), AccountFactory()
     attributes = {"name": "Kopi ☕ café", "big": 2**62, "ratio": 0.1, "nested": [{"a": [None, False, "é\t"]}]}
     written = []
     dumps = bulk.orjson.dumps
     monkeypatch.setattr(bulk.orjson, "dumps", lambda value, **kwargs: written.append(value) or dumps(value, **kwargs))
     copy_insert(Product, [Product(account=copied, sku="J", name="J", price=Decimal("1"), attributes=attributes)])
-    assert attributes in written, "the JSON went through orjson"
+    if connection.vendor == "postgresql":  # COPY (elsewhere copy_insert is bulk_create itself)
+        assert attributes in written, "the JSON went through orjson"
     Product.objects.bulk_create(
         [Product(account=created, sku="J", name="J", price=Decimal("1"), attributes=attributes)]
     )
