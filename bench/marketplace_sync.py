@@ -116,15 +116,37 @@ def time_phases() -> dict:
         original = getattr(owner, attribute)
 
         def timed(*args, _original=original, _label=label, **kwargs):
-            wall, cpu = time.perf_counter(), time.process_time()
+            wall, cpu = time.perf_counter(), time.thread_time()
             try:
                 return _original(*args, **kwargs)
             finally:
                 totals[_label][0] += time.perf_counter() - wall
-                totals[_label][1] += time.process_time() - cpu
+                totals[_label][1] += time.thread_time() - cpu
 
         setattr(owner, attribute, timed)
     return totals
+
+
+def database_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server's processes when it runs on this host (read from
+    /proc: each process's own, plus what the postmaster holds for its ended backends, such as the sync's
+    writer connection), else None. The wall time hides how the work splits between our process and the
+    database; this shows the database's share."""
+    total, found = 0, False
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat_file:
+                stat = stat_file.read()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1 : stat.rindex(")")] != "postgres":
+            continue
+        found = True
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def read_only(connection_row, start, end) -> float:
@@ -192,7 +214,7 @@ def main() -> None:
         job = services.sync_job_create(
             account=account, connection=connection_row, start_date=start - datetime.timedelta(days=1), end_date=now
         )
-        cpu = time.process_time()
+        cpu, database = time.process_time(), database_cpu()
         if args.worker:
             seconds = run_in_worker(job.pk, {"SHOPEE_API_BASE": shop["base_url"]})
         else:
@@ -200,6 +222,7 @@ def main() -> None:
             services.sync_job_run(job_id=job.pk)
             seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        database = database_cpu() - database if database is not None else None
         read = read_only(connection_row, start - datetime.timedelta(days=1), now)
         ours.send("done")
         requests = ours.recv()
@@ -211,6 +234,7 @@ def main() -> None:
             f"{connection.vendor}: {job.fetched} orders ({lines} lines) synced in {seconds:.2f} s "
             f"({job.fetched / seconds:,.0f} orders/s); the sync's CPU {cpu:.2f} s"
             f"{' (in the worker, not counted here)' if args.worker else ''}; "
+            f"{f'the database server CPU {database:.2f} s; ' if database is not None else ''}"
             f"{requests} requests to the platform (both passes)"
         )
         print(

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.functions import Lower
 
-from accounts.models import TenantModel
+from accounts.models import Account, TenantModel
 from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
 
@@ -51,6 +51,8 @@ class Customer(TenantModel):
     """
 
     id = PrefixedIdField(kind="customer")
+    # No index of its own: the indexes below start with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(max_length=200)
     email = models.CharField(max_length=254, null=True, blank=True)
     phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164, e.g. +14155552671")

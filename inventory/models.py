@@ -183,15 +183,19 @@ class StockMovement(TenantModel):
 
     id = PrefixedIdField(kind="stock_movement")
     # The level, product and variant checked by one composite key (migration 0005): (stock_level, product,
-    # variant) is a stock level's (id, product, variant). The account and the level have no index of their
-    # own: the indexes below start with them.
+    # variant) is a stock level's (id, product, variant). No key has an index of its own: the indexes below
+    # start with each of them.
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     stock_level = models.ForeignKey(
         StockLevel, on_delete=models.PROTECT, related_name="movements", db_constraint=False, db_index=False
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+", db_index=False)
     type = models.CharField(max_length=16, choices=MovementType.choices)
     quantity = models.BigIntegerField()
     on_hand_change = models.BigIntegerField()
@@ -208,10 +212,13 @@ class StockMovement(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A product's, variant's or warehouse's movements by time. Not led by the account: an id is unique
+        # across accounts, so the account's column would only make each entry longer, and these indexes also
+        # serve the keys' own lookups (a deletion's check), which otherwise take an index each.
         indexes = [
-            models.Index(fields=["account", "product", "created_at"]),
-            models.Index(fields=["account", "variant", "created_at"]),
-            models.Index(fields=["account", "warehouse", "created_at"]),
+            models.Index(fields=["product", "created_at"], name="stock_movement_product"),
+            models.Index(fields=["variant", "created_at"], name="stock_movement_variant"),
+            models.Index(fields=["warehouse", "created_at"], name="stock_movement_warehouse"),
             models.Index(fields=["stock_level", "type", "created_at"]),
             models.Index(fields=["account", "type", "created_at"]),
             # An order's or transfer's movements. A plain index: `db_index=True` on a CharField also gets a
@@ -248,10 +255,15 @@ class StockReservation(TenantModel):
     reference_type = models.CharField(max_length=16, choices=ReferenceType.choices, default=ReferenceType.ORDER)
     reference_id = models.CharField(max_length=64)
     # The product and variant checked by one composite key (migration 0005): (variant, product) is a variant's
-    # (id, product). The account has no index of its own: the indexes below start with it.
+    # (id, product). The account, product and variant have no index of their own: the indexes below start
+    # with each of them.
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)
@@ -268,8 +280,9 @@ class StockReservation(TenantModel):
         ]
         indexes = [
             models.Index(fields=["account", "reference_type", "reference_id", "status"]),
-            models.Index(fields=["account", "product", "warehouse", "status"]),
-            models.Index(fields=["account", "variant", "warehouse", "status"]),
+            # Not led by the account (see StockMovement's).
+            models.Index(fields=["product", "warehouse", "status"], name="stock_reservation_product"),
+            models.Index(fields=["variant", "warehouse", "status"], name="stock_reservation_variant"),
         ]
 
     def __str__(self):

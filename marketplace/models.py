@@ -9,7 +9,7 @@ Credentials and tokens are encrypted at rest (`EncryptedTextField`) and never sh
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import TenantModel
+from accounts.models import Account, TenantModel
 from catalog.models import ProductVariant
 from customers.models import Customer
 from omnisales.api.encryption import EncryptedTextField
@@ -147,7 +147,10 @@ class MarketplaceOrder(TenantModel):
     is what keeps two syncs of one window (even at the same time) from creating it twice."""
 
     id = PrefixedIdField(kind="marketplace_order")
-    connection = models.ForeignKey(MarketplaceConnection, on_delete=models.CASCADE, related_name="orders")
+    # No index of its own: the unique constraint below starts with it.
+    connection = models.ForeignKey(
+        MarketplaceConnection, on_delete=models.CASCADE, related_name="orders", db_index=False
+    )
     external_id = models.CharField(max_length=64)
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="marketplace_link")
     platform_status = models.CharField(max_length=200, blank=True, default="")
@@ -168,6 +171,8 @@ class MarketplaceBuyer(TenantModel):
     """A platform's buyer id and the customer it is (matched first by this, then by email or phone)."""
 
     id = PrefixedIdField(kind="marketplace_buyer")
+    # No index of its own: the unique constraint below starts with it.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
     platform = models.CharField(max_length=16, choices=Platform.choices)
     buyer_id = models.CharField(max_length=64)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="marketplace_buyers")

@@ -539,7 +539,7 @@ MARKETPLACE_RETRY_BACKOFF_SECONDS = env.float("MARKETPLACE_RETRY_BACKOFF_SECONDS
 # Orders a periodic sync reads again before where the last one ended (late updates on the platform's side).
 MARKETPLACE_SYNC_OVERLAP_MINUTES = env.int("MARKETPLACE_SYNC_OVERLAP_MINUTES", default=10)
 # Orders a sync writes per transaction (whole pages of the platform's list, so a bit more).
-MARKETPLACE_SYNC_WRITE_BATCH = env.int("MARKETPLACE_SYNC_WRITE_BATCH", default=500)
+MARKETPLACE_SYNC_WRITE_BATCH = env.int("MARKETPLACE_SYNC_WRITE_BATCH", default=1000)
 # A sync writes each batch on a second database connection while it prepares the next (PostgreSQL only).
 MARKETPLACE_SYNC_CONCURRENT_WRITES = env.bool("MARKETPLACE_SYNC_CONCURRENT_WRITES", default=True)
 # How far back the first sync of a new connection reaches.

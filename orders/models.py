@@ -71,7 +71,9 @@ class Order(TenantModel):
 
     id = PrefixedIdField(kind="order")
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    # The account and the customer have no index of their own: the indexes below start with them.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.ONLINE)
     payment_method = models.CharField(max_length=16, choices=PaymentMethod.choices, null=True, blank=True)
@@ -131,7 +133,8 @@ class Order(TenantModel):
         indexes = [
             models.Index(fields=["account", "-created_at", "-id"], name="order_account_created"),
             models.Index(fields=["account", "status", "-created_at"], name="order_account_status_created"),
-            models.Index(fields=["account", "customer", "-created_at"], name="order_account_customer_created"),
+            # A customer's orders: not led by the account, which a customer's id implies.
+            models.Index(fields=["customer", "-created_at"], name="order_customer_created"),
             models.Index(fields=["account", "channel", "-created_at"], name="order_account_channel_created"),
             models.Index(
                 fields=["account", "external_id"], name="order_account_external_id", condition=~Q(external_id="")
@@ -275,7 +278,8 @@ class OrderEvent(TenantModel):
 
     id = PrefixedIdField(kind="order_event")
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: order_event_order_created starts with it.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     from_status = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True, default="")
     to_status = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True, default="")

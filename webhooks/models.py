@@ -1,6 +1,6 @@
 from django.db import models
 
-from accounts.models import TenantModel
+from accounts.models import Account, TenantModel
 from omnisales.api.encryption import EncryptedTextField
 from omnisales.api.fields import JSONField
 from omnisales.api.ids import PrefixedIdField
@@ -56,6 +56,7 @@ class WebhookEvent(TenantModel):
     """Outbox: one row per domain event, written in the transaction of the change that caused it."""
 
     id = PrefixedIdField(kind="webhook_event")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)  # see below
     event_type = models.CharField(max_length=64)  # indexed below, without a LIKE index
     payload = JSONField(help_text='The delivered body: {"event", "timestamp", "data"}.')
 
@@ -63,7 +64,7 @@ class WebhookEvent(TenantModel):
         verbose_name = "webhook event"
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["account", "event_type", "created_at"]),
+            models.Index(fields=["account", "event_type", "created_at"]),  # also the account's own
             # A plain index: `db_index=True` on a CharField also gets a `varchar_pattern_ops` one on
             # PostgreSQL, for LIKE searches event types never see.
             models.Index(fields=["event_type"], name="webhook_event_type"),

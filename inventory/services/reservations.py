@@ -1,8 +1,7 @@
 """Reservations: the services orders call to reserve, release, fulfil and return stock."""
 
-import functools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Case, F, Q, Value, When
@@ -11,7 +10,8 @@ from django.utils import timezone
 from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
-from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, insert, new
+from omnisales.api.bulk import INSERT_MAX_ROWS, copy_values, insert, new, saved_instances
+from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
 
@@ -41,8 +41,8 @@ from ._common import (
     _locked,
     _shortage,
     _stock_variant,
+    ledger_actor,
     low_stock_data,
-    movement_for,
 )
 
 _SHORT_FOR_ORDER = (
@@ -137,11 +137,13 @@ def stock_reserve_many(
     reference_type: str = ReferenceType.ORDER,
     allow_shortage: bool = False,
     sold: Collection[str] = (),
-) -> dict[str, list[StockReservation]]:
+    returning: bool = True,
+) -> dict[str, list[StockReservation]] | None:
     """`stock_reserve(..., new_reference=True)` for each (reference id, lines) of a batch (an import of
     marketplace orders), in the given order, in a fixed number of statements whatever the batch size.
     Returns each reference's reservations by reference id, in the given order ([] when none of its lines
-    tracks inventory).
+    tracks inventory); with `returning=False`, None (an import that does not read them: its thousands of
+    rows are then written without a model instance each).
 
     Lines are (variant, quantity), the variant's product loaded. Every reference is new: created by the
     caller in this transaction (no reservation of it is looked for); a reference id given twice is a
@@ -188,9 +190,9 @@ def stock_reserve_many(
     changed: dict[str, StockLevel] = {}
     reserved_change: dict[str, int] = defaultdict(int)
     on_hand_change: dict[str, int] = defaultdict(int)  # units sold (taken off on hand)
-    # What the rows will be: they are made as they are written (`copy_insert` sends each as it is made).
-    movements: list[functools.partial] = []
-    reservations: list[tuple] = []  # (reference id, variant, warehouse id, quantity, status)
+    now = timezone.now()
+    movements: list[tuple] = []  # MOVEMENT_COLUMNS' values
+    reservations: list[tuple] = []  # RESERVATION_COLUMNS' values from the reference id on
     low_stock: list[tuple[str, dict]] = []
     shortages = []
     for reference_id, wanted in wanted_by_reference.items():
@@ -206,17 +208,21 @@ def stock_reserve_many(
         if short:
             shortages.extend(short)
             continue
-        reference = {"reference_type": reference_type, "reference_id": reference_id, "actor": actor}
+        reference = (reference_type, reference_id, "", "", ledger_actor(actor))  # reason, note
         crossed = []
         selling = reference_id in sold
         status = ReservationStatus.FULFILLED if selling else ReservationStatus.ACTIVE
         for level, quantity in allocations:
-            movements.append(_reserve_in_memory(level, quantity, crossed, sell=selling, **reference))
+            movements.append(_reserve_in_memory(level, quantity, crossed, now, reference, sell=selling))
             changed[level.pk] = level
             (on_hand_change if selling else reserved_change)[level.pk] += quantity
-            reservations.append((reference_id, level.variant, level.warehouse_id, quantity, status))
+            reservations.append(
+                (reference_id, level.product_id, level.variant_id, level.warehouse_id, quantity, status)
+            )
         for variant, quantity in backorders:
-            reservations.append((reference_id, variant, None, quantity, ReservationStatus.ACTIVE))
+            reservations.append(
+                (reference_id, variant.product_id, variant.pk, None, quantity, ReservationStatus.ACTIVE)
+            )
         # As `stock_reserve` emits them: the level as the reference's reservation left it.
         low_stock.extend(("inventory.low_stock", low_stock_data(level)) for level in crossed)
     if shortages:
@@ -224,27 +230,78 @@ def stock_reserve_many(
 
     _levels_add_reserved(list(changed.values()), reserved_change, on_hand_change)
 
-    def reservation_rows():
-        for reference_id, variant, warehouse_id, quantity, status in reservations:
-            reservation = _reservation(
-                account, reference_type, reference_id, variant, warehouse_id, quantity, status=status
-            )
-            result[reference_id].append(reservation)
-            yield reservation
-
-    _insert_rows(StockReservation, reservation_rows(), len(reservations))
-    _insert_rows(StockMovement, (movement() for movement in movements), len(movements))
+    prefix, account_id = _RESERVATION_PREFIX, account.pk
+    rows = [(new_id(prefix), now, now, account_id, reference_type, *reservation) for reservation in reservations]
+    written = _write_values(StockReservation, RESERVATION_COLUMNS, rows)
+    _write_values(StockMovement, MOVEMENT_COLUMNS, movements)
     if low_stock:
         event_emit_many(account=account, events=low_stock)
+    if not returning:
+        return None
+    for reservation in written or saved_instances(StockReservation, RESERVATION_COLUMNS, rows):
+        result[reservation.reference_id].append(reservation)
     return result
 
 
+RESERVATION_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "account_id",
+    "reference_type",
+    "reference_id",
+    "product_id",
+    "variant_id",
+    "warehouse_id",
+    "quantity",
+    "status",
+)
+_RESERVATION_PREFIX = PREFIXES["stock_reservation"]
+
+
+def _write_values(model, columns: tuple[str, ...], rows: list[tuple]) -> list | None:
+    """`rows` (tuples of `columns`' values): a few by `insert`, as instances (returned), more by `copy_values`."""
+    if len(rows) <= INSERT_MAX_ROWS:
+        instances = saved_instances(model, columns, rows)
+        insert(model, instances)
+        return instances
+    copy_values(model, columns, rows)
+    return None
+
+
+# A movement as `copy_values` writes it: `_reserve_in_memory` makes the rows of a batch (thousands, in an
+# import) as tuples, without a model instance each.
+MOVEMENT_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "account_id",
+    "stock_level_id",
+    "product_id",
+    "variant_id",
+    "warehouse_id",
+    "type",
+    "quantity",
+    "on_hand_change",
+    "reserved_change",
+    "on_hand_after",
+    "reserved_after",
+    "reference_type",
+    "reference_id",
+    "reason",
+    "note",
+    "actor",
+)
+_MOVEMENT_PREFIX = PREFIXES["stock_movement"]
+
+
 def _reserve_in_memory(
-    level: StockLevel, quantity: int, crossed: list[StockLevel], *, sell: bool = False, **movement
-) -> functools.partial:
+    level: StockLevel, quantity: int, crossed: list[StockLevel], now, reference: tuple, *, sell: bool = False
+) -> tuple:
     """`_apply` of a reservation (or, with `sell`, of a sale) without its UPDATE (`_levels_add_reserved` writes
-    the sum of a batch's): the level's quantities and low-stock flag change in memory. Returns what makes the
-    movement, with the level's balances as they are now, when it is written."""
+    the sum of a batch's): the level's quantities and low-stock flag change in memory. Returns the movement,
+    with the level's balances as they are now, as MOVEMENT_COLUMNS' values (`reference`: the reference type
+    and id, reason, note and ledger actor) — what `movement_for` would make."""
     was_below = level.below_reorder_point
     if sell:
         level.on_hand -= quantity
@@ -253,19 +310,24 @@ def _reserve_in_memory(
     level.below_reorder_point = level.available <= level.reorder_point
     if level.below_reorder_point and not was_below and level.warehouse.is_active:
         crossed.append(level)
-    after = (level.on_hand, level.reserved)
     if sell:
-        return functools.partial(
-            movement_for, level, type=MovementType.SALE, on_hand_change=-quantity, after=after, **movement
-        )
-    return functools.partial(
-        movement_for,
-        level,
-        type=MovementType.RESERVATION,
-        on_hand_change=0,
-        reserved_change=quantity,
-        after=after,
-        **movement,
+        kind, changes = MovementType.SALE, (-quantity, -quantity, 0)  # quantity, on hand, reserved
+    else:
+        kind, changes = MovementType.RESERVATION, (quantity, 0, quantity)
+    return (
+        new_id(_MOVEMENT_PREFIX),
+        now,
+        now,
+        level.account_id,
+        level.pk,
+        level.product_id,
+        level.variant_id,
+        level.warehouse_id,
+        kind,
+        *changes,
+        level.on_hand,
+        level.reserved,
+        *reference,
     )
 
 
@@ -320,14 +382,6 @@ def _levels_add_reserved(
         ),
         updated_at=now,
     )
-
-
-def _insert_rows(model, objs: Iterable, count: int) -> None:
-    """`count` rows: a few by `insert`, more by `copy_insert`, which makes each as it sends it."""
-    if count <= INSERT_MAX_ROWS:
-        insert(model, list(objs))
-    else:
-        copy_insert(model, objs)
 
 
 def _reservation(

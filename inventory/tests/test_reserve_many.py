@@ -4,6 +4,7 @@ reserve them one after the other, in a fixed number of statements."""
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.models import ProductVariant
 from inventory import services
@@ -404,3 +405,31 @@ def test_sold_references_end_where_reserving_then_fulfilling_them_would(account,
     assert all(movement.reserved_change == 0 and movement.on_hand_change < 0 for movement in sales)
     assert not StockMovement.objects.filter(account=account, type=MovementType.RESERVATION, reference_id__in=sold)
     assert_ledger(account)
+
+
+@pytest.mark.parametrize("references", [2, 60], ids=["a few rows (insert)", "rows by the hundred (COPY)"])
+def test_without_returning_the_same_rows_are_written_and_nothing_is_returned(
+    account, warehouses, make_product, receive, references, assert_ledger
+):
+    """`returning=False` (an import) writes its rows as tuples: the same reservations, movements and levels
+    as the default, which returns the reservations."""
+    first, second, _ = warehouses
+    products = [make_product() for _ in range(3)]
+    for product in products:
+        receive(product, first, 100)
+        receive(product, second, 100)
+    variants = [variant_of(product) for product in products]
+    lines = batch(variants, references, 1)
+    with pytest.raises(_Undone), transaction.atomic():
+        returned = services.stock_reserve_many(account=account, references=lines, actor="import@x.io")
+        expected = state(account)
+        raise _Undone
+
+    assert services.stock_reserve_many(account=account, references=lines, actor="import@x.io", returning=False) is None
+    assert state(account) == expected
+    assert sum(len(reservations) for reservations in returned.values()) == 3 * references
+    movement = StockMovement.objects.filter(account=account, type=MovementType.RESERVATION).order_by("id").first()
+    assert movement.id.startswith("mov_") and movement.actor == "import@x.io"
+    assert movement.created_at.tzinfo is not None
+    assert abs((movement.created_at - timezone.now()).total_seconds()) < 60
+    assert_ledger()

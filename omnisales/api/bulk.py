@@ -213,6 +213,52 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> list
     return written
 
 
+_value_columns: dict[tuple, str] = {}
+
+
+def copy_values(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """INSERTs rows given as tuples of values in `columns` order, which names every concrete field of `model`
+    by its attname (`account_id`): the rows of a bulk write that nothing reads back as instances (an
+    import's stock movements), without an instance per row. The values are written as they are, so the
+    fields must be ones whose value needs no preparation (text, numbers, booleans, datetimes, ids), and the
+    caller sets every one, the id (`new_id`) and the timestamps included. Anything else is a TypeError at
+    the call, before a row is written. Elsewhere than on PostgreSQL the rows become instances (`new`) for
+    `bulk_create`, which sets `auto_now` timestamps itself."""
+    key = (model, *columns)
+    quoted = _value_columns.get(key)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if quoted is None:
+        fields = model._meta.concrete_fields
+        missing = {field.attname for field in fields} - set(columns)
+        unknown = set(columns) - {field.attname for field in fields}
+        if missing or unknown or len(set(columns)) != len(columns):
+            raise TypeError(
+                f"copy_values({model.__name__}) needs each field once: missing {sorted(missing)}, "
+                f"unknown {sorted(unknown)}"
+            )
+        prepared = [field.attname for field in fields if not _as_is(field)]
+        if prepared:
+            raise TypeError(f"copy_values({model.__name__}): {prepared} need their field's preparation")
+        by_attname = {field.attname: field for field in fields}
+        quoted = _value_columns[key] = ", ".join(connection.ops.quote_name(by_attname[name].column) for name in columns)
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            [new(model, **dict(zip(columns, row, strict=True))) for row in rows], batch_size=BATCH
+        )
+        return
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        _copy(cursor.cursor, connection.ops.quote_name(model._meta.db_table), quoted, rows)
+
+
+def saved_instances(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> list:
+    """The instances of rows given as `copy_values` takes them (`new`), marked as saved: what a caller of
+    `copy_values` returns, or `insert`s (which marks them saved again)."""
+    objs = [new(model, **dict(zip(columns, row, strict=True))) for row in rows]
+    _saved(objs, router.db_for_write(model))
+    return objs
+
+
 def _kept(objs: Iterable[models.Model], written: list[models.Model]) -> Iterator[models.Model]:
     for obj in objs:
         written.append(obj)

@@ -256,6 +256,7 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         actor=actor,
         allow_shortage=True,
         sold={imported.order.pk for imported in counted if imported.order.status in SHIPPED_OR_LATER},
+        returning=False,
     )
     totals: dict[str, list] = {}
     for imported in counted:

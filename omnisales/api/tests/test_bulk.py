@@ -9,11 +9,12 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import PRODUCT_FIELDS, Product, ProductStatus
+from catalog.models import PRODUCT_FIELDS, Category, Product, ProductStatus
+from inventory.models import StockMovement
 from omnisales.api import bulk
 from omnisales.api.bulk import INSERT_MAX_ROWS, copy_insert, copy_upsert, insert
 from omnisales.testing.factories import AccountFactory
-from webhooks.models import WebhookEndpoint
+from webhooks.models import WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,36 @@ def test_an_insert_unique_violation_is_djangos_integrity_error_and_nothing_is_wr
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(Product, products(account, "NEW") + products(account, "DUP")[:1])
     assert sorted(Product.objects.filter(account=account).values_list("sku", flat=True)) == ["DUP-PLAIN"]
+
+
+def test_copy_values_writes_tuples_as_given_and_refuses_an_incomplete_or_prepared_row(account):
+    columns = ("id", "created_at", "updated_at", "account_id", "event_type", "payload")
+    with pytest.raises(TypeError, match="preparation"):  # JSON needs its field: no row goes
+        bulk.copy_values(WebhookEvent, columns, [("wevt_x", None, None, account.pk, "order.created", {})])
+    with pytest.raises(TypeError, match=r"missing .*'note'"):
+        bulk.copy_values(StockMovement, ("id", "account_id", "reason"), [])
+    assert not WebhookEvent.objects.filter(account=account).exists()
+
+    names = [field.attname for field in Category._meta.concrete_fields]
+    made = Category(account=account, name="Shoes", slug="shoes")
+    template = {name: getattr(made, name) for name in names}
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    rows = [
+        tuple(
+            {
+                **template,
+                "id": f"cat_values{index}",
+                "name": f"N{index}",
+                "slug": f"n{index}",
+                "created_at": when,
+                "updated_at": when,
+            }[name]
+            for name in names
+        )
+        for index in range(3)
+    ]
+    bulk.copy_values(Category, names, iter(rows))  # a generator, as imports stream them
+    stored_rows = list(Category.objects.filter(account=account).order_by("id").values_list("id", "name", "slug"))
+    assert stored_rows == [(f"cat_values{index}", f"N{index}", f"n{index}") for index in range(3)]
+    instances = bulk.saved_instances(Category, names, rows[:1])
+    assert instances[0].pk == "cat_values0" and not instances[0]._state.adding
