@@ -44,8 +44,9 @@ def _money(value: Decimal) -> float:
     return float(value)
 
 
-def order_event_data(order: Order) -> dict[str, Any]:
-    """The order as webhook consumers see it (money as numbers; keys are camelCased by the outbox)."""
+def order_event_data(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, Any]:
+    """The order as webhook consumers see it (money as numbers; keys are camelCased by the outbox). `items`:
+    its lines when the caller holds them (an import), else `order.items.all()`."""
     return {
         "order_id": order.pk,
         "customer_id": order.customer_id,
@@ -76,7 +77,7 @@ def order_event_data(order: Order) -> dict[str, Any]:
                 "line_total": _money(item.line_total),
                 "discount": _money(item.discount_amount),
             }
-            for item in order.items.all()
+            for item in (order.items.all() if items is None else items)
         ],
         "created_at": order.created_at,
         "updated_at": order.updated_at,

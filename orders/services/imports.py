@@ -32,7 +32,7 @@ from omnisales.api.errors import ApplicationError, not_found
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
 
-from .. import pricing, rollups, selectors
+from .. import pricing, rollups
 from ..actors import SYSTEM, Actor
 from ..models import (
     EventKind,
@@ -193,12 +193,13 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
         _check(account, imported, index)
     now = timezone.now()
     written, all_items, payments, events = [], [], [], []
+    items_by_order: dict[str, list[OrderItem]] = {}
     for imported in orders:
         order, items = _order(account, imported, now)
         imported.order = order
         written.append(order)
         all_items.extend(items)
-        selectors.order_items_loaded(order, items)
+        items_by_order[order.pk] = items
         events.append(
             new(
                 OrderEvent,
@@ -237,7 +238,10 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
     copy_insert(OrderItem, all_items)
     copy_insert(OrderPayment, payments)
     copy_insert(OrderEvent, events)
-    event_emit_many(account=account, events=[("order.created", order_event_data(order)) for order in written])
+    event_emit_many(
+        account=account,
+        events=[("order.created", order_event_data(order, items_by_order[order.pk])) for order in written],
+    )
 
     counted = [imported for imported in orders if imported.order.status != OrderStatus.CANCELLED]
     product_counts: dict[str, int] = defaultdict(int)
@@ -268,9 +272,7 @@ def order_import_many(*, account: Account, orders: list[ImportOrder], actor: Act
     if totals:
         customer_record_orders(account=account, orders={pk: tuple(entry) for pk, entry in totals.items()})
     # The rollups last: every order of the account and day updates them.
-    rollups.rollups_record_orders(
-        orders=written, items_by_order={order.pk: order.items.all() for order in written}, payments=payments
-    )
+    rollups.rollups_record_orders(orders=written, items_by_order=items_by_order, payments=payments)
     return [imported.order for imported in orders]
 
 
