@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Account
 from omnisales.api.bulk import copy_insert, new
 from omnisales.api.compiled import CompiledUpdate, Param
+from omnisales.api.db import pg_array
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit, event_emit_many
 
@@ -280,7 +281,7 @@ def _record_orders_at_once(ids: list[str], orders: dict, now: datetime.datetime)
             "last_order_date = GREATEST(c.last_order_date, v.last_at), updated_at = %s "
             "FROM unnest(%s::text[], %s::integer[], %s::numeric[], %s::timestamptz[], %s::timestamptz[]) "
             "AS v(id, orders, amount, first_at, last_at) WHERE c.id = v.id",
-            [now, ids, *(list(column) for column in columns)],
+            [now, pg_array(ids), *(pg_array(column) for column in columns)],
         )
 
 

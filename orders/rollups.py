@@ -41,6 +41,7 @@ from django.db.models.functions import Coalesce, ExtractHour, TruncDate, TruncMo
 
 from accounts.models import Account
 from customers.models import Customer
+from omnisales.api.db import pg_array
 from omnisales.api.transactions import atomic_service
 
 from .models import (
@@ -198,7 +199,7 @@ def _upsert(rollup: Rollup, account_id: str, rows: Mapping[Key, Mapping]) -> Non
                 [Decimal(figures[name]) if name in rollup.amounts else figures[name] for _, figures in ordered]
                 for name in rollup.figures
             ]
-            cursor.execute(_upsert_sql(rollup, 0), [account_id, *keys, *figures])
+            cursor.execute(_upsert_sql(rollup, 0), [account_id, *map(pg_array, keys), *map(pg_array, figures)])
             return
         ops = connection.ops
         per_statement = max(1, 999 // (1 + len(rollup.key) + len(rollup.figures)))

@@ -10,6 +10,7 @@ from django.db.models import F
 
 from accounts.models import Account
 from omnisales.api.compiled import CompiledUpdate
+from omnisales.api.db import pg_array
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit
 
@@ -191,7 +192,7 @@ def product_mark_ordered_counts(*, account: Account, counts: dict[str, int]) -> 
                 f"UPDATE {connection.ops.quote_name(Product._meta.db_table)} AS p "  # noqa: S608 - a quoted name
                 "SET order_count = p.order_count + v.count FROM unnest(%s::text[], %s::integer[]) AS v(id, count) "
                 "WHERE p.id = v.id AND p.account_id = %s",
-                [ids, [counts[pk] for pk in ids], account.pk],
+                [pg_array(ids), pg_array(counts[pk] for pk in ids), account.pk],
             )
         return
     by_count: dict[int, list[str]] = {}

@@ -11,6 +11,7 @@ from accounts.models import Account
 from catalog.models import Product, ProductVariant
 from omnisales.api.actors import Actor
 from omnisales.api.bulk import INSERT_MAX_ROWS, copy_values, insert, new, saved_instances
+from omnisales.api.db import pg_array
 from omnisales.api.ids import PREFIXES, new_id
 from omnisales.api.transactions import atomic_service
 from webhooks.services import event_emit_many
@@ -363,10 +364,10 @@ def _levels_add_reserved(
                 "WHERE l.id = v.id",
                 [
                     now,
-                    [level.pk for level in levels],
-                    [reserved_change.get(level.pk, 0) for level in levels],
-                    [on_hand_change.get(level.pk, 0) for level in levels],
-                    [level.below_reorder_point for level in levels],
+                    pg_array(level.pk for level in levels),
+                    pg_array(reserved_change.get(level.pk, 0) for level in levels),
+                    pg_array(on_hand_change.get(level.pk, 0) for level in levels),
+                    pg_array(level.below_reorder_point for level in levels),
                 ],
             )
         return
